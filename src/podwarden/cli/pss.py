@@ -1,0 +1,43 @@
+"""``podwarden pss``: Pod Security Standards verdicts, as Pod Security Admission gives them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from podwarden.cli import common
+from podwarden.engine import Engine, Selection
+from podwarden.rules.api import Level, Version
+from podwarden.rules.registry import default_registry
+
+
+@click.command(name="pss")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
+              help="privileged, baseline or restricted.")
+@click.option("--version", "version_text", default="latest", show_default=True, metavar="VERSION",
+              help="v1.N or latest; a version newer than podwarden knows means the newest it knows.")
+@click.option("--per-file", is_flag=True, help="One verdict per file read (with -o json).")
+@click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def command(paths: tuple[str, ...], level: str, version_text: str, per_file: bool, fmt: str) -> None:
+    """Evaluate the Pod Security Standards exactly as Pod Security Admission does.
+
+    Exit 0 when every pod-bearing object satisfies the level, 1 when any violates, 2 on error.
+    """
+    from podwarden.report import pss as pss_report
+
+    registry = default_registry()
+    parsed_level = common.parse(Level.parse, level, "--level")
+    version = common.parse(Version.parse, version_text, "--version")
+    selection = Selection(level=parsed_level, version=version, only=frozenset({"pss"}))
+    result = Engine(selection, registry).run(paths)
+    shown = str(Version(registry.minor(version))) if version else "latest"
+    if fmt == "json":
+        text = pss_report.render_json(result, registry, str(parsed_level), shown, per_file)
+    else:
+        text = pss_report.render_text(result, registry, str(parsed_level), shown)
+    click.echo(text, nl=False)
+    common.report_errors(result)
+    sys.exit(result.exit_code)

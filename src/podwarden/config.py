@@ -1,0 +1,76 @@
+"""Configuration: ``.podwarden.yaml`` found upward from the working directory, or ``--config``.
+
+```yaml
+level: restricted            # PSS level for the pss family
+k8s-version: latest
+only: [pss, hardening]       # families or rule ids
+skip: [hardening/read-only-root-filesystem]
+min-severity: low
+rules:                       # per-rule settings
+  hardening/added-capabilities:
+    severity: medium         # severity override
+    allow: [NET_ADMIN]       # rule-specific keys, documented on each rule
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from podwarden.errors import ConfigError
+
+FILE_NAMES = (".podwarden.yaml", ".podwarden.yml")
+KNOWN_KEYS = frozenset({"level", "k8s-version", "only", "skip", "min-severity", "rules"})
+
+
+@dataclass(slots=True)
+class Config:
+    """Settings read from a file; empty when none was found."""
+
+    path: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def discover(start: Path | None = None) -> Path | None:
+    """The nearest ``.podwarden.yaml`` in ``start`` or a parent directory."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in FILE_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one configuration file."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    if data is None:
+        return Config(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top")
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_KEYS))})")
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict) or not all(isinstance(v, dict | None) for v in rules.values()):
+        raise ConfigError(f"{path}: 'rules' maps rule ids to mappings of settings")
+    options = {k: v for k, v in data.items() if k != "rules"}
+    for key in ("only", "skip"):
+        value = options.get(key)
+        if isinstance(value, str):
+            options[key] = [v.strip() for v in value.split(",") if v.strip()]
+        elif value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{path}: '{key}' is a list of families or rule ids")
+    return Config(path, options, {str(k): dict(v or {}) for k, v in rules.items()})

@@ -1,0 +1,39 @@
+"""Edits: what a fixer asks to change, on object-relative paths.
+
+One list of edits serves two appliers: ``podwarden fix`` applies them to a
+comment-preserving YAML tree, the mutating webhook turns them into RFC 6902 JSONPatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from podwarden.model.paths import FieldPath, render
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """``set`` a value (creating missing parent mappings), ``add`` an item to a list
+    unless present (creating the list), or ``remove`` a key or list item."""
+
+    op: Literal["set", "add", "remove"]
+    path: FieldPath
+    value: Any = None
+
+    @classmethod
+    def set(cls, path: FieldPath, value: Any) -> Edit:
+        return cls("set", path, value)
+
+    @classmethod
+    def add(cls, path: FieldPath, value: Any) -> Edit:
+        return cls("add", path, value)
+
+    @classmethod
+    def remove(cls, path: FieldPath) -> Edit:
+        return cls("remove", path)
+
+    def __str__(self) -> str:
+        if self.op == "remove":
+            return f"remove {render(self.path)}"
+        return f"{self.op} {render(self.path)} = {self.value!r}"

@@ -1,0 +1,225 @@
+"""Kubernetes objects as read from a manifest, and typed access to their fields.
+
+A ``Node`` wraps one mapping with the path it sits at.  Its getters check the type of the
+field they read and raise ``ShapeError`` naming the path, so rules never test types and a
+wrong type (``containers: "x"``) becomes one clear input error with its line.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podwarden.model.paths import FieldPath, render
+
+
+class ShapeError(Exception):
+    """A field holds a value of the wrong type; the loader turns it into an InputError."""
+
+    def __init__(self, path: FieldPath, message: str) -> None:
+        super().__init__(f"{render(path)}: {message}")
+        self.path = path
+        self.message = message
+
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    float: "a number",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def type_name(value: Any) -> str:
+    """'a string', 'a list', ... for error messages."""
+    if value is None:
+        return "null"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+class Node:
+    """A mapping at a known path; absent mappings are empty Nodes that keep their path."""
+
+    __slots__ = ("data", "path", "present")
+
+    def __init__(self, data: dict[str, Any] | None, path: FieldPath) -> None:
+        self.data: dict[str, Any] = data if data is not None else {}
+        self.path = path
+        self.present = data is not None
+
+    def __repr__(self) -> str:
+        return f"Node({render(self.path)!r})"
+
+    def at(self, key: str) -> FieldPath:
+        """Path of ``key`` inside this mapping."""
+        return (*self.path, key)
+
+    def has(self, key: str) -> bool:
+        """True when ``key`` is set to something other than null."""
+        return self.data.get(key) is not None
+
+    def raw(self, key: str) -> Any:
+        """The value as written, unchecked (None when absent)."""
+        return self.data.get(key)
+
+    def _typed(self, key: str, kind: type | tuple[type, ...], expected: str) -> Any:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ShapeError(self.at(key), f"expected {expected}, got {type_name(value)}")
+        return value
+
+    def bool(self, key: str) -> bool | None:
+        """A boolean field, or None when unset."""
+        value: bool | None = self._typed(key, bool, "a boolean")
+        return value
+
+    def int(self, key: str) -> int | None:
+        """An integer field, or None when unset."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ShapeError(self.at(key), f"expected an integer, got {type_name(value)}")
+        return value
+
+    def str(self, key: builtins.str) -> builtins.str | None:
+        """A string field, or None when unset."""
+        value: builtins.str | None = self._typed(key, builtins.str, "a string")
+        return value
+
+    def map(self, key: builtins.str) -> Node:
+        """A nested mapping; an empty, absent Node when unset."""
+        value = self._typed(key, dict, "a mapping")
+        return Node(value, self.at(key))
+
+    def maps(self, key: builtins.str) -> list[Node]:
+        """A list of mappings (containers, volumes, env ...); [] when unset."""
+        value = self._typed(key, list, "a list")
+        if value is None:
+            return []
+        base = self.at(key)
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ShapeError((*base, i), f"expected a mapping, got {type_name(item)}")
+            out.append(Node(item, (*base, i)))
+        return out
+
+    def strs(self, key: builtins.str) -> list[builtins.str]:
+        """A list of strings (capabilities, args ...); [] when unset."""
+        value = self._typed(key, list, "a list")
+        if value is None:
+            return []
+        for i, item in enumerate(value):
+            if not isinstance(item, builtins.str):
+                raise ShapeError((*self.at(key), i), f"expected a string, got {type_name(item)}")
+        return value
+
+    def str_map(self, key: builtins.str) -> dict[builtins.str, builtins.str]:
+        """A mapping of strings to strings (labels, annotations, data); {} when unset."""
+        value = self._typed(key, dict, "a mapping")
+        if value is None:
+            return {}
+        for k, v in value.items():
+            if not isinstance(v, builtins.str):
+                raise ShapeError((*self.at(key), builtins.str(k)), f"expected a string, got {type_name(v)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """Who an object is: what reports print and baselines key on."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{where}{self.name}" if self.name else self.kind
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The JSON form used by reports."""
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+
+class KubeObject:
+    """One Kubernetes object of a document (the document itself or an item of a List).
+
+    ``path`` is where the object sits in its document; every other path is relative to it.
+    """
+
+    __slots__ = ("_pod", "data", "memo", "path", "ref", "root")
+
+    def __init__(self, data: dict[str, Any], path: FieldPath = ()) -> None:
+        self.data = data
+        self.path = path
+        self.root = Node(data, ())  # paths are relative to the object
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        namespace = meta.get("namespace")
+        name = meta.get("name") or meta.get("generateName") or ""
+        self.ref = ObjectRef(
+            str(data.get("apiVersion", "")),
+            str(data.get("kind", "")),
+            str(namespace) if namespace is not None else None,
+            str(name),
+        )
+        self._pod: Any = False
+        #: derived data rules may compute once per object (e.g. decoded string leaves)
+        self.memo: dict[str, Any] = {}
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    @property
+    def metadata(self) -> Node:
+        return self.root.map("metadata")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.str_map("labels")
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return self.metadata.str_map("annotations")
+
+    @property
+    def pod(self) -> Any:
+        """The PodView of a pod-bearing object, else None (built once)."""
+        if self._pod is False:
+            from podwarden.model.podspec import pod_view
+
+            self._pod = pod_view(self)
+        return self._pod
+
+    def walk_strings(self) -> Iterator[tuple[FieldPath, str]]:
+        """Every string leaf of the object with its path (keys are not leaves)."""
+        stack: list[tuple[FieldPath, Any]] = [((), self.data)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, str):
+                yield path, value
+            elif isinstance(value, dict):
+                for k, v in reversed(list(value.items())):
+                    stack.append(((*path, str(k)), v))
+            elif isinstance(value, list):
+                for i in range(len(value) - 1, -1, -1):
+                    stack.append(((*path, i), value[i]))

@@ -1,0 +1,171 @@
+"""One view of a pod, whatever object carries it (Pod, Deployment, CronJob, PodTemplate ...).
+
+``PodView`` knows the path of its spec (``spec``, ``spec.template.spec``,
+``spec.jobTemplate.spec.template.spec``) so every field it hands out carries the path a
+user can find in the file.  ``ContainerView`` resolves effective settings: a container's
+``securityContext`` overrides the pod's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podwarden.model.objects import KubeObject, Node
+from podwarden.model.paths import FieldPath
+
+#: where the pod template sits in each pod-bearing kind (as Pod Security Admission reads it)
+POD_TEMPLATE_PATHS: dict[str, FieldPath] = {
+    "Pod": (),
+    "PodTemplate": ("template",),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+
+#: the three container lists, in the order Pod Security Admission visits them
+CONTAINER_KINDS = ("initContainers", "containers", "ephemeralContainers")
+
+#: volume sources Kubernetes knows; a volume with none of them is defaulted to emptyDir
+VOLUME_SOURCES = frozenset(
+    {
+        "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo",
+        "secret", "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume",
+        "cinder", "cephfs", "flocker", "downwardAPI", "fc", "azureFile", "configMap",
+        "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "projected",
+        "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+    }
+)
+
+
+@dataclass(slots=True)
+class ContainerView:
+    """One container, init container or ephemeral container of a pod."""
+
+    pod: PodView
+    node: Node
+    list_name: str
+    index: int
+
+    @property
+    def name(self) -> str:
+        return self.node.str("name") or ""
+
+    @property
+    def path(self) -> FieldPath:
+        return self.node.path
+
+    @property
+    def security_context(self) -> Node:
+        return self.node.map("securityContext")
+
+    def effective(self, key: str) -> tuple[Any, FieldPath]:
+        """A securityContext field as it applies: the container's, else the pod's.
+
+        Returns the value (None when set nowhere) and the path that decided it; when set
+        nowhere, the path is the container's, where a fix would write it.
+        """
+        own = self.security_context
+        if own.has(key):
+            return own.raw(key), own.at(key)
+        pod_sc = self.pod.security_context
+        if pod_sc.has(key):
+            return pod_sc.raw(key), pod_sc.at(key)
+        return None, own.at(key)
+
+    def describe(self) -> str:
+        """``container "app"``, ``init container "setup"``, ``ephemeral container "debug"``."""
+        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}
+        return f'{kind.get(self.list_name, "container")} "{self.name}"'
+
+
+class PodView:
+    """The pod spec and pod metadata of a pod-bearing object."""
+
+    __slots__ = ("_containers", "metadata", "obj", "spec", "template")
+
+    def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
+        self.obj = obj
+        node = obj.root
+        for key in template_path:
+            node = node.map(str(key))
+        self.template = node
+        self.spec = node.map("spec")
+        self.metadata = node.map("metadata")
+        self._containers: list[ContainerView] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.obj.kind
+
+    @property
+    def security_context(self) -> Node:
+        return self.spec.map("securityContext")
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        """The pod's own annotations (for workloads: the template's, as PSA reads them)."""
+        return self.metadata.str_map("annotations")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.str_map("labels")
+
+    @property
+    def is_windows(self) -> bool:
+        """Only ``spec.os.name: windows`` counts; a nodeSelector exempts nothing."""
+        return self.spec.map("os").raw("name") == "windows"
+
+    @property
+    def host_users_false(self) -> bool:
+        """True only for an explicit ``hostUsers: false`` (a user-namespaced pod)."""
+        return self.spec.bool("hostUsers") is False
+
+    def containers(self) -> list[ContainerView]:
+        """Init, regular and ephemeral containers, in that order."""
+        if self._containers is None:
+            self._containers = [
+                ContainerView(self, node, list_name, i)
+                for list_name in CONTAINER_KINDS
+                for i, node in enumerate(self.spec.maps(list_name))
+            ]
+        return self._containers
+
+    def volumes(self) -> list[Node]:
+        return self.spec.maps("volumes")
+
+    def volume_source(self, volume: Node) -> str:
+        """The source type of a volume; none given means emptyDir, as API defaulting does."""
+        for key in volume.data:
+            if key in VOLUME_SOURCES and volume.data[key] is not None:
+                return key
+        for key in volume.data:
+            if key != "name":
+                return key
+        return "emptyDir"
+
+    def iter_security_contexts(self) -> Iterator[tuple[str, Node]]:
+        """``("pod", pod securityContext)`` then each container's, described."""
+        yield "pod", self.security_context
+        for c in self.containers():
+            yield c.describe(), c.security_context
+
+
+def pod_view(obj: KubeObject) -> PodView | None:
+    """The PodView of a pod-bearing object with containers, else None.
+
+    Objects without any container list (kustomize patches, partial overlays) are not
+    pods Kubernetes would run, so pod rules skip them.
+    """
+    template_path = POD_TEMPLATE_PATHS.get(obj.kind)
+    if template_path is None or not obj.ref.api_version:
+        return None
+    view = PodView(obj, template_path)
+    if not any(view.spec.raw(k) is not None for k in CONTAINER_KINDS):
+        return None
+    return view

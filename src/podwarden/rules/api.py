@@ -1,0 +1,251 @@
+"""Everything a rule module imports: metadata, the check decorator, views and violations.
+
+A rule is one module under ``podwarden.rules.<family>``: its docstring is its user
+documentation (summary line = title, then ``## What it checks``, ``## Why``, ``## Fix``),
+a module-level ``RULE = rule(...)`` declares its metadata, and functions decorated with
+``@RULE.check(since=...)`` yield ``Violation``s.  Checks are pure: no files, no globals,
+no state between calls, so the same rule serves ``check`` and the admission webhook.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from podwarden.model.edits import Edit
+from podwarden.model.objects import KubeObject, Node, ObjectRef, ShapeError
+from podwarden.model.paths import FieldPath, render
+from podwarden.model.podspec import ContainerView, PodView
+
+if TYPE_CHECKING:
+    from podwarden.model.index import Index
+
+__all__ = [
+    "ContainerView", "Context", "Edit", "FieldPath", "KubeObject", "Level", "Node", "ObjectRef",
+    "PodView", "Rule", "Severity", "ShapeError", "Version", "Violation", "quoted", "render",
+    "rule",
+]
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; ordered so ``--min-severity`` can compare."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(str(s) for s in cls)
+            raise ValueError(f"unknown severity {text!r} (one of {names})") from None
+
+
+class Level(enum.Enum):
+    """Pod Security Standards levels."""
+
+    PRIVILEGED = "privileged"
+    BASELINE = "baseline"
+    RESTRICTED = "restricted"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown level {text!r} (privileged, baseline or restricted)"
+            ) from None
+
+
+_VERSION = re.compile(r"^v?1\.(0|[1-9][0-9]*)$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Version:
+    """A Kubernetes minor version (1.N) as Pod Security Admission names them; None = latest."""
+
+    minor: int
+
+    def __str__(self) -> str:
+        return f"v1.{self.minor}"
+
+    @classmethod
+    def parse(cls, text: str) -> Version | None:
+        """``v1.25`` or ``1.25`` -> Version(25); ``latest`` -> None."""
+        text = text.strip()
+        if text == "latest":
+            return None
+        match = _VERSION.match(text)
+        if not match:
+            raise ValueError(f"bad Kubernetes version {text!r} (v1.N or latest)")
+        return cls(int(match.group(1)))
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One offending field: where (relative to the object) and what is wrong.
+
+    ``secret`` carries a detected credential's redacted fingerprint, never the value.
+    """
+
+    path: FieldPath
+    message: str
+    secret: str | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """What a check may know besides its object: selection, settings, other objects."""
+
+    level: Level = Level.RESTRICTED
+    version: Version | None = None
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    index: Index | None = None
+
+    def rule_settings(self, rule_id: str) -> Mapping[str, Any]:
+        """The ``rules: {<id>: {...}}`` section of the configuration for one rule."""
+        return self.settings.get(rule_id, {})
+
+
+CheckFn = Callable[[Any, Context], Iterable[Violation]]
+
+
+@dataclass(slots=True)
+class Variant:
+    """One version of a rule's check, in force from Kubernetes 1.``since``."""
+
+    since: int
+    fn: CheckFn
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Rule:
+    """A rule's metadata and versioned checks; docs come from its module docstring."""
+
+    id: str
+    severity: Severity
+    target: str = "pod"
+    kinds: frozenset[str] = frozenset()
+    pss: Level | None = None
+    upstream_id: str | None = None
+    reason: str = ""
+    uses_index: bool = False
+    variants: list[Variant] = field(default_factory=list)
+    doc: str = ""
+    module: str = ""
+    fixer: Callable[..., Any] | None = None
+    fix_safe: bool = True
+
+    @property
+    def family(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        return self.id.split("/", 1)[1]
+
+    @property
+    def title(self) -> str:
+        return self.doc.strip().splitlines()[0].strip().rstrip(".") if self.doc else self.id
+
+    def section(self, name: str) -> str:
+        """A ``## <name>`` section of the docstring, as plain text."""
+        match = re.search(rf"^## {re.escape(name)}\n(.*?)(?=^## |\Z)", self.doc, re.M | re.S)
+        return match.group(1).strip() if match else ""
+
+    @property
+    def first_since(self) -> int:
+        return self.variants[0].since if self.variants else 0
+
+    def variant_at(self, minor: int) -> Variant | None:
+        """The newest variant in force at 1.``minor``, None before the first."""
+        chosen = None
+        for variant in self.variants:
+            if variant.since <= minor:
+                chosen = variant
+        return chosen
+
+    def check(
+        self, since: str = "1.0", overrides: Iterable[str] = ()
+    ) -> Callable[[Callable[..., Iterable[Violation]]], Callable[..., Iterable[Violation]]]:
+        """Register the decorated function as this rule's check from Kubernetes ``since``.
+
+        The function takes the target (``PodView`` or ``KubeObject``) and, if it wants it,
+        a ``Context`` as second argument.
+        """
+        parsed = Version.parse(since)
+        if parsed is None:
+            raise ValueError(f"{self.id}: a check cannot start at 'latest'")
+
+        def register(fn: Callable[..., Iterable[Violation]]) -> Callable[..., Iterable[Violation]]:
+            call: CheckFn
+            if fn.__code__.co_argcount >= 2:
+                call = fn
+            else:
+                def call(target: Any, ctx: Context, _fn: Callable[..., Any] = fn) -> Any:
+                    return _fn(target)
+            self.variants.append(Variant(parsed.minor, call, tuple(overrides)))
+            return fn
+
+        return register
+
+    def fix(self, safe: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register the decorated function as this rule's fixer."""
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.fixer = fn
+            self.fix_safe = safe
+            return fn
+
+        return register
+
+
+def rule(
+    rule_id: str,
+    *,
+    severity: Severity,
+    target: str = "pod",
+    kinds: Iterable[str] = (),
+    pss: Level | None = None,
+    upstream_id: str | None = None,
+    reason: str = "",
+    uses_index: bool = False,
+) -> Rule:
+    """Declare a rule.  ``target`` is ``pod`` (checks get a PodView) or ``object``
+    (checks get every KubeObject, or those of ``kinds``).  ``uses_index`` rules read
+    other objects through ``ctx.index``, which the engine then builds first."""
+    if target not in ("pod", "object"):
+        raise ValueError(f"{rule_id}: target must be 'pod' or 'object'")
+    return Rule(
+        id=rule_id,
+        severity=severity,
+        target=target,
+        kinds=frozenset(kinds),
+        pss=pss,
+        upstream_id=upstream_id,
+        reason=reason,
+        uses_index=uses_index,
+    )
+
+
+# -- small helpers shared by many rules -------------------------------------------------
+
+
+def quoted(items: Iterable[str]) -> str:
+    """``"a", "b"`` for messages."""
+    return ", ".join(f'"{item}"' for item in items)
