@@ -115,6 +115,8 @@ class Context:
     version: Version | None = None
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     index: Index | None = None
+    #: options of ``podwarden fix`` (e.g. ``run_as_user``, ``unsafe``) that fixers may read
+    fix_options: Mapping[str, Any] = field(default_factory=dict)
 
     def rule_settings(self, rule_id: str) -> Mapping[str, Any]:
         """The ``rules: {<id>: {...}}`` section of the configuration for one rule."""
@@ -205,7 +207,13 @@ class Rule:
         return register
 
     def fix(self, safe: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register the decorated function as this rule's fixer."""
+        """Register the decorated function as this rule's fixer.
+
+        A fixer is called as ``fix(target, violation, ctx)`` for one violation of its rule
+        (``target`` as for the check) and yields ``Edit``s on object-relative paths.
+        ``safe=False`` fixers can change what the application does; they run only when
+        the user asks (``--unsafe`` or an explicit value in ``ctx.fix_options``).
+        """
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.fixer = fn
