@@ -1,14 +1,18 @@
 """The engine: select rules, stream sources through them, turn violations into findings.
 
 Only the engine knows files and lines; rules know objects and paths, reporters only
-format.  Files are read and evaluated one at a time, so memory does not grow with the
-number of files.  A line is looked up only for the paths that have findings.
+format.  Files are read and evaluated one at a time (``iter_files``), so memory does not
+grow with the number of files; ``run`` collects everything for callers that want it.
+A line is looked up only for the paths that have findings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +21,15 @@ from podwarden.load import yaml as yamlload
 from podwarden.load.sources import Source, expand
 from podwarden.model.index import INDEX_KINDS, Index
 from podwarden.model.objects import KubeObject, ObjectRef, ShapeError
-from podwarden.model.paths import render
+from podwarden.model.paths import FieldPath, render
+from podwarden.model.podspec import PodView
 from podwarden.rules.api import Context, Level, Rule, Severity, Version, Violation
 from podwarden.rules.registry import Active, Registry, default_registry
+
+#: annotation listing rule ids (or families) to ignore on an object or its pod template;
+#: ``rule-id:container`` limits it to one container
+IGNORE_ANNOTATION = "podwarden.io/ignore"
+IGNORE_REASON_ANNOTATION = "podwarden.io/ignore-reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,17 @@ class Finding:
     path: str
     secret: str | None = None
 
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity for baselines: rule, file, object, field path and secret
+        fingerprint; never the line, which moves when the file is edited."""
+        o = self.object
+        key = "\x1f".join((
+            self.rule_id, os.path.normpath(self.file), o.kind, o.namespace or "", o.name,
+            self.path, self.secret or "",
+        ))
+        return hashlib.sha256(key.encode()).hexdigest()[:20]
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (documented in the README)."""
         out: dict[str, Any] = {
@@ -47,15 +68,25 @@ class Finding:
             "column": self.column,
             "object": self.object.as_dict(),
             "path": self.path,
+            "fingerprint": self.fingerprint,
         }
         if self.secret is not None:
             out["secret"] = self.secret
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A finding silenced by a ``podwarden.io/ignore`` annotation, with the reason given."""
+
+    finding: Finding
+    reason: str
+
+
 @dataclass(slots=True)
 class Selection:
-    """Which rules run and how: PSS level and version, families or ids, severity floor."""
+    """Which rules run and how: PSS level and version, families or ids, severity floor,
+    per-rule settings (``severity`` overrides and rule options) and a baseline."""
 
     level: Level = Level.RESTRICTED
     version: Version | None = None
@@ -63,6 +94,7 @@ class Selection:
     skip: frozenset[str] = frozenset()
     min_severity: Severity = Severity.INFO
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: frozenset[str] = frozenset()
 
     def wants(self, r: Rule) -> bool:
         if self.only and r.id not in self.only and r.family not in self.only:
@@ -82,14 +114,29 @@ class ObjectResult:
 
 
 @dataclass(slots=True)
+class FileResult:
+    """What one source produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    objects: list[ObjectResult] = field(default_factory=list)
+    baselined: int = 0
+    skipped: bool = False
+
+
+@dataclass(slots=True)
 class Result:
-    """The outcome of one run."""
+    """The outcome of one run, collected from its FileResults."""
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     objects: list[ObjectResult] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    baselined: int = 0
 
     @property
     def files(self) -> int:
@@ -101,6 +148,17 @@ class Result:
             return 2
         return 1 if self.findings else 0
 
+    def add(self, fr: FileResult) -> None:
+        """Fold one file's result in."""
+        self.paths.append(fr.path)
+        self.findings.extend(fr.findings)
+        self.suppressed.extend(fr.suppressed)
+        self.errors.extend(fr.errors)
+        self.objects.extend(fr.objects)
+        self.baselined += fr.baselined
+        if fr.skipped:
+            self.skipped.append(fr.path)
+
 
 class Engine:
     """Runs a selection of rules over sources."""
@@ -110,12 +168,20 @@ class Engine:
         self.selection = selection
         self.active: list[Active] = [
             a for a in self.registry.active(selection.level, selection.version)
-            if selection.wants(a.rule) and a.rule.severity >= selection.min_severity
+            if selection.wants(a.rule)
         ]
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
         self.uses_index = any(a.rule.uses_index for a in self.active)
-        self.context = Context(selection.level, selection.version, selection.settings, None)
+        self.severities = {
+            rule_id: Severity.parse(str(opts["severity"]))
+            for rule_id, opts in selection.settings.items()
+            if isinstance(opts, dict) and "severity" in opts
+        }
+        self.context = Context(
+            selection.level, selection.version, selection.settings, None,
+            known_rules=frozenset(self.registry.rules) | frozenset(self.registry.families),
+        )
 
     # -- running ------------------------------------------------------------------------
 
@@ -124,38 +190,47 @@ class Engine:
         paths: Sequence[str],
         context_paths: Sequence[str] = (),
         progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
     ) -> Result:
         """Evaluate every source; objects of ``context_paths`` only feed the index."""
         result = Result()
+        for n, fr in enumerate(self.iter_files(paths, context_paths, jobs), 1):
+            result.add(fr)
+            if progress:
+                progress(n)
+        return result
+
+    def iter_files(
+        self, paths: Sequence[str], context_paths: Sequence[str] = (), jobs: int = 1
+    ) -> Iterator[FileResult]:
+        """One FileResult per source, in a stable order whatever ``jobs`` is."""
         sources: list[Source] = []
         for item in expand(paths):
             if isinstance(item, InputError):
-                result.errors.append(item)
+                yield FileResult(item.file, errors=[item])
             else:
                 sources.append(item)
         stdin: dict[str, bytes] = {}
         if any(s.name == "-" for s in sources):
             stdin["-"] = Source("-", True).read()
         if self.uses_index:
-            self.context.index = self._build_index(
-                [*sources, *(s for s in expand(context_paths) if isinstance(s, Source))],
-                stdin,
-                result,
-            )
-        for n, source in enumerate(sources, 1):
-            self.scan_source(source, result, stdin.get(source.name))
-            if progress:
-                progress(n)
-        return result
+            extra = [s for s in expand(context_paths) if isinstance(s, Source)]
+            self.context.index = self._build_index([*sources, *extra], stdin)
+        files = [s for s in sources if s.name != "-"]
+        if jobs > 1 and len(files) > 1:
+            yield from self._parallel(sources, stdin, jobs)
+            return
+        for source in sources:
+            yield self.scan_file(source, stdin.get(source.name))
 
-    def scan_source(self, source: Source, result: Result, raw: bytes | None = None) -> None:
-        """Evaluate one source into ``result``."""
-        result.paths.append(source.name)
+    def scan_file(self, source: Source, raw: bytes | None = None) -> FileResult:
+        """Evaluate one source."""
+        fr = FileResult(source.name)
         try:
             docs = self._load(source, raw)
         except InputError as exc:
-            result.errors.append(exc)
-            return
+            fr.errors.append(exc)
+            return fr
         found_object = False
         for doc in docs:
             for prefix, data in yamlload.iter_objects(doc):
@@ -163,29 +238,28 @@ class Engine:
                 if problem:
                     if source.explicit or found_object:
                         line, _ = doc.locate(prefix)
-                        result.errors.append(InputError(source.name, line, problem))
+                        fr.errors.append(InputError(source.name, line, problem))
                     continue
                 found_object = True
-                self.evaluate(KubeObject(data, prefix), doc, source.name, result)
-        if not found_object and not source.explicit:
-            result.skipped.append(source.name)
+                self.evaluate(KubeObject(data, prefix), doc, source.name, fr)
+        fr.skipped = not found_object and not source.explicit and not fr.errors
+        return fr
 
-    def evaluate(self, obj: KubeObject, doc: yamlload.Document, file: str, result: Result) -> None:
+    def scan_source(self, source: Source, result: Result, raw: bytes | None = None) -> None:
+        """Evaluate one source into ``result``."""
+        result.add(self.scan_file(source, raw))
+
+    def evaluate(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult) -> None:
         """Run the active rules on one object and record its findings."""
         findings: list[Finding] = []
         seen_errors: set[str] = set()
-
-        def place(rule: Rule, v: Violation) -> Finding:
-            line, column = doc.locate((*obj.path, *v.path))
-            return Finding(rule.id, rule.severity, v.message, file, line, column, obj.ref,
-                           render(v.path), v.secret)
 
         def shape_error(exc: ShapeError) -> None:
             line, _ = doc.locate((*obj.path, *exc.path))
             error = InputError(file, line, f"{obj.ref}: {exc}")
             if str(error) not in seen_errors:
                 seen_errors.add(str(error))
-                result.errors.append(error)
+                out.errors.append(error)
 
         pod = None
         try:
@@ -198,34 +272,53 @@ class Engine:
         checks.extend(
             (a, obj) for a in self.object_checks if not a.rule.kinds or obj.kind in a.rule.kinds
         )
+        try:
+            ignores = _ignores(obj, pod)
+        except ShapeError as exc:
+            shape_error(exc)
+            ignores = []
         for active, target in checks:
             try:
                 for violation in active.fn(target, self.context):
-                    findings.append(place(active.rule, violation))
+                    finding = self._place(active.rule, violation, obj, doc, file)
+                    if finding.severity < self.selection.min_severity:
+                        continue
+                    reason = _suppressed_by(ignores, finding.rule_id, violation.path, pod)
+                    if reason is not None:
+                        out.suppressed.append(Suppressed(finding, reason))
+                    elif finding.fingerprint in self.selection.baseline:
+                        out.baselined += 1
+                    else:
+                        findings.append(finding)
             except ShapeError as exc:
                 shape_error(exc)
             except Exception as exc:  # a crashing rule is an error, never a silent pass
                 line, _ = doc.locate(obj.path)
                 crash = RuleError(f"rule {active.rule.id} failed on {obj.ref}: {type(exc).__name__}")
-                result.errors.append(InputError(file, line, str(crash)))
-        result.findings.extend(findings)
-        result.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
+                out.errors.append(InputError(file, line, str(crash)))
+        out.findings.extend(findings)
+        out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _place(self, rule: Rule, v: Violation, obj: KubeObject, doc: yamlload.Document, file: str) -> Finding:
+        line, column = doc.locate((*obj.path, *v.path))
+        severity = self.severities.get(rule.id) or getattr(v, "severity", None) or rule.severity
+        return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret)
 
     def _load(self, source: Source, raw: bytes | None) -> list[yamlload.Document]:
         data = raw if raw is not None else source.read()
         text = yamlload.decode(data, source.name)
         return yamlload.parse(text, source.name)
 
-    def _build_index(self, sources: Iterable[Source], stdin: dict[str, bytes], result: Result) -> Index:
+    def _build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
         """Index the kinds cross-resource rules ask about; a byte search skips other files."""
         index = Index()
         for source in sources:
             try:
                 raw = stdin.get(source.name)
                 raw = raw if raw is not None else source.read()
-                if not _INDEX_KIND_PATTERN.search(raw) and b"\x00" not in raw[:4]:
+                if not _INDEX_KIND_PATTERN.search(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
                     continue
                 for doc in yamlload.parse(yamlload.decode(raw, source.name), source.name):
                     for prefix, data in yamlload.iter_objects(doc):
@@ -234,6 +327,28 @@ class Engine:
             except InputError:
                 continue  # reported when the file itself is scanned (context files: ignored)
         return index
+
+    def _parallel(self, sources: list[Source], stdin: dict[str, bytes], jobs: int) -> Iterator[FileResult]:
+        """Scan files in worker processes; results come back in source order."""
+        global _WORKER_ENGINE
+        _WORKER_ENGINE = self
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs) as pool:
+            pending = (s for s in sources if s.name != "-")
+            results = pool.imap(_scan_in_worker, pending, chunksize=8)
+            for source in sources:
+                if source.name == "-":
+                    yield self.scan_file(source, stdin["-"])
+                else:
+                    yield next(results)
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _scan_in_worker(source: Source) -> FileResult:
+    assert _WORKER_ENGINE is not None
+    return _WORKER_ENGINE.scan_file(source)
 
 
 _INDEX_KIND_PATTERN = re.compile(
@@ -244,7 +359,8 @@ _INDEX_KIND_PATTERN = re.compile(
 def _object_problem(data: Any) -> str:
     """Why a document is not a Kubernetes object, or '' when it is one."""
     if not isinstance(data, dict):
-        return f"not a Kubernetes object: the document is {_shape(data)}, not a mapping"
+        shape = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return f"not a Kubernetes object: the document is {shape}, not a mapping"
     api_version, kind = data.get("apiVersion"), data.get("kind")
     missing = [k for k, v in (("apiVersion", api_version), ("kind", kind)) if not v]
     if missing:
@@ -254,5 +370,41 @@ def _object_problem(data: Any) -> str:
     return ""
 
 
-def _shape(data: Any) -> str:
-    return "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+@dataclass(frozen=True, slots=True)
+class _Ignore:
+    rule: str
+    container: str | None
+    reason: str
+
+
+def _ignores(obj: KubeObject, pod: PodView | None) -> list[_Ignore]:
+    """Ignore entries from the object's annotations and its pod template's."""
+    out: list[_Ignore] = []
+    sources = [obj.annotations]
+    if pod is not None and pod.metadata.path != obj.metadata.path:
+        sources.append(pod.annotations)
+    for annotations in sources:
+        value = annotations.get(IGNORE_ANNOTATION)
+        if not value:
+            continue
+        reason = annotations.get(IGNORE_REASON_ANNOTATION, "").strip() or "no reason given"
+        for item in value.split(","):
+            rule_id, _, container = item.strip().partition(":")
+            if rule_id:
+                out.append(_Ignore(rule_id.strip(), container.strip() or None, reason))
+    return out
+
+
+def _suppressed_by(ignores: list[_Ignore], rule_id: str, path: FieldPath, pod: PodView | None) -> str | None:
+    """The reason an ignore entry silences this finding, or None."""
+    family = rule_id.split("/", 1)[0]
+    for entry in ignores:
+        if entry.rule not in (rule_id, family):
+            continue
+        if entry.container is None:
+            return entry.reason
+        if pod is not None:
+            for c in pod.containers():
+                if c.name == entry.container and path[: len(c.path)] == c.path:
+                    return entry.reason
+    return None

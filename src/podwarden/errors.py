@@ -16,6 +16,9 @@ class InputError(PodwardenError):
         self.line = line
         self.message = message
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int, str]]:
+        return InputError, (self.file, self.line, self.message)
+
 
 class ConfigError(PodwardenError):
     """A bad option, configuration file or rule selection."""

@@ -28,6 +28,9 @@ POD_TEMPLATE_PATHS: dict[str, FieldPath] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 
+#: API groups whose objects of those kinds are the built-in ones (a CRD may reuse a kind name)
+POD_API_GROUPS = frozenset({"", "apps", "extensions", "batch"})
+
 #: the three container lists, in the order Pod Security Admission visits them
 CONTAINER_KINDS = ("initContainers", "containers", "ephemeralContainers")
 
@@ -163,7 +166,11 @@ def pod_view(obj: KubeObject) -> PodView | None:
     pods Kubernetes would run, so pod rules skip them.
     """
     template_path = POD_TEMPLATE_PATHS.get(obj.kind)
-    if template_path is None or not obj.ref.api_version:
+    api_version = obj.ref.api_version
+    if template_path is None or not api_version:
+        return None
+    group = api_version.rpartition("/")[0]
+    if group not in POD_API_GROUPS:
         return None
     view = PodView(obj, template_path)
     if not any(view.spec.raw(k) is not None for k in CONTAINER_KINDS):

@@ -115,6 +115,8 @@ class Context:
     version: Version | None = None
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     index: Index | None = None
+    #: every rule id and family name, for rules that check references to rules
+    known_rules: frozenset[str] = frozenset()
     #: options of ``podwarden fix`` (e.g. ``run_as_user``, ``unsafe``) that fixers may read
     fix_options: Mapping[str, Any] = field(default_factory=dict)
 

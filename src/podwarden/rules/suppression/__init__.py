@@ -1,0 +1,1 @@
+"""Family ``suppression``: the ``podwarden.io/ignore`` annotations themselves."""
