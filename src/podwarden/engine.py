@@ -245,6 +245,18 @@ class Engine:
         fr.skipped = not found_object and not source.explicit and not fr.errors
         return fr
 
+    def evaluate_object(self, data: dict[str, Any], file: str = "<object>") -> FileResult:
+        """Evaluate one in-memory object (no file, no lines): what the admission webhook calls.
+
+        Paths are exact; every line is 1.  Cross-resource rules see an empty index unless
+        one was set on ``self.context``.
+        """
+        if self.uses_index and self.context.index is None:
+            self.context.index = Index()
+        out = FileResult(file)
+        self.evaluate(KubeObject(data), yamlload.Document(0, data, None, 1), file, out)
+        return out
+
     def scan_source(self, source: Source, result: Result, raw: bytes | None = None) -> None:
         """Evaluate one source into ``result``."""
         result.add(self.scan_file(source, raw))
@@ -383,11 +395,11 @@ def _ignores(obj: KubeObject, pod: PodView | None) -> list[_Ignore]:
     sources = [obj.annotations]
     if pod is not None and pod.metadata.path != obj.metadata.path:
         sources.append(pod.annotations)
-    for annotations in sources:
-        value = annotations.get(IGNORE_ANNOTATION)
+    for found in sources:
+        value = found.get(IGNORE_ANNOTATION)
         if not value:
             continue
-        reason = annotations.get(IGNORE_REASON_ANNOTATION, "").strip() or "no reason given"
+        reason = found.get(IGNORE_REASON_ANNOTATION, "").strip() or "no reason given"
         for item in value.split(","):
             rule_id, _, container = item.strip().partition(":")
             if rule_id:

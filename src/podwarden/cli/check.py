@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
 from podwarden.cli import common
-from podwarden.engine import Engine, Selection
+from podwarden.config import Config, discover, load_config
+from podwarden.engine import Engine, FileResult, Selection
+from podwarden.errors import ConfigError
+from podwarden.report.tally import Tally
 from podwarden.rules.api import Level, Severity, Version
-from podwarden.rules.registry import default_registry
+from podwarden.rules.registry import Registry, default_registry
+
+FORMATS = ["text", "json", "sarif", "junit"]
+BASELINE_VERSION = 1
 
 
-@click.command()
+@click.command(name="check")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
               help="Pod Security Standards level: privileged, baseline or restricted.")
@@ -27,40 +39,167 @@ from podwarden.rules.registry import default_registry
 @click.option("--context", "context_paths", multiple=True, metavar="PATH",
               help="Objects kept elsewhere (e.g. a cluster's ServiceAccounts), used by "
                    "cross-resource rules but not reported on.")
-@click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("-o", "--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: .podwarden.yaml found upward from here).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE (by stable fingerprint) and exit 0.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Scan files in N processes (0: one per CPU); output order is unchanged.")
+@click.pass_context
 def command(
-    paths: tuple[str, ...], level: str, k8s_version: str, only: frozenset[str],
-    skip: frozenset[str], min_severity: str, context_paths: tuple[str, ...], fmt: str,
-    output: str | None,
+    ctx: click.Context, paths: tuple[str, ...], level: str, k8s_version: str,
+    only: frozenset[str], skip: frozenset[str], min_severity: str,
+    context_paths: tuple[str, ...], fmt: str, output: str | None, config_path: Path | None,
+    baseline_path: Path | None, write_baseline: Path | None, jobs: int,
 ) -> None:
     """Scan manifests (files, directories, or - for stdin) with every rule family.
 
     Exit status: 0 no findings, 1 findings, 2 errors.
     """
     registry = default_registry()
+    config = _config(config_path)
+
+    def option(name: str, value: Any) -> Any:
+        """The command line wins; the configuration file fills in what it left unset."""
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
+            key = name.replace("_", "-")
+            if key in config.options:
+                configured = config.options[key]
+                return frozenset(configured) if isinstance(value, frozenset) else str(configured)
+        return value
+
+    only, skip = option("only", only), option("skip", skip)
     common.check_names(only, registry, "--only")
     common.check_names(skip, registry, "--skip")
+    _check_settings(config, registry)
     selection = Selection(
-        level=common.parse(Level.parse, level, "--level"),
-        version=common.parse(Version.parse, k8s_version, "--k8s-version"),
+        level=common.parse(Level.parse, option("level", level), "--level"),
+        version=common.parse(Version.parse, option("k8s_version", k8s_version), "--k8s-version"),
         only=only,
         skip=skip,
-        min_severity=common.parse(Severity.parse, min_severity, "--min-severity"),
+        min_severity=common.parse(Severity.parse, option("min_severity", min_severity), "--min-severity"),
+        settings=config.settings,
+        baseline=_read_baseline(baseline_path) if baseline_path else frozenset(),
     )
-    result = Engine(selection, registry).run(paths, context_paths, progress=common.progress())
+    engine = Engine(selection, registry)
+    results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1)
+    results = _with_progress(results)
+    if write_baseline:
+        _write_baseline(results, write_baseline)
+        return
+    tally = Tally()
+    with _OpenOutput(output) as out:
+        _report(fmt, results, out, registry, [a.rule for a in engine.active], tally,
+                colour=output is None and sys.stdout.isatty())
+    common.report_errors_tally(tally)
+    sys.exit(tally.exit_code)
+
+
+def _report(fmt: str, results: Iterator[FileResult], out: TextIO, registry: Registry,
+            rules: list[Any], tally: Tally, colour: bool) -> None:
     if fmt == "json":
         from podwarden.report import json as json_report
 
-        common.emit(json_report.render(result), output)
+        json_report.write(results, out, tally)
+    elif fmt == "sarif":
+        from podwarden.report import sarif
+
+        sarif.write(results, out, rules, tally)
+    elif fmt == "junit":
+        from podwarden.report import junit
+
+        junit.write(results, out, tally)
     else:
         from podwarden.report import text as text_report
 
-        colour = output is None and sys.stdout.isatty()
-        common.emit(text_report.render(result, registry, colour), output)
-    common.report_errors(result)
-    sys.exit(result.exit_code)
+        text_report.write(results, out, registry, tally, colour)
 
 
-command.name = "check"
+class _OpenOutput:
+    """stdout, or FILE written atomically (a partial report never replaces a good one)."""
+
+    def __init__(self, output: str | None) -> None:
+        self.output = output if output and output != "-" else None
+        self.handle: TextIO | None = None
+        self.tmp = ""
+
+    def __enter__(self) -> TextIO:
+        if self.output is None:
+            return sys.stdout
+        folder = os.path.dirname(os.path.abspath(self.output))
+        fd, self.tmp = tempfile.mkstemp(prefix=".podwarden-", dir=folder)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8")
+        return self.handle
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if self.handle is None or self.output is None:
+            return
+        self.handle.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.output)
+        else:
+            os.unlink(self.tmp)
+
+
+def _config(path: Path | None) -> Config:
+    found = path or discover()
+    if found is None:
+        return Config()
+    try:
+        return load_config(found)
+    except ConfigError as exc:
+        raise common.UsageError(str(exc)) from None
+
+
+def _check_settings(config: Config, registry: Registry) -> None:
+    for rule_id, opts in config.settings.items():
+        if registry.get(rule_id) is None:
+            raise common.UsageError(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
+        if "severity" in opts:
+            common.parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
+
+
+def _read_baseline(path: Path) -> frozenset[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["findings"]
+        return frozenset(str(e["fingerprint"]) for e in entries)
+    except OSError as exc:
+        raise common.UsageError(f"--baseline {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError):
+        raise common.UsageError(f"--baseline {path}: not a podwarden baseline file") from None
+
+
+def _write_baseline(results: Iterator[FileResult], path: Path) -> None:
+    """Fingerprints only, with enough context to review the file; never a secret value."""
+    tally = Tally()
+    entries = []
+    for fr in tally.watch(results):
+        for f in fr.findings:
+            entries.append({"fingerprint": f.fingerprint, "rule": f.rule_id, "file": f.file,
+                            "object": str(f.object), "path": f.path})
+    entries.sort(key=lambda e: (e["file"], e["object"], e["rule"], e["path"]))
+    doc = {"version": BASELINE_VERSION, "tool": "podwarden", "findings": entries}
+    with _OpenOutput(str(path)) as out:
+        out.write(json.dumps(doc, indent=2) + "\n")
+    click.echo(f"wrote {len(entries)} finding(s) to baseline {path}", err=True)
+    common.report_errors_tally(tally)
+    sys.exit(2 if tally.errors else 0)
+
+
+def _with_progress(results: Iterator[FileResult]) -> Iterator[FileResult]:
+    tick = common.progress()
+    if tick is None:
+        yield from results
+        return
+    n = 0
+    for n, fr in enumerate(results, 1):
+        tick(n)
+        yield fr
+    if n >= 200:
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from podwarden.engine import Result
+from podwarden.report.tally import Tally
 from podwarden.rules.registry import Registry
 
 
@@ -57,6 +58,18 @@ def report_errors(result: Result) -> None:
         click.echo(
             f"note: skipped {len(result.skipped)} file(s) without Kubernetes objects "
             f"(e.g. {result.skipped[0]})",
+            err=True,
+        )
+
+
+def report_errors_tally(tally: Tally) -> None:
+    """Errors as one line each on stderr, and a note for skipped files."""
+    for error in tally.errors:
+        click.echo(f"error: {error}", err=True)
+    if tally.skipped:
+        click.echo(
+            f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects "
+            f"(e.g. {tally.skipped[0]})",
             err=True,
         )
 

@@ -38,6 +38,7 @@ _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 
 _BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_JSON = object()
 
 
 class _Loader(yaml.CSafeLoader):
@@ -113,19 +114,27 @@ def parse(text: str, file: str) -> list[Document]:
     if len(text) > MAX_BYTES:
         raise InputError(file, 1, f"file larger than {MAX_BYTES // (1024 * 1024)} MiB: refused")
     _check_flow_depth(text, file)
+    json_data: Any = _NOT_JSON
+    if text.lstrip()[:1] in ("{", "[") and not text.lstrip().startswith("{{"):
+        # Kubernetes decodes a document that starts like JSON as JSON, strictly
+        try:
+            json_data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(file, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:
+            raise InputError(file, 1, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        nodes = _parse_yaml_1_2(text, file, exc)
     except yaml.YAMLError as exc:
-        raise InputError(file, 1, f"invalid YAML: {exc}") from None
+        if json_data is not _NOT_JSON:
+            return [Document(0, json_data, None, 1)]  # valid JSON that YAML 1.1 refuses (tabs)
+        if not isinstance(exc, yaml.MarkedYAMLError):
+            raise InputError(file, 1, f"invalid YAML: {exc}") from None
+        nodes = _parse_yaml_1_2(text, file, exc)
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
     docs: list[Document] = []
     for index, node in enumerate(nodes):
         if node is None:
-            continue
-        if isinstance(node, _JsonRoot):
-            docs.append(Document(index, node.data, None, 1))
             continue
         data = _construct(node, budget, 0, {}, set())
         if data is None:
@@ -142,11 +151,6 @@ def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> lis
     try:
         return list(YAML(typ="safe", pure=True).compose_all(io.StringIO(text)))
     except (RuamelError, RecursionError):
-        if text.lstrip().startswith(("{", "[")):
-            try:
-                return [_JsonRoot(json.loads(text))]
-            except (ValueError, RecursionError):
-                pass
         mark = original.problem_mark or original.context_mark
         line = mark.line + 1 if mark else 1
         problem = original.problem or "invalid YAML"
@@ -178,17 +182,12 @@ def _check_flow_depth(text: str, file: str) -> None:
                     raise InputError(file, line, f"nesting deeper than {MAX_DEPTH} levels: refused")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        if "nesting" in str(exc):  # libyaml's own limit
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            raise InputError(file, line, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
         return  # the composer reports syntax errors with their context
-
-
-class _JsonRoot:
-    """A JSON document the YAML parsers refused (tabs, odd escapes): data, no positions."""
-
-    id = "json"
-
-    def __init__(self, data: Any) -> None:
-        self.data = data
 
 
 class _Budget:

@@ -1,35 +1,44 @@
-"""The versioned JSON document of ``check -o json`` (schema in the README)."""
+"""The versioned JSON document of ``check -o json`` (schema in the README), streamed."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
-from podwarden.engine import Result
+from podwarden.engine import FileResult, Suppressed
+from podwarden.report.tally import Tally
 
 FORMAT_VERSION = 1
 
 
-def document(result: Result) -> dict[str, Any]:
-    """The report as plain data."""
-    by_sev = Counter(str(f.severity) for f in result.findings)
-    by_rule = Counter(f.rule_id for f in result.findings)
-    return {
-        "version": FORMAT_VERSION,
-        "findings": [f.as_dict() for f in result.findings],
-        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in result.errors],
-        "skipped": result.skipped,
+def _suppressed(s: Suppressed) -> dict[str, Any]:
+    return s.finding.as_dict() | {"reason": s.reason}
+
+
+def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
+    """Findings are written as files complete; errors and the summary close the document."""
+    out.write(f'{{\n  "version": {FORMAT_VERSION},\n  "findings": [')
+    first = True
+    for fr in tally.watch(results):
+        for f in fr.findings:
+            out.write(("\n    " if first else ",\n    ") + json.dumps(f.as_dict()))
+            first = False
+    out.write("\n  ],\n" if not first else "],\n")
+    tail = {
+        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
+        "suppressed": [_suppressed(s) for s in tally.suppressed],
+        "skipped": tally.skipped,
         "summary": {
-            "files": result.files,
-            "objects": len(result.objects),
-            "findings": len(result.findings),
-            "errors": len(result.errors),
-            "bySeverity": dict(sorted(by_sev.items())),
-            "byRule": dict(sorted(by_rule.items())),
+            "files": tally.files,
+            "objects": tally.objects,
+            "findings": tally.findings,
+            "errors": len(tally.errors),
+            "suppressed": len(tally.suppressed),
+            "baselined": tally.baselined,
+            "bySeverity": dict(sorted(tally.by_severity.items())),
+            "byRule": dict(sorted(tally.by_rule.items())),
         },
     }
-
-
-def render(result: Result) -> str:
-    return json.dumps(document(result), indent=2) + "\n"
+    body = json.dumps(tail, indent=2)[1:-1].strip("\n")
+    out.write(body + "\n}\n")

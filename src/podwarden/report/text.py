@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-from itertools import groupby
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 import click
 
-from podwarden.engine import Finding, Result
+from podwarden.engine import FileResult, Finding
+from podwarden.report.tally import Tally
 from podwarden.rules.api import Severity
 from podwarden.rules.registry import Registry
 
@@ -32,45 +31,56 @@ def hint(registry: Registry, rule_id: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-def render(result: Result, registry: Registry, colour: bool = False) -> str:
-    """The whole report as text."""
+def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally: Tally,
+          colour: bool = False) -> None:
+    """Stream the report: one block per file with findings, then the summary."""
 
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if colour else text
 
-    lines: list[str] = []
-    ordered = sorted(result.findings, key=lambda f: (f.file, f.line, f.column))
-    for file, group in groupby(ordered, key=lambda f: f.file):
-        lines.append(style(file, bold=True, underline=True))
-        for f in group:
-            lines.append(_finding_line(f, style))
-            tip = hint(registry, f.rule_id)
-            if tip:
-                lines.append(style(f"      fix: {tip}", dim=True))
-        lines.append("")
-    lines.append(summary(result))
-    return "\n".join(lines) + "\n"
+    for fr in tally.watch(results):
+        if not fr.findings:
+            continue
+        out.write(style(fr.path, bold=True, underline=True) + "\n")
+        shown_hints: set[str] = set()
+        for f in sorted(fr.findings, key=lambda f: (f.line, f.column)):
+            out.write(_finding_line(f, style) + "\n")
+            if f.rule_id not in shown_hints:
+                shown_hints.add(f.rule_id)
+                tip = hint(registry, f.rule_id)
+                if tip:
+                    out.write(style(f"      fix: {tip}", dim=True) + "\n")
+        out.write("\n")
+    for s in tally.suppressed:
+        f = s.finding
+        out.write(style(f"suppressed: {f.file}:{f.line} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
+    out.write(summary(tally) + "\n")
 
 
 def _finding_line(f: Finding, style: Callable[..., str]) -> str:
     sev = style(f"{f.severity!s:<8}", fg=_COLOURS[f.severity])
-    where = f"{f.file}:{f.line}:{f.column}"
     secret = f" [{f.secret}]" if f.secret else ""
-    return f"  {where}  {sev} {style(f.rule_id, bold=True)}  {f.object}: {f.message}{secret}"
+    return f"  {f.line}:{f.column}  {sev} {style(f.rule_id, bold=True)}  {f.object}: {f.message}{secret}"
 
 
-def summary(result: Result) -> str:
-    """One line: counts of findings by severity, objects, files, errors."""
-    by_sev = Counter(f.severity for f in result.findings)
-    parts = [f"{by_sev[s]} {s}" for s in sorted(by_sev, reverse=True)]
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(tally: Tally) -> str:
+    """One line: findings by severity, objects, files, and what was left out."""
+    parts = [f"{tally.by_severity[s.name.lower()]} {s}" for s in sorted(Severity, reverse=True)
+             if tally.by_severity[s.name.lower()]]
     detail = f" ({', '.join(parts)})" if parts else ""
-    text = (
-        f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}{detail} "
-        f"in {len(result.objects)} object{'s' if len(result.objects) != 1 else ''}, "
-        f"{result.files} file{'s' if result.files != 1 else ''}"
-    )
-    if result.errors:
-        text += f"; {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}"
-    if result.skipped:
-        text += f"; {len(result.skipped)} skipped (not Kubernetes manifests)"
-    return text
+    text = (f"{_plural(tally.findings, 'finding')}{detail} in {_plural(tally.objects, 'object')}, "
+            f"{_plural(tally.files, 'file')}")
+    extras = []
+    if tally.suppressed:
+        extras.append(f"{len(tally.suppressed)} suppressed")
+    if tally.baselined:
+        extras.append(f"{tally.baselined} in baseline")
+    if tally.errors:
+        extras.append(_plural(len(tally.errors), "error"))
+    if tally.skipped:
+        extras.append(f"{len(tally.skipped)} skipped (not Kubernetes manifests)")
+    return text + ("; " + ", ".join(extras) if extras else "")

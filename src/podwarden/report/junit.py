@@ -1,0 +1,64 @@
+"""JUnit XML for CI systems: a test suite per file, a test case per object, a failure per
+finding, an error per input problem."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TextIO
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
+
+from podwarden.engine import FileResult
+from podwarden.report.tally import Tally
+
+#: characters XML 1.0 cannot carry, even escaped
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    return _escape(_ILLEGAL.sub("\ufffd", text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_ILLEGAL.sub("\ufffd", text))
+
+
+def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
+    """Stream the XML: each file's suite is written when the file completes."""
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="podwarden">\n')
+    for fr in tally.watch(results):
+        failures = sum(1 for o in fr.objects if o.findings)
+        tests = len(fr.objects) + len(fr.errors)
+        out.write(
+            f"  <testsuite name={quoteattr(fr.path)} tests=\"{tests}\" failures=\"{failures}\" "
+            f"errors=\"{len(fr.errors)}\" skipped=\"{1 if fr.skipped else 0}\">\n"
+        )
+        for o in fr.objects:
+            name = quoteattr(str(o.object))
+            out.write(f"    <testcase classname={quoteattr(fr.path)} name={name}")
+            if not o.findings:
+                out.write("/>\n")
+                continue
+            out.write(">\n")
+            for f in o.findings:
+                text = f"{f.file}:{f.line}:{f.column} {f.path}\n{f.message}"
+                if f.secret:
+                    text += f"\nsecret fingerprint: {f.secret}"
+                out.write(
+                    f"      <failure type={quoteattr(f.rule_id)} "
+                    f"message={quoteattr(f'[{f.severity}] {f.rule_id}: {f.message}')}>"
+                    f"{escape(text)}</failure>\n"
+                )
+            out.write("    </testcase>\n")
+        for e in fr.errors:
+            out.write(
+                f"    <testcase classname={quoteattr(fr.path)} name={quoteattr(f'line {e.line}')}>\n"
+                f"      <error message={quoteattr(e.message)}>{escape(str(e))}</error>\n"
+                f"    </testcase>\n"
+            )
+        if fr.skipped:
+            out.write(f"    <testcase classname={quoteattr(fr.path)} name=\"not a Kubernetes manifest\">"
+                      "<skipped/></testcase>\n")
+        out.write("  </testsuite>\n")
+    out.write("</testsuites>\n")

@@ -1,0 +1,125 @@
+"""SARIF 2.1.0 for code-scanning services (GitHub code scanning and others), streamed.
+
+Rule metadata (title, description, help, severity) comes from the rule modules; every
+result carries a file/line region and a stable partial fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from podwarden import __version__
+from podwarden.engine import FileResult, Finding
+from podwarden.report.tally import Tally
+from podwarden.rules.api import Rule, Severity
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+#: GitHub reads ``security-severity`` (0-10) to rank security alerts
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"`([^`]*)`", r"\1", " ".join(markdown.split()))
+
+
+def rule_descriptor(r: Rule) -> dict[str, Any]:
+    """One ``reportingDescriptor`` from a rule's declaration and docs."""
+    help_md = f"**Why.** {r.section('Why')}\n\n**Fix.** {r.section('Fix')}"
+    return {
+        "id": r.id,
+        "name": "".join(part.capitalize() for part in re.split(r"[-/]", r.id)),
+        "shortDescription": {"text": r.title},
+        "fullDescription": {"text": _plain(r.section("What it checks"))},
+        "help": {"text": _plain(f"Why: {r.section('Why')} Fix: {r.section('Fix')}"), "markdown": help_md},
+        "defaultConfiguration": {"level": _LEVEL[r.severity]},
+        "properties": {
+            "tags": ["security", "kubernetes", r.family],
+            "security-severity": _SECURITY_SEVERITY[r.severity],
+            "precision": "high",
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    if path == "-":
+        return "stdin"
+    return path[2:] if path.startswith("./") else path
+
+
+def _result(f: Finding, index: int) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "severity": str(f.severity),
+        "object": f.object.as_dict(),
+        "path": f.path,
+    }
+    if f.secret:
+        props["secret"] = f.secret
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": _LEVEL[f.severity],
+        "message": {"text": f"{f.object}: {f.message}"},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(f.file)},
+                "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
+            },
+            "logicalLocations": [{"name": str(f.object), "kind": "object",
+                                  "fullyQualifiedName": f"{f.object}/{f.path}"}],
+        }],
+        "partialFingerprints": {"podwarden/v1": f.fingerprint},
+        "properties": props,
+    }
+
+
+def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tally: Tally) -> None:
+    """The whole log: one run, every selected rule, results as files complete."""
+    index = {r.id: i for i, r in enumerate(rules)}
+    head = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "podwarden",
+                "version": __version__,
+                "informationUri": "https://github.com/podwarden/podwarden",
+                "rules": [rule_descriptor(r) for r in rules],
+            }},
+            "results": "@RESULTS@",
+        }],
+    }
+    before, after = json.dumps(head, indent=2).split('"@RESULTS@"')
+    out.write(before + "[")
+    first = True
+    for fr in tally.watch(results):
+        for f in fr.findings:
+            out.write(("\n" if first else ",\n") + json.dumps(_result(f, index.get(f.rule_id, -1))))
+            first = False
+    out.write("]" if first else "\n]")
+    invocation = {
+        "executionSuccessful": not tally.errors,
+        "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": e.message},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.file)},
+                                                 "region": {"startLine": max(e.line, 1)}}}]}
+            for e in tally.errors
+        ],
+    }
+    # "results" is the run's last key: the invocation (which needs the errors) follows it
+    out.write(',\n      "invocations": ' + json.dumps([invocation]) + after + "\n")

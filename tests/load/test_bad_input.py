@@ -1,0 +1,210 @@
+"""Bad input: one readable FILE:LINE line, exit status 2, other files still checked,
+never a traceback, a hang or unbounded memory."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from podwarden.cli import main
+from podwarden.engine import Engine, Selection
+from podwarden.load import yaml as yamlload
+
+GOOD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: fine}
+spec:
+  containers:
+    - name: app
+      image: nginx
+      securityContext:
+        privileged: true
+"""
+
+
+def run(tmp_path: Path, name: str, content: str | bytes, *extra: str) -> tuple[int, str, str]:
+    bad = tmp_path / name
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        bad.write_text(content, encoding="utf-8")
+    good = tmp_path / "zz-good.yaml"
+    good.write_text(GOOD)
+    result = CliRunner().invoke(main, ["check", "--only", "pss", str(bad), str(good), *extra])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_error(code: int, stdout: str, stderr: str, name: str, line: int, words: str) -> None:
+    assert code == 2
+    errors = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert f"{name}:{line}: " in errors[0]
+    assert words in errors[0]
+    assert "Traceback" not in stderr
+    # the good file was still checked
+    assert "pss/privileged" in stdout
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    content = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n"
+    code, out, err = run(tmp_path, "bad.yaml", content)
+    assert_one_line_error(code, out, err, "bad.yaml", 5, "invalid YAML")
+
+
+def test_malformed_json(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path, "bad.json", '{"apiVersion": "v1",\n "kind": "Pod",\n "metadata": {"name": }\n}')
+    assert_one_line_error(code, out, err, "bad.json", 3, "invalid JSON")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    content = "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: \"x\"\n"
+    code, out, err = run(tmp_path, "bad.yaml", content)
+    assert_one_line_error(code, out, err, "bad.yaml", 5, "spec.containers: expected a list, got a string")
+
+
+def test_wrong_nested_type(tmp_path: Path) -> None:
+    content = GOOD.replace("privileged: true", 'privileged: "yes"')
+    code, out, err = run(tmp_path, "bad.yaml", content)
+    assert_one_line_error(code, out, err, "bad.yaml", 9, "securityContext.privileged: expected a boolean")
+
+
+def test_document_without_kind(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path, "bad.yaml", GOOD + "---\napiVersion: v1\nmetadata: {name: y}\n")
+    assert_one_line_error(code, out, err, "bad.yaml", 11, "no kind")
+
+
+def test_unknown_kinds_are_kept_not_errors(tmp_path: Path) -> None:
+    crd = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n"
+    code, out, err = run(tmp_path, "crd.yaml", crd)
+    assert code == 1 and "error" not in err
+
+
+def test_helm_template(tmp_path: Path) -> None:
+    content = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  containers: []\n"
+    code, out, err = run(tmp_path, "pod.yaml", content)
+    assert code == 2
+    assert "pod.yaml:4: " in err and "Helm" in err
+
+
+def test_helm_template_block(tmp_path: Path) -> None:
+    content = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Pod\n{{- end }}\n"
+    code, out, err = run(tmp_path, "pod.yaml", content)
+    assert code == 2 and "Helm" in err and "Traceback" not in err
+
+
+def test_non_utf8(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path, "latin1.yaml", b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n")
+    assert_one_line_error(code, out, err, "latin1.yaml", 4, "not UTF-8")
+
+
+def test_utf16_with_bom_loads(tmp_path: Path) -> None:
+    data = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le")
+    (tmp_path / "u16.yaml").write_bytes(data)
+    result = CliRunner().invoke(main, ["check", "--only", "pss", str(tmp_path / "u16.yaml")])
+    assert result.exit_code == 1 and "u16.yaml" in result.stdout and "pss/privileged" in result.stdout
+
+
+def test_alias_bomb(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n" + "\n".join("  " + ln for ln in lines) + "\n"
+    code, out, err = run(tmp_path, "bomb.yaml", bomb)
+    assert code == 2
+    assert "alias" in err and "bomb.yaml:" in err and "Traceback" not in err
+
+
+def test_recursive_alias(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path, "loop.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: x, self: *m}\n")
+    assert code == 2 and "Traceback" not in err
+
+
+def test_deep_flow_nesting(tmp_path: Path) -> None:
+    deep = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  x: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    code, out, err = run(tmp_path, "deep.yaml", deep)
+    assert_one_line_error(code, out, err, "deep.yaml", 5, "nesting deeper than")
+
+
+def test_deep_block_nesting(tmp_path: Path) -> None:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: x}", "data:"]
+    lines += [" " * (i + 1) + f"k{i}:" for i in range(400)] + [" " * 401 + "v"]
+    code, out, err = run(tmp_path, "deep.yaml", "\n".join(lines) + "\n")
+    assert code == 2 and "nesting deeper than" in err and "Traceback" not in err
+
+
+def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  regex: '" + "[" * 600 + "'\n"
+    docs = yamlload.parse(text, "x.yaml")
+    assert docs[0].data["data"]["regex"] == "[" * 600
+
+
+def test_huge_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlload, "MAX_BYTES", 1000)
+    code, out, err = run(tmp_path, "huge.yaml", GOOD + "# " + "x" * 2000 + "\n")
+    assert_one_line_error(code, out, err, "huge.yaml", 1, "larger than")
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2 and "nope.yaml:0: no such file or directory" in result.stderr
+
+
+def test_non_kubernetes_yaml_in_walk_is_skipped_with_note(tmp_path: Path) -> None:
+    (tmp_path / "values.yaml").write_text("replicaCount: 3\nimage: {repository: nginx}\n")
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - pod.yaml\n")
+    (tmp_path / "pod.yaml").write_text(GOOD)
+    result = CliRunner().invoke(main, ["check", "--only", "pss", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "note: skipped 2 file(s)" in result.stderr
+    # named explicitly, the same file is an error
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "values.yaml")])
+    assert result.exit_code == 2 and "no apiVersion or kind" in result.stderr
+
+
+def test_yaml_1_2_flow_colon_loads() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  cidrs: [2001:db8::/32, 10.0.0.0/8]\n"
+    docs = yamlload.parse(text, "x.yaml")
+    assert docs[0].data["data"]["cidrs"] == ["2001:db8::/32", "10.0.0.0/8"]
+    assert docs[0].locate(("data", "cidrs")) == (5, 10)
+
+
+def test_bare_equals_value_loads() -> None:
+    docs = yamlload.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  op: =\n", "x.yaml")
+    assert docs[0].data["data"]["op"] == "="
+
+
+def test_merge_keys_and_scalars() -> None:
+    text = "base: &b {a: 1, b: yes}\nderived:\n  <<: *b\n  b: 0x10\n  c: 1_000\n  d: ~\n  e: 2.5\n"
+    data = yamlload.parse(text, "x.yaml")[0].data
+    assert data["base"] == {"a": 1, "b": True}
+    assert data["derived"] == {"a": 1, "b": 16, "c": 1000, "d": None, "e": 2.5}
+
+
+def test_lines_and_columns_located_lazily() -> None:
+    docs = yamlload.parse(GOOD + "---\n" + GOOD, "x.yaml")
+    path = ("spec", "containers", 0, "securityContext", "privileged")
+    assert docs[0].locate(path) == (9, 21)
+    assert docs[1].locate(path) == (19, 21)
+    # an absent field points at its nearest present parent
+    assert docs[0].locate(("spec", "containers", 0, "securityContext", "runAsNonRoot")) == (9, 9)
+
+
+def test_list_items_are_objects(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "  - " + GOOD.replace("\n", "\n    ").rstrip() + "\n" for _ in range(2)
+    )
+    f = tmp_path / "list.yaml"
+    f.write_text(text)
+    result = Engine(Selection(only=frozenset({"pss/privileged"}))).run([str(f)])
+    assert [x.path for x in result.findings] == ["spec.containers[0].securityContext.privileged"] * 2
+    assert [x.line for x in result.findings] == [12, 21]
+
+
+def test_stdin(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--only", "pss", "-"], input=GOOD)
+    assert result.exit_code == 1 and "-\n" in result.stdout and "pss/privileged" in result.stdout
