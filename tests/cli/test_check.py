@@ -1,0 +1,271 @@
+"""`podwarden check` end to end through the CLI: formats, selection, config, suppression,
+baselines, parallel jobs and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from podwarden.cli import main
+from tests.conftest import ROOT, SHARED
+
+EXAMPLES = ROOT / "examples"
+GUIDE_POD = EXAMPLES / "aks-guide-example-pod.yaml"
+HARDENED = EXAMPLES / "aks-guide-example-pod-hardened.yaml"
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+  annotations: {ANNOTATIONS}
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+      annotations: {TEMPLATE_ANNOTATIONS}
+    spec:
+      containers:
+        - name: api
+          image: example.azurecr.io/api:1.0
+          securityContext:
+            privileged: true
+        - name: sidecar
+          image: example.azurecr.io/proxy:1.0
+          securityContext:
+            privileged: true
+"""
+
+
+def deployment(annotations: str = "{}", template_annotations: str = "{}") -> str:
+    return DEPLOYMENT.replace("{ANNOTATIONS}", annotations).replace("{TEMPLATE_ANNOTATIONS}", template_annotations)
+
+
+def invoke(*args: str, input: str | None = None, cwd: Path | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    if cwd is not None:
+        old = os.getcwd()
+        os.chdir(cwd)
+    try:
+        result = runner.invoke(main, ["check", *args], input=input)
+    finally:
+        if cwd is not None:
+            os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_exit_codes() -> None:
+    assert invoke("--only", "pss", str(HARDENED))[0] == 0
+    assert invoke("--only", "pss", str(GUIDE_POD))[0] == 1
+    assert invoke("--level", "bogus", str(GUIDE_POD))[0] == 2
+    assert invoke("--only", "nonsense", str(GUIDE_POD))[0] == 2
+
+
+def test_text_output_groups_by_file_with_summary() -> None:
+    code, out, _ = invoke("--only", "pss", str(EXAMPLES))
+    assert code == 1
+    assert f"{GUIDE_POD}\n" in out
+    assert "18:17  high     pss/unrestricted-capabilities" in out
+    assert 'must not add capability "NET_ADMIN"' in out and 'must not add capability "SYS_TIME"' in out
+    assert "fix: " in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith(tuple("0123456789")) and "finding" in last and "file" in last
+
+
+def test_json_document() -> None:
+    code, out, _ = invoke("--only", "pss", "-o", "json", str(GUIDE_POD))
+    doc = json.loads(out)
+    assert code == 1 and doc["version"] == 1
+    assert doc["summary"]["findings"] == len(doc["findings"]) > 0
+    f = next(f for f in doc["findings"] if "NET_ADMIN" in f["message"])
+    assert f["rule"] == "pss/unrestricted-capabilities"
+    assert f["line"] == 18 and f["path"] == "spec.containers[0].securityContext.capabilities.add[0]"
+    assert f["object"] == {"apiVersion": "v1", "kind": "Pod", "namespace": None, "name": "security-context-demo"}
+
+
+@pytest.fixture(scope="module")
+def sarif_schema() -> dict:
+    return json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+
+
+def test_sarif_validates_against_official_schema(sarif_schema: dict) -> None:
+    code, out, _ = invoke("-o", "sarif", str(EXAMPLES))
+    log = json.loads(out)  # nothing but SARIF on stdout
+    jsonschema.validate(log, sarif_schema)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert code == 1 and run["results"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1
+        assert result["partialFingerprints"]["podwarden/v1"]
+    described = {r["id"]: r for r in rules}
+    assert described["pss/privileged"]["help"]["markdown"].startswith("**Why.**")
+    assert described["pss/privileged"]["properties"]["security-severity"] == "9.5"
+
+
+def test_sarif_clean_run_has_results_array(sarif_schema: dict) -> None:
+    code, out, _ = invoke("--only", "pss", "-o", "sarif", str(HARDENED))
+    log = json.loads(out)
+    jsonschema.validate(log, sarif_schema)
+    assert code == 0 and log["runs"][0]["results"] == []
+
+
+def test_sarif_reports_errors_as_notifications(tmp_path: Path, sarif_schema: dict) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    code, out, err = invoke("-o", "sarif", str(bad), str(GUIDE_POD))
+    log = json.loads(out)
+    jsonschema.validate(log, sarif_schema)
+    invocation = log["runs"][0]["invocations"][0]
+    assert code == 2 and invocation["executionSuccessful"] is False
+    assert "invalid YAML" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_junit_parses_with_one_testcase_per_object(tmp_path: Path) -> None:
+    code, out, _ = invoke("--only", "pss", "-o", "junit", str(EXAMPLES))
+    root = ET.fromstring(out)
+    cases = root.findall(".//testcase")
+    failures = root.findall(".//failure")
+    assert code == 1
+    names = {c.get("name") for c in cases}
+    assert "Pod/security-context-demo" in names and "DaemonSet/monitoring/log-agent" in names
+    assert {f.get("type") for f in failures} >= {"pss/privileged", "pss/host-namespaces"}
+    hardened_suite = next(s for s in root.findall("testsuite") if s.get("name", "").endswith("hardened.yaml"))
+    assert hardened_suite.get("failures") == "0"
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = invoke("--only", "pss", "-o", "json", "--output", str(target), str(GUIDE_POD))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["summary"]["findings"] > 0
+
+
+def test_only_skip_and_min_severity() -> None:
+    _, out, _ = invoke("--only", "pss/privileged,pss/host-namespaces", "-o", "json", str(EXAMPLES))
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"pss/privileged", "pss/host-namespaces"}
+    _, out, _ = invoke("--only", "pss", "--skip", "pss/privileged", "--skip", "pss/volume-types",
+                       "-o", "json", str(EXAMPLES))
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "pss/privileged" not in rules and "pss/volume-types" not in rules and rules
+    _, out, _ = invoke("--only", "pss", "--min-severity", "critical", "-o", "json", str(EXAMPLES))
+    assert {f["severity"] for f in json.loads(out)["findings"]} == {"critical"}
+
+
+def test_level_and_version_select_pss_rules() -> None:
+    _, out, _ = invoke("--only", "pss", "--level", "baseline", "-o", "json", str(GUIDE_POD))
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"pss/non-default-capabilities"}
+    _, out, _ = invoke("--only", "pss", "--k8s-version", "v1.21", "-o", "json", str(GUIDE_POD))
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "pss/unrestricted-capabilities" not in rules and "pss/non-default-capabilities" in rules
+
+
+def test_stdin_dash() -> None:
+    code, out, _ = invoke("--only", "pss", "-o", "json", "-", input=GUIDE_POD.read_text())
+    doc = json.loads(out)
+    assert code == 1 and {f["file"] for f in doc["findings"]} == {"-"}
+
+
+def test_config_discovered_upward(tmp_path: Path) -> None:
+    (tmp_path / ".podwarden.yaml").write_text(
+        "level: baseline\nonly: [pss]\nrules:\n  pss/non-default-capabilities: {severity: low}\n")
+    sub = tmp_path / "deep" / "er"
+    sub.mkdir(parents=True)
+    code, out, _ = invoke("-o", "json", str(GUIDE_POD), cwd=sub)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert {(f["rule"], f["severity"]) for f in findings} == {("pss/non-default-capabilities", "low")}
+    # the command line wins over the file
+    _, out, _ = invoke("--level", "restricted", "-o", "json", str(GUIDE_POD), cwd=sub)
+    assert "pss/unrestricted-capabilities" in {f["rule"] for f in json.loads(out)["findings"]}
+
+
+def test_config_errors_are_usage_errors(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("levle: baseline\n")
+    code, _, err = invoke("--config", str(cfg), str(GUIDE_POD))
+    assert code == 2 and "unknown key(s) levle" in err
+    cfg.write_text("rules:\n  pss/nope: {severity: low}\n")
+    code, _, err = invoke("--config", str(cfg), str(GUIDE_POD))
+    assert code == 2 and "pss/nope" in err
+
+
+def test_suppression_on_workload_and_template_and_container(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text(deployment())
+    _, out, _ = invoke("--only", "pss/privileged", "-o", "json", str(f))
+    assert len(json.loads(out)["findings"]) == 2
+    # on the workload, with a reason
+    f.write_text(deployment('{"podwarden.io/ignore": "pss/privileged", "podwarden.io/ignore-reason": "SEC-1"}'))
+    code, out, _ = invoke("--only", "pss/privileged", "-o", "json", str(f))
+    doc = json.loads(out)
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 2
+    assert {s["reason"] for s in doc["suppressed"]} == {"SEC-1"}
+    # on the template, scoped to one container
+    f.write_text(deployment(template_annotations='{"podwarden.io/ignore": "pss/privileged:sidecar"}'))
+    code, out, _ = invoke("--only", "pss/privileged", "-o", "json", str(f))
+    doc = json.loads(out)
+    assert code == 1 and [x["path"] for x in doc["findings"]] == ["spec.template.spec.containers[0].securityContext.privileged"]
+    assert doc["summary"]["suppressed"] == 1
+    # never silent: text output says so
+    _, out, _ = invoke("--only", "pss/privileged", str(f))
+    assert "1 suppressed" in out and "suppressed: " in out
+
+
+def test_unknown_rule_in_suppression_is_reported(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text(deployment('{"podwarden.io/ignore": "pss/privilegd"}'))
+    code, out, _ = invoke("--only", "pss/privileged,suppression", "-o", "json", str(f))
+    rules = [x["rule"] for x in json.loads(out)["findings"]]
+    assert code == 1 and "suppression/unknown-rule-id" in rules and rules.count("pss/privileged") == 2
+
+
+def test_baseline_fails_only_on_new_findings(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text(deployment())
+    baseline = tmp_path / "baseline.json"
+    code, _, err = invoke("--only", "pss", "--write-baseline", str(baseline), str(f))
+    assert code == 0 and "wrote" in err
+    recorded = json.loads(baseline.read_text())
+    assert recorded["version"] == 1 and all("fingerprint" in e for e in recorded["findings"])
+    code, out, _ = invoke("--only", "pss", "--baseline", str(baseline), "-o", "json", str(f))
+    doc = json.loads(out)
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["baselined"] == len(recorded["findings"])
+    # moving lines does not make old findings new; a new problem is reported
+    f.write_text("# a comment that shifts every line\n\n" + deployment().replace(
+        "      containers:", "      hostNetwork: true\n      containers:"))
+    code, out, _ = invoke("--only", "pss", "--baseline", str(baseline), "-o", "json", str(f))
+    assert code == 1 and [x["rule"] for x in json.loads(out)["findings"]] == ["pss/host-namespaces"]
+
+
+def test_bad_baseline_file(tmp_path: Path) -> None:
+    bad = tmp_path / "b.json"
+    bad.write_text("[1, 2]")
+    code, _, err = invoke("--baseline", str(bad), str(GUIDE_POD))
+    assert code == 2 and "not a podwarden baseline" in err
+
+
+def test_jobs_give_identical_output() -> None:
+    corpus = SHARED / "corpus" / "kubernetes-examples"
+    _, serial, _ = invoke("-o", "json", str(corpus))
+    _, parallel, _ = invoke("-o", "json", "--jobs", "2", str(corpus))
+    assert json.loads(serial)["summary"]["findings"] > 100
+    assert serial == parallel
+
+
+def test_help_everywhere() -> None:
+    runner = CliRunner()
+    for args in (["--help"], ["check", "--help"], ["pss", "--help"], ["rules", "--help"], ["explain", "--help"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0 and "Usage:" in result.stdout
