@@ -126,10 +126,12 @@ class Node:
         value = self._typed(key, dict, "a mapping")
         if value is None:
             return {}
+        if all(isinstance(v, builtins.str) for v in value.values()):
+            return value
         for k, v in value.items():
-            if not isinstance(v, builtins.str):
+            if v is not None and not isinstance(v, builtins.str):
                 raise ShapeError((*self.at(key), builtins.str(k)), f"expected a string, got {type_name(v)}")
-        return value
+        return {k: v or "" for k, v in value.items()}  # JSON null decodes to "" in Kubernetes
 
 
 @dataclass(frozen=True, slots=True)
