@@ -47,9 +47,13 @@ def document(result: Result, registry: Registry, level: str, version: str, per_f
     for e in result.errors:
         errors.setdefault(e.file, str(e))
     if per_file:
+        by_file: dict[str, list[ObjectResult]] = {}
+        for o in result.objects:
+            if o.pod:
+                by_file.setdefault(o.file, []).append(o)
         files = []
         for path in result.paths:
-            objs = [o for o in result.objects if o.file == path and o.pod]
+            objs = by_file.get(path, [])
             entry: dict[str, Any] = {
                 "path": path,
                 "allowed": path not in errors and all(not o.findings for o in objs),
