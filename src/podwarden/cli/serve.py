@@ -1,0 +1,91 @@
+"""``podwarden serve``: the validating and mutating admission webhook over TLS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from podwarden.cli import common
+from podwarden.errors import ConfigError
+
+
+@click.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8443, show_default=True, type=int, help="Port to listen on.")
+@click.option("--cert", type=click.Path(dir_okay=False), help="TLS certificate (PEM); reloaded when it changes.")
+@click.option("--key", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
+@click.option("--self-signed", "self_signed", type=click.Path(file_okay=False), metavar="DIR",
+              help="Create or reuse ca.crt, tls.crt and tls.key for localhost/127.0.0.1 in DIR "
+                   "and print the caBundle.")
+@click.option("--san", multiple=True, metavar="NAME",
+              help="Extra DNS name or IP for --self-signed (repeatable).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="Policy file: defaults, per-namespace levels and modes, exemptions, onError.")
+@click.option("--kube-api", default="auto", show_default=True, metavar="auto|off|URL",
+              help="Kubernetes API for namespace labels and service accounts: auto (in-cluster "
+                   "when available), off (policy file only), or a URL.")
+@click.option("--kube-token-file", type=click.Path(dir_okay=False), help="Bearer token file for --kube-api URL.")
+@click.option("--kube-ca-file", type=click.Path(dir_okay=False), help="CA bundle for --kube-api URL.")
+@click.option("--workload-identity/--no-workload-identity", default=True, show_default=True,
+              help="Inject Entra Workload ID into pods labelled azure.workload.identity/use=true.")
+@click.option("--workload-identity-layout", type=click.Choice(["v1.5", "v1.6"]), default="v1.6",
+              show_default=True, help="Token volume layout to emit (both are recognised).")
+@click.option("--azure-tenant-id", default="", help="Tenant when the ServiceAccount names none.")
+@click.option("--azure-authority-host", default="https://login.microsoftonline.com/", show_default=True,
+              help="AZURE_AUTHORITY_HOST to inject.")
+@click.option("--timeout", default=3.0, show_default=True, type=float,
+              help="Seconds to answer one admission request.")
+@click.option("--max-body", default=4 * 1024 * 1024, show_default=True, type=int,
+              help="Largest request body accepted, in bytes.")
+@click.option("--graceful-timeout", default=20.0, show_default=True, type=float,
+              help="Seconds to drain requests in flight on SIGTERM.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--echo-endpoint", is_flag=True, hidden=True, help="Enable POST /echo (benchmark baseline).")
+def command(
+    host: str, port: int, cert: str | None, key: str | None, self_signed: str | None,
+    san: tuple[str, ...], policy_file: str | None, kube_api: str, kube_token_file: str | None,
+    kube_ca_file: str | None, workload_identity: bool, workload_identity_layout: str,
+    azure_tenant_id: str, azure_authority_host: str, timeout: float, max_body: int,
+    graceful_timeout: float, log_level: str, echo_endpoint: bool,
+) -> None:
+    """Run the admission webhook (POST /validate, POST /mutate, /healthz, /readyz, /metrics).
+
+    Namespace policy follows Pod Security Admission's labels; see deploy/ for manifests.
+    """
+    from podwarden.webhook import logs, policy, tls, wi
+    from podwarden.webhook.app import Settings, create_app
+    from podwarden.webhook.kube import KubeClient
+    from podwarden.webhook.server import WebhookServer
+
+    if self_signed:
+        if cert or key:
+            raise common.UsageError("--self-signed and --cert/--key are exclusive")
+        pair = tls.ensure_self_signed(Path(self_signed), san)
+        cert, key = str(pair.cert), str(pair.key)
+        click.echo(f"caBundle: {pair.ca_bundle}")
+    if not cert or not key:
+        raise common.UsageError("give --cert and --key, or --self-signed DIR")
+    config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
+    if timeout <= 0 or max_body <= 0:
+        raise ConfigError("--timeout and --max-body must be positive")
+
+    def kube_factory() -> KubeClient | None:
+        if kube_api == "off":
+            return None
+        if kube_api == "auto":
+            return KubeClient.in_cluster()
+        return KubeClient(kube_api, kube_token_file, kube_ca_file)
+
+    wi_settings = None
+    if workload_identity:
+        wi_settings = wi.Settings(workload_identity_layout, azure_tenant_id, azure_authority_host)
+    settings = Settings(policy=config, timeout=timeout, max_body=max_body,
+                        workload_identity=wi_settings, echo=echo_endpoint)
+    logs.configure(log_level)
+    app = create_app(settings, kube_factory=kube_factory)
+    WebhookServer(app, host, port, cert, key, graceful_timeout).run()
+
+
+command.name = "serve"

@@ -1,0 +1,1 @@
+"""Fixes: turn fixers' edits into changed manifests or JSONPatch."""

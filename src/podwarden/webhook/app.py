@@ -1,0 +1,286 @@
+"""The ASGI application: ``POST /validate``, ``POST /mutate``, ``/healthz``, ``/readyz``,
+``/metrics`` (and ``POST /echo`` for the benchmark, off unless asked for).
+
+Every admission request gets an answer within ``timeout`` seconds: a body that is
+malformed, too large or too slow to arrive is a 400 with a clear message; evaluation
+that fails or overruns is answered by the failure mode (deny unless ``onError: allow``).
+Evaluation runs in worker threads, so a stuck rule cannot stall the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from podwarden.rules.registry import Registry
+from podwarden.webhook import logs, review, wi
+from podwarden.webhook.decide import Decision, Evaluator, InternalError, InvalidObject
+from podwarden.webhook.kube import KubeClient, KubeError, annotations_of, labels_of
+from podwarden.webhook.metrics import CONTENT_TYPE, Metrics
+from podwarden.webhook.policy import PolicyConfig
+
+ADMISSION_PATHS = frozenset({"/validate", "/mutate"})
+
+
+@dataclass(slots=True)
+class Settings:
+    """How the app behaves; the CLI fills it from options."""
+
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    #: seconds for one admission request, body included
+    timeout: float = 3.0
+    max_body: int = 4 * 1024 * 1024
+    #: workload identity injection; None turns it off
+    workload_identity: wi.Settings | None = field(default_factory=wi.Settings)
+    echo: bool = False
+    workers: int = 4
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Webhook:
+    """State shared by the handlers of one app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry | None = None,
+        kube_factory: Callable[[], KubeClient | None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.evaluator = Evaluator(settings.policy, registry, settings.workload_identity)
+        self.metrics = Metrics()
+        self.kube_factory = kube_factory or (lambda: None)
+        self.kube: KubeClient | None = None
+        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="podwarden-eval")
+        self.ready = False
+
+    # -- lifespan -----------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.kube = self.kube_factory()
+        # build the default engines before the first request rather than during it
+        await asyncio.get_running_loop().run_in_executor(self.pool, self._warm_up)
+        self.ready = True
+        logs.event("ready", api=self.kube is not None)
+        try:
+            yield
+        finally:
+            self.ready = False
+            if self.kube is not None:
+                await self.kube.close()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            logs.event("stopped")
+
+    def _warm_up(self) -> None:
+        policy = self.settings.policy.resolve("default", None)
+        for lv in (policy.enforce, policy.warn, policy.audit):
+            self.evaluator.engine(lv.level, lv.version, ["pss"])
+
+    # -- endpoints ----------------------------------------------------------------------
+
+    async def healthz(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(self, request: Request) -> Response:
+        return PlainTextResponse("ready" if self.ready else "not ready", 200 if self.ready else 503)
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+    async def validate(self, request: Request) -> Response:
+        return await self._admission(request, "validate")
+
+    async def mutate(self, request: Request) -> Response:
+        return await self._admission(request, "mutate")
+
+    async def echo(self, request: Request) -> Response:
+        """Parse and echo: the benchmark's baseline, the same server minus evaluation."""
+        started = time.perf_counter()
+        try:
+            body = await asyncio.wait_for(self._read_body(request), self.settings.timeout)
+            parsed = review.parse(body)
+        except (review.BadRequest, _TooLarge, TimeoutError) as exc:
+            return _bad_request(str(exc) or "bad request")
+        uid = parsed["request"]["uid"]
+        self.metrics.latency.labels("echo").observe(time.perf_counter() - started)
+        return _json(review.wrap(review.allow(uid)))
+
+    # -- admission ----------------------------------------------------------------------
+
+    async def _admission(self, request: Request, endpoint: str) -> Response:
+        started = time.perf_counter()
+        deadline = started + self.settings.timeout
+        try:
+            body = await asyncio.wait_for(self._read_body(request), self.settings.timeout)
+            parsed = review.parse(body)
+        except (review.BadRequest, _TooLarge, TimeoutError) as exc:
+            message = str(exc)
+            if isinstance(exc, TimeoutError):
+                message = f"request body not received within {self.settings.timeout:g}s"
+            self.metrics.errors.labels(endpoint, "bad_request").inc()
+            self.metrics.decisions.labels(endpoint, "bad_request").inc()
+            logs.event("admission", endpoint=endpoint, status=400, error=message,
+                       ms=round((time.perf_counter() - started) * 1000, 2))
+            return _bad_request(message)
+        req = parsed["request"]
+        kind = req["kind"]
+        self.metrics.requests.labels(endpoint, kind["kind"], req["operation"]).inc()
+        try:
+            remaining = max(deadline - time.perf_counter(), 0.001)
+            decision = await asyncio.wait_for(self._decide(endpoint, req), remaining)
+        except TimeoutError:
+            decision = self._failure(endpoint, "timeout", f"evaluation exceeded {self.settings.timeout:g}s")
+        except InvalidObject as exc:
+            decision = Decision(allowed=False, code=400, reason="BadRequest", message=f"invalid object: {exc}")
+        except KubeError as exc:
+            decision = self._failure(endpoint, "api", f"Kubernetes API: {exc}")
+        except InternalError as exc:
+            decision = self._failure(endpoint, "internal", str(exc))
+        except Exception as exc:  # never a 500: the failure mode answers
+            decision = self._failure(endpoint, "internal", type(exc).__name__)
+        uid = req["uid"]
+        if decision.allowed:
+            response = review.allow(uid, decision.warnings, decision.audit, decision.patch)
+        else:
+            response = review.deny(uid, decision.message, decision.code, decision.reason,
+                                   decision.warnings, decision.audit)
+        elapsed = time.perf_counter() - started
+        self.metrics.latency.labels(endpoint).observe(elapsed)
+        self.metrics.decisions.labels(endpoint, decision.label).inc()
+        obj = req.get("object") or req.get("oldObject") or {}
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        logs.event(
+            "admission", endpoint=endpoint, status=200, uid=uid, kind=kind["kind"],
+            operation=req["operation"], namespace=req.get("namespace", ""),
+            name=req.get("name") or meta.get("name") or meta.get("generateName") or "",
+            user=req.get("userInfo", {}).get("username", ""), dryRun=req.get("dryRun", False),
+            decision=decision.label, allowed=decision.allowed, rules=decision.rules,
+            patchOps=len(decision.patch), exempt=decision.exempt or None, error=decision.error or None,
+            ms=round(elapsed * 1000, 2),
+        )
+        return _json(review.wrap(response))
+
+    async def _decide(self, endpoint: str, req: review.AdmissionRequest) -> Decision:
+        namespace = req.get("namespace", "")
+        labels = await self._namespace_labels(namespace)
+        policy = self.settings.policy.resolve(namespace, labels)
+        call: Callable[[], Decision]
+        if endpoint == "validate":
+            call = functools.partial(self.evaluator.validate, req, policy)
+        else:
+            sa_annotations = None
+            if self.kube is not None and self.evaluator.needs_service_account(req):
+                name = wi.service_account_name(req.get("object") or {})
+                sa = await self.kube.service_account(namespace, name)
+                if sa is None:
+                    return Decision(allowed=False, code=400, reason="BadRequest",
+                                    message=f'service account "{namespace}/{name}" not found')
+                sa_annotations = annotations_of(sa)
+            call = functools.partial(self.evaluator.mutate, req, policy, sa_annotations)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, call)
+
+    async def _namespace_labels(self, namespace: str) -> dict[str, str] | None:
+        """The namespace's labels from the API, or None (no API, error: config only)."""
+        if self.kube is None or not namespace:
+            return None
+        try:
+            found = await self.kube.namespace(namespace)
+        except KubeError as exc:
+            self.metrics.errors.labels("namespace", "api").inc()
+            logs.event("namespace-lookup-failed", namespace=namespace, error=str(exc))
+            return None
+        return labels_of(found) if found is not None else None
+
+    def _failure(self, endpoint: str, kind: str, detail: str) -> Decision:
+        self.metrics.errors.labels(endpoint, kind).inc()
+        if self.settings.policy.fail_open:
+            return Decision(allowed=True, error=kind, warnings=[
+                f"podwarden could not evaluate this request ({detail}); allowed by onError: allow"])
+        return Decision(allowed=False, error=kind, code=500, reason="InternalError",
+                        message=f"podwarden could not evaluate this request ({detail}); denied (fail closed)")
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_body
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            raise _TooLarge(f"request body larger than {limit} bytes: refused")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge(f"request body larger than {limit} bytes: refused")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _json(data: Any) -> Response:
+    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")
+
+
+def _bad_request(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+class AccessLog:
+    """ASGI middleware: one JSON access line per non-admission request."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in ADMISSION_PATHS:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+
+        async def watch(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            logs.event("access", method=scope["method"], path=scope["path"], status=status[0],
+                       ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def create_app(
+    settings: Settings | None = None,
+    registry: Registry | None = None,
+    kube_factory: Callable[[], KubeClient | None] | None = None,
+) -> Starlette:
+    """The webhook application; ``kube_factory`` builds the API client inside the loop."""
+    hook = Webhook(settings or Settings(), registry, kube_factory)
+    routes = [
+        Route("/validate", hook.validate, methods=["POST"]),
+        Route("/mutate", hook.mutate, methods=["POST"]),
+        Route("/healthz", hook.healthz, methods=["GET"]),
+        Route("/readyz", hook.readyz, methods=["GET"]),
+        Route("/metrics", hook.metrics_endpoint, methods=["GET"]),
+    ]
+    if hook.settings.echo:
+        routes.append(Route("/echo", hook.echo, methods=["POST"]))
+    app = Starlette(routes=routes, lifespan=hook.lifespan)
+    app.state.webhook = hook
+    app.add_middleware(AccessLog)
+    return app

@@ -1,0 +1,336 @@
+"""The decisions: validate and mutate one admission request under a namespace policy.
+
+Synchronous and pure apart from the engine cache, so the app can run them in worker
+threads under a time limit.  Rules are those of ``podwarden check``, evaluated on the
+object the request carries.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from podwarden.engine import Engine, FileResult, Finding, Selection
+from podwarden.fix.jsonpatch import PatchBuilder, PatchError
+from podwarden.model.objects import KubeObject, ShapeError
+from podwarden.model.podspec import POD_TEMPLATE_PATHS
+from podwarden.rules.api import Level, Version, Violation
+from podwarden.rules.registry import Registry, default_registry
+from podwarden.webhook import wi
+from podwarden.webhook.policy import FAMILIES, LevelVersion, Mode, NamespacePolicy, PolicyConfig
+from podwarden.webhook.review import AdmissionRequest
+
+WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
+MAX_WARNINGS = 25
+MAX_AUDIT_CHARS = 8000
+
+
+@dataclass(slots=True)
+class Decision:
+    """What to answer, plus what the decision log records (rule ids, never values)."""
+
+    allowed: bool = True
+    message: str = ""
+    code: int = 403
+    reason: str = "Forbidden"
+    warnings: list[str] = field(default_factory=list)
+    audit: dict[str, str] = field(default_factory=dict)
+    patch: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    #: internal, timeout, api: why the answer is a failure-mode answer
+    error: str = ""
+    exempt: str = ""
+
+    @property
+    def label(self) -> str:
+        """allow, warn, patch, deny or error: the decision metric's value."""
+        if self.error:
+            return "error"
+        if not self.allowed:
+            return "deny"
+        if self.patch:
+            return "patch"
+        return "warn" if self.warnings else "allow"
+
+
+class InternalError(Exception):
+    """Evaluation failed (a rule crashed): answered by the failure mode, never a pass."""
+
+
+class Evaluator:
+    """Validates and mutates requests; holds one engine per (level, version, families)."""
+
+    def __init__(
+        self, config: PolicyConfig, registry: Registry | None = None, wi_settings: wi.Settings | None = None
+    ) -> None:
+        self.config = config
+        self.registry = registry or default_registry()
+        self.wi_settings = wi_settings
+        self._engines: dict[tuple[Level, Version | None, frozenset[str]], Engine] = {}
+        self._lock = threading.Lock()
+        self._splits: dict[Version | None, tuple[frozenset[str], list[str]]] = {}
+        self._known = set(self.registry.families) | set(self.registry.rules)
+
+    def engine(self, level: Level, version: Version | None, only: Iterable[str]) -> Engine:
+        """The engine for a selection; ``only`` names at least one known family or rule id."""
+        key = (level, version, frozenset(f for f in only if f in self._known))
+        if not key[2]:
+            raise ValueError("an empty selection would run every rule")
+        found = self._engines.get(key)
+        if found is None:
+            with self._lock:
+                found = self._engines.get(key)
+                if found is None:
+                    selection = Selection(level=level, version=version, only=key[2],
+                                          settings=self.config.settings)
+                    found = Engine(selection, self.registry)
+                    self._engines[key] = found
+        return found
+
+    # -- validation ---------------------------------------------------------------------
+
+    def exemption(self, request: AdmissionRequest) -> str:
+        """Why the request is exempt ('namespace', 'username', 'runtimeClass') or ''."""
+        ex = self.config.exemptions
+        if request.get("namespace", "") in ex.namespaces:
+            return "namespace"
+        if request.get("userInfo", {}).get("username", "") in ex.usernames:
+            return "username"
+        obj = request.get("object") or {}
+        view = _pod_spec(obj)
+        runtime = view.get("runtimeClassName") if view else None
+        if isinstance(runtime, str) and runtime in ex.runtime_classes:
+            return "runtimeClass"
+        return ""
+
+    def validate(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision:
+        operation = request["operation"]
+        sub = request.get("subResource", "") or ""
+        if operation not in ("CREATE", "UPDATE") or sub not in ("", "ephemeralcontainers"):
+            return Decision()
+        exempt = self.exemption(request)
+        if exempt:
+            return Decision(audit={"exempt": exempt}, exempt=exempt)
+        obj = request.get("object") or {}
+        kind = request["kind"]
+        is_pod = kind["kind"] == "Pod" and kind["group"] == ""
+        if operation == "UPDATE" and is_pod and not sub and _same_pod_spec(obj, request.get("oldObject")):
+            return Decision()  # metadata-only pod updates are not re-evaluated (as PSA does)
+        enforcing = is_pod or policy.enforce_workloads
+        ref = KubeObject(obj).ref
+        where = f'{ref.kind} "{ref.name}"' if ref.name else ref.kind
+
+        deny: list[str] = []
+        warnings: list[str] = []
+        audit: list[str] = []
+        rules: list[str] = []
+        seen: set[tuple[str, str, str]] = set()
+        cache: dict[LevelVersion, list[Finding]] = {}
+
+        def pss(lv: LevelVersion) -> list[Finding]:
+            if lv not in cache:
+                cache[lv] = self._pss_findings(lv, obj, policy, cache)
+            return cache[lv]
+
+        def route(findings: list[Finding], mode: Mode, label: str) -> None:
+            for f in findings:
+                key = (f.rule_id, f.path, f.message)
+                text = f"{f.rule_id}: {f.message} ({f.path})"
+                rules.append(f.rule_id)
+                if mode is Mode.ENFORCE and enforcing:
+                    deny.append(f"- {text}")
+                    seen.add(key)
+                elif mode in (Mode.ENFORCE, Mode.WARN):
+                    if key not in seen:
+                        seen.add(key)
+                        prefix = "would be denied" if mode is Mode.ENFORCE else "warning"
+                        warnings.append(f"podwarden {label} {prefix}: {text}")
+                elif mode is Mode.AUDIT:
+                    audit.append(f"{label} {text}")
+
+        enforce_labels: list[str] = []
+        if policy.enforce.level is not Level.PRIVILEGED:
+            enforce_labels.append(str(policy.enforce))
+            route(pss(policy.enforce), Mode.ENFORCE, str(policy.enforce))
+        families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
+        if families:
+            found = self._findings(self.engine(Level.RESTRICTED, None, families), obj)
+            for family in families:
+                mode = policy.family_mode(family)
+                if mode is Mode.ENFORCE:
+                    enforce_labels.append(family)
+                route([f for f in found if f.rule_id.split("/", 1)[0] == family], mode, family)
+        if policy.warn.level is not Level.PRIVILEGED:
+            route(pss(policy.warn), Mode.WARN, str(policy.warn))
+        if policy.audit.level is not Level.PRIVILEGED:
+            route(pss(policy.audit), Mode.AUDIT, str(policy.audit))
+
+        annotations = {"enforce-policy": str(policy.enforce)}
+        if audit:
+            annotations["audit-violations"] = _clip("; ".join(audit), MAX_AUDIT_CHARS)
+        if policy.problems:
+            warnings.append(f"podwarden: invalid namespace policy value(s) {', '.join(policy.problems)}; "
+                            "the strictest choice applies")
+        decision = Decision(warnings=_cap(warnings), audit=annotations, rules=sorted(set(rules)))
+        if deny:
+            decision.allowed = False
+            count = f"{len(deny)} violation{'s' if len(deny) != 1 else ''}"
+            decision.message = (
+                f"{where} is forbidden by podwarden (enforce {', '.join(enforce_labels)}; {count}):\n"
+                + "\n".join(deny)
+            )
+        return decision
+
+    def _pss_findings(self, lv: LevelVersion, obj: dict[str, Any], policy: NamespacePolicy,
+                      cache: dict[LevelVersion, list[Finding]]) -> list[Finding]:
+        """PSS findings at ``lv``.  A baseline level whose version is also evaluated at
+        restricted reuses those findings (baseline rules run in both) and runs only the
+        baseline rules that restricted overrides: one pass instead of two."""
+        restricted = LevelVersion(Level.RESTRICTED, lv.version)
+        wanted = (policy.enforce, policy.warn, policy.audit)
+        if lv.level is Level.BASELINE and restricted in wanted:
+            if restricted not in cache:
+                cache[restricted] = self._findings(self.engine(Level.RESTRICTED, lv.version, ["pss"]), obj)
+            base_ids, overridden = self._baseline_split(lv.version)
+            findings = [f for f in cache[restricted] if f.rule_id in base_ids]
+            if overridden:
+                findings.extend(self._findings(self.engine(Level.BASELINE, lv.version, overridden), obj))
+            return findings
+        return self._findings(self.engine(lv.level, lv.version, ["pss"]), obj)
+
+    def _baseline_split(self, version: Version | None) -> tuple[frozenset[str], list[str]]:
+        """Baseline rule ids active at ``version``, and those restricted overrides (cached)."""
+        found = self._splits.get(version)
+        if found is None:
+            found = self._splits[version] = self._compute_split(version)
+        return found
+
+    def _compute_split(self, version: Version | None) -> tuple[frozenset[str], list[str]]:
+        baseline = {a.rule.id for a in self.engine(Level.BASELINE, version, ["pss"]).active}
+        restricted = {a.rule.id for a in self.engine(Level.RESTRICTED, version, ["pss"]).active}
+        return frozenset(baseline), sorted(baseline - restricted)
+
+    def _findings(self, engine: Engine, obj: dict[str, Any]) -> list[Finding]:
+        out: FileResult = engine.evaluate_object(obj, "<admission>")
+        crashes = [e.message for e in out.errors if " failed on " in e.message]
+        if crashes:
+            raise InternalError(crashes[0])
+        if out.errors:
+            # a shape the API server would not have let through: refuse, naming the field
+            raise InvalidObject(out.errors[0].message)
+        findings = list(out.findings)
+        if not self.config.honour_ignore_annotations:
+            findings.extend(s.finding for s in out.suppressed)
+        return findings
+
+    # -- mutation -----------------------------------------------------------------------
+
+    def needs_service_account(self, request: AdmissionRequest) -> bool:
+        """True when mutating this request injects workload identity (an API read)."""
+        kind = request["kind"]
+        return (
+            self.wi_settings is not None
+            and request["operation"] == "CREATE"
+            and not request.get("subResource")
+            and kind["kind"] == "Pod" and kind["group"] == ""
+            and wi.wants_injection(request.get("object") or {})
+        )
+
+    def mutate(
+        self, request: AdmissionRequest, policy: NamespacePolicy, sa_annotations: dict[str, str] | None
+    ) -> Decision:
+        """Security defaults (namespaces that opt in) and workload identity injection."""
+        kind = request["kind"]
+        operation = request["operation"]
+        if request.get("subResource") or kind["group"] not in ("", "apps", "batch"):
+            return Decision()
+        is_pod = kind["kind"] == "Pod" and kind["group"] == ""
+        if not ((operation == "CREATE" and (is_pod or kind["kind"] in WORKLOAD_KINDS))
+                or (operation == "UPDATE" and kind["kind"] in WORKLOAD_KINDS)):
+            return Decision()
+        obj = request.get("object") or {}
+        builder = PatchBuilder(obj)
+        decision = Decision()
+        if policy.mutate and not self.exemption(request):
+            skipped = 0
+            for edit in self._default_edits(obj, policy):
+                try:
+                    builder.apply(edit)
+                except PatchError:
+                    skipped += 1
+            if skipped:
+                decision.warnings.append(f"podwarden: {skipped} security default(s) could not be applied")
+        if self.needs_service_account(request):
+            assert self.wi_settings is not None
+            if sa_annotations is None:
+                decision.warnings.append(
+                    "podwarden: service account not readable (no API access): AZURE_CLIENT_ID and a "
+                    "tenant from its annotations are not injected"
+                )
+            try:
+                builder.apply_all(wi.edits(builder.document, sa_annotations, self.wi_settings))
+            except wi.InjectionError as exc:
+                return Decision(allowed=False, message=str(exc), code=400, reason="BadRequest")
+        decision.patch = builder.ops
+        return decision
+
+    def _default_edits(self, obj: dict[str, Any], policy: NamespacePolicy) -> list[Any]:
+        """Edits of the safe fixers of every rule selected for the namespace."""
+        lv = policy.strictest
+        families = ["pss", *(f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF)]
+        engine = self.engine(lv.level, lv.version, families)
+        kube = KubeObject(obj)
+        try:
+            pod = kube.pod
+        except ShapeError:
+            return []
+        edits: list[Any] = []
+        targets: list[tuple[Any, Any]] = []
+        if pod is not None:
+            targets.extend((a, pod) for a in engine.pod_checks)
+        targets.extend((a, kube) for a in engine.object_checks if not a.rule.kinds or kube.kind in a.rule.kinds)
+        for active, target in targets:
+            fixer = active.rule.fixer
+            if fixer is None or not active.rule.fix_safe:
+                continue
+            try:
+                violations: list[Violation] = list(active.fn(target, engine.context))
+                for violation in violations:
+                    edits.extend(fixer(target, violation, engine.context) or ())
+            except ShapeError:
+                continue
+            except Exception as exc:
+                raise InternalError(f"fixer of {active.rule.id} failed: {type(exc).__name__}") from None
+        return edits
+
+
+class InvalidObject(Exception):
+    """The object has a field of the wrong type: denied with 400."""
+
+
+def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
+    kind = obj.get("kind")
+    path = POD_TEMPLATE_PATHS.get(kind) if isinstance(kind, str) else None
+    if path is None:
+        return None
+    node: Any = obj
+    for part in (*path, "spec"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def _same_pod_spec(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
+    return isinstance(old, dict) and new.get("spec") == old.get("spec")
+
+
+def _cap(warnings: list[str]) -> list[str]:
+    out = [_clip(w, 480) for w in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        out.append(f"podwarden: {len(warnings) - MAX_WARNINGS} more warning(s) not shown")
+    return out
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

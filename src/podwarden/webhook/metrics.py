@@ -1,0 +1,39 @@
+"""Prometheus metrics of the webhook, in a registry of its own (one per app)."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+#: admission latency buckets (seconds): the API server's webhook timeout is at most 30 s
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """Requests, decisions, latency and errors, labelled by endpoint."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "podwarden_admission_requests", "Admission requests received.",
+            ["endpoint", "kind", "operation"], registry=self.registry,
+        )
+        self.decisions = Counter(
+            "podwarden_admission_decisions",
+            "Admission answers: allow, warn (allowed with warnings), patch, deny, error.",
+            ["endpoint", "decision"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "podwarden_admission_duration_seconds", "Time to answer an admission request.",
+            ["endpoint"], buckets=BUCKETS, registry=self.registry,
+        )
+        self.errors = Counter(
+            "podwarden_admission_errors",
+            "Requests that failed: bad_request (HTTP 400), internal, timeout, api.",
+            ["endpoint", "type"], registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)

@@ -1,0 +1,185 @@
+"""admission.k8s.io/v1 AdmissionReview: wire types, request validation, response builders.
+
+Two kinds of trouble stay apart (as kopf keeps them): a *request* that is not a valid
+AdmissionReview raises ``BadRequest`` and becomes HTTP 400; an *object* that breaks the
+policy is a normal 200 answer with ``allowed: false``.  Builders here are pure.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, NotRequired, TypedDict
+
+API_VERSION = "admission.k8s.io/v1"
+KIND = "AdmissionReview"
+OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
+
+
+class GroupVersionKind(TypedDict):
+    group: str
+    version: str
+    kind: str
+
+
+class GroupVersionResource(TypedDict):
+    group: str
+    version: str
+    resource: str
+
+
+class UserInfo(TypedDict, total=False):
+    username: str
+    uid: str
+    groups: list[str]
+    extra: dict[str, list[str]]
+
+
+class AdmissionRequest(TypedDict):
+    uid: str
+    kind: GroupVersionKind
+    resource: GroupVersionResource
+    operation: str
+    userInfo: UserInfo
+    subResource: NotRequired[str]
+    requestKind: NotRequired[GroupVersionKind]
+    name: NotRequired[str]
+    namespace: NotRequired[str]
+    object: NotRequired[dict[str, Any] | None]
+    oldObject: NotRequired[dict[str, Any] | None]
+    dryRun: NotRequired[bool]
+    options: NotRequired[dict[str, Any] | None]
+
+
+class Status(TypedDict, total=False):
+    code: int
+    message: str
+    reason: str
+    status: str
+
+
+class AdmissionResponse(TypedDict):
+    uid: str
+    allowed: bool
+    status: NotRequired[Status]
+    patch: NotRequired[str]
+    patchType: NotRequired[str]
+    warnings: NotRequired[list[str]]
+    auditAnnotations: NotRequired[dict[str, str]]
+
+
+class AdmissionReview(TypedDict):
+    apiVersion: str
+    kind: str
+    request: NotRequired[AdmissionRequest]
+    response: NotRequired[AdmissionResponse]
+
+
+class BadRequest(Exception):
+    """The HTTP request is not a usable AdmissionReview: answered with 400 and this text."""
+
+
+def parse(body: bytes) -> AdmissionReview:
+    """Decode and validate a request body; raises ``BadRequest`` with a clear message."""
+    if not body.strip():
+        raise BadRequest("empty request body: expected an admission.k8s.io/v1 AdmissionReview")
+    try:
+        data = json.loads(body)
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc.msg} at offset {exc.pos}") from None
+    except RecursionError:
+        raise BadRequest("request body nests too deeply") from None
+    if not isinstance(data, dict):
+        raise BadRequest("expected a JSON object (an AdmissionReview)")
+    if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
+        raise BadRequest(
+            f"expected apiVersion {API_VERSION} and kind {KIND}, got "
+            f"{data.get('apiVersion')!r} and {data.get('kind')!r}"
+        )
+    request = data.get("request")
+    if not isinstance(request, dict):
+        raise BadRequest("AdmissionReview has no 'request' object")
+    uid = request.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise BadRequest("request.uid must be a non-empty string")
+    for key in ("kind", "resource"):
+        if not isinstance(request.get(key), dict):
+            raise BadRequest(f"request.{key} must be an object")
+    kind = request["kind"]
+    if not all(isinstance(kind.get(k), str) for k in ("group", "version", "kind")):
+        raise BadRequest("request.kind needs string group, version and kind")
+    operation = request.get("operation")
+    if operation not in OPERATIONS:
+        raise BadRequest(f"request.operation must be one of {', '.join(sorted(OPERATIONS))}")
+    if not isinstance(request.get("userInfo", {}), dict):
+        raise BadRequest("request.userInfo must be an object")
+    for key in ("object", "oldObject"):
+        value = request.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise BadRequest(f"request.{key} must be an object or null")
+    if operation in ("CREATE", "UPDATE") and not isinstance(request.get("object"), dict):
+        raise BadRequest(f"request.object is required for {operation}")
+    for key in ("namespace", "name", "subResource"):
+        if not isinstance(request.get(key, ""), str):
+            raise BadRequest(f"request.{key} must be a string")
+    if not isinstance(request.get("dryRun", False), bool):
+        raise BadRequest("request.dryRun must be a boolean")
+    return data  # type: ignore[return-value]
+
+
+# -- responses ----------------------------------------------------------------------------
+
+
+def wrap(response: AdmissionResponse) -> AdmissionReview:
+    """The AdmissionReview carrying ``response``."""
+    return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
+
+
+def allow(
+    uid: str,
+    warnings: list[str] | None = None,
+    audit: dict[str, str] | None = None,
+    patch: list[dict[str, Any]] | None = None,
+) -> AdmissionResponse:
+    """An allowing response, with warnings, audit annotations and a JSONPatch if any."""
+    response: AdmissionResponse = {"uid": uid, "allowed": True}
+    if patch:
+        response["patchType"] = "JSONPatch"
+        response["patch"] = base64.b64encode(json.dumps(patch, separators=(",", ":")).encode()).decode()
+    _extras(response, warnings, audit)
+    return response
+
+
+def deny(
+    uid: str,
+    message: str,
+    code: int = 403,
+    reason: str = "Forbidden",
+    warnings: list[str] | None = None,
+    audit: dict[str, str] | None = None,
+) -> AdmissionResponse:
+    """A denying response; ``message`` is what kubectl shows the user."""
+    response: AdmissionResponse = {
+        "uid": uid,
+        "allowed": False,
+        "status": {"status": "Failure", "code": code, "reason": reason, "message": message},
+    }
+    _extras(response, warnings, audit)
+    return response
+
+
+def _extras(response: AdmissionResponse, warnings: list[str] | None, audit: dict[str, str] | None) -> None:
+    if warnings:
+        response["warnings"] = warnings
+    if audit:
+        response["auditAnnotations"] = audit
+
+
+def decode_patch(response: AdmissionResponse) -> list[dict[str, Any]]:
+    """The JSONPatch of a response ([] when none): for tests and clients."""
+    if "patch" not in response:
+        return []
+    ops: list[dict[str, Any]] = json.loads(base64.b64decode(response["patch"]))
+    return ops

@@ -1,0 +1,68 @@
+"""Run the app on uvicorn over TLS, reloading the certificate when it changes on disk.
+
+On SIGTERM uvicorn stops accepting connections, lets requests in flight finish (up to
+``graceful_timeout`` seconds) and closes idle keep-alive connections: nothing in flight
+is dropped when a replica is rolled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import Any
+
+import uvicorn
+
+from podwarden.webhook.tls import CertReloader
+
+
+class WebhookServer:
+    """A uvicorn server plus the certificate watcher; ``serve()`` runs both."""
+
+    def __init__(
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        cert: str,
+        key: str,
+        graceful_timeout: float = 20.0,
+        reload_interval: float = 5.0,
+        keep_alive: int = 30,
+    ) -> None:
+        self.config = uvicorn.Config(
+            app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key,
+            access_log=False, log_config=None, lifespan="on", loop="asyncio", http="h11",
+            timeout_graceful_shutdown=int(graceful_timeout), timeout_keep_alive=keep_alive,
+            server_header=False,
+        )
+        self.server = uvicorn.Server(self.config)
+        self.cert = cert
+        self.key = key
+        self.reload_interval = reload_interval
+        self.reloader: CertReloader | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with port 0) once started."""
+        for server in self.server.servers:
+            for sock in server.sockets:
+                if sock.family in (socket.AF_INET, socket.AF_INET6):
+                    return int(sock.getsockname()[1])
+        return self.config.port
+
+    async def serve(self) -> None:
+        self.config.load()
+        assert self.config.ssl is not None
+        self.reloader = CertReloader(self.config.ssl, self.cert, self.key, self.reload_interval)
+        watcher = asyncio.create_task(self.reloader.watch())
+        try:
+            await self.server.serve()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    def run(self) -> None:
+        asyncio.run(self.serve())

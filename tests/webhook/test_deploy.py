@@ -1,0 +1,69 @@
+"""deploy/: the webhook's own manifests pass `podwarden check` and have the promised shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from podwarden.engine import Engine, Selection
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+MANIFESTS = DEPLOY / "manifests" / "podwarden.yaml"
+
+
+def objects() -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc in yaml.safe_load_all(MANIFESTS.read_text()):
+        out.setdefault(doc["kind"], []).append(doc)
+    return out
+
+
+def test_manifests_pass_every_rule_with_zero_findings() -> None:
+    result = Engine(Selection()).run([str(DEPLOY / "manifests")])
+    assert not result.errors, [str(e) for e in result.errors]
+    assert result.findings == [], [f"{f.rule_id} {f.path}: {f.message}" for f in result.findings]
+    assert not result.suppressed
+
+
+def test_deployment_pdb_service() -> None:
+    objs = objects()
+    deployment = objs["Deployment"][0]
+    assert deployment["spec"]["replicas"] >= 2
+    pdb = objs["PodDisruptionBudget"][0]
+    assert pdb["spec"]["selector"] == deployment["spec"]["selector"]
+    assert objs["Service"][0]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_webhook_configurations() -> None:
+    objs = objects()
+    namespace = objs["Deployment"][0]["metadata"]["namespace"]
+    for kind, path in (("ValidatingWebhookConfiguration", "/validate"), ("MutatingWebhookConfiguration", "/mutate")):
+        (config,) = objs[kind]
+        for hook in config["webhooks"]:
+            assert hook["failurePolicy"] == "Fail" and hook["sideEffects"] == "None"
+            assert 1 <= hook["timeoutSeconds"] <= 10
+            assert hook["clientConfig"]["service"]["path"] == path
+            (expr,) = hook["namespaceSelector"]["matchExpressions"]
+            assert expr["key"] == "kubernetes.io/metadata.name" and expr["operator"] == "NotIn"
+            assert {"kube-system", namespace} <= set(expr["values"])
+
+
+def test_rbac_is_read_only_on_namespaces_and_service_accounts() -> None:
+    (role,) = objects()["ClusterRole"]
+    verbs = {v for r in role["rules"] for v in r["verbs"]}
+    resources = {res for r in role["rules"] for res in r["resources"]}
+    assert verbs == {"get"} and resources == {"namespaces", "serviceaccounts"}
+
+
+def test_helm_chart_matches_the_plain_manifests() -> None:
+    chart = DEPLOY / "helm" / "podwarden"
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    assert meta["name"] == "podwarden" and meta["apiVersion"] == "v2"
+    assert values["replicaCount"] >= 2 and values["failurePolicy"] == "Fail"
+    templates = "\n".join(p.read_text() for p in sorted((chart / "templates").glob("*.yaml")))
+    for kind in ("Deployment", "PodDisruptionBudget", "Service", "ClusterRole", "ClusterRoleBinding",
+                 "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+        assert f"kind: {kind}\n" in templates

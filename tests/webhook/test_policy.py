@@ -1,0 +1,75 @@
+"""Namespace policy: PSA labels, podwarden labels, the policy file and its precedence."""
+
+from __future__ import annotations
+
+import pytest
+
+from podwarden.errors import ConfigError
+from podwarden.rules.api import Level, Version
+from podwarden.webhook.policy import Mode, parse_config
+
+
+def test_default_policy_without_config_or_labels() -> None:
+    p = parse_config(None).resolve("team", None)
+    assert (str(p.enforce), str(p.warn), str(p.audit)) == ("baseline:latest", "restricted:latest",
+                                                           "restricted:latest")
+    assert p.family_mode("credentials") is Mode.WARN and not p.mutate and not p.enforce_workloads
+
+
+def test_psa_labels_set_levels_and_versions() -> None:
+    p = parse_config(None).resolve("team", {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "v1.25",
+        "pod-security.kubernetes.io/warn": "privileged",
+        "podwarden.io/credentials": "enforce",
+        "podwarden.io/mutate": "true",
+        "unrelated": "x",
+    })
+    assert p.enforce.level is Level.RESTRICTED and p.enforce.version == Version(25)
+    assert p.warn.level is Level.PRIVILEGED
+    assert p.family_mode("credentials") is Mode.ENFORCE and p.mutate
+
+
+def test_invalid_labels_fall_back_to_strict() -> None:
+    p = parse_config(None).resolve("team", {"pod-security.kubernetes.io/enforce": "lenient",
+                                            "podwarden.io/vault": "maybe"})
+    assert str(p.enforce) == "restricted:latest"
+    assert p.family_mode("vault") is Mode.ENFORCE
+    assert len(p.problems) == 2
+
+
+def test_precedence_defaults_labels_namespace_pins() -> None:
+    config = parse_config({
+        "defaults": {"enforce": "restricted", "hardening": "off"},
+        "namespaces": {"legacy": {"enforce": "privileged", "mutate": True}},
+    })
+    assert config.resolve("team").enforce.level is Level.RESTRICTED
+    assert config.resolve("team").family_mode("hardening") is Mode.OFF
+    labelled = {"pod-security.kubernetes.io/enforce": "baseline"}
+    assert config.resolve("team", labelled).enforce.level is Level.BASELINE
+    pinned = config.resolve("legacy", {"pod-security.kubernetes.io/enforce": "restricted"})
+    assert pinned.enforce.level is Level.PRIVILEGED and pinned.mutate
+
+
+def test_strictest_level() -> None:
+    p = parse_config({"defaults": {"enforce": "privileged", "warn": "baseline", "audit": "privileged"}}).resolve("x")
+    assert p.strictest.level is Level.BASELINE
+
+
+@pytest.mark.parametrize("doc, problem", [
+    ({"defaults": {"enforce": "strict"}}, "invalid value"),
+    ({"defaults": {"enfroce": "baseline"}}, "unknown key"),
+    ({"onError": "maybe"}, "onError"),
+    ({"exemptions": {"usernames": "alice"}}, "list of strings"),
+    ({"colour": 1}, "unknown key"),
+])
+def test_config_errors(doc: dict[str, object], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        parse_config(doc)
+
+
+def test_exemptions_and_failure_mode() -> None:
+    config = parse_config({"exemptions": {"usernames": ["ci"], "namespaces": ["kube-system"],
+                                          "runtimeClassNames": ["kata"]}, "onError": "allow"})
+    assert config.exemptions.usernames == {"ci"} and config.exemptions.runtime_classes == {"kata"}
+    assert config.fail_open

@@ -1,0 +1,74 @@
+"""`podwarden serve` as a process: self-signed start-up, and SIGTERM draining a request in flight."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.webhook.conftest import admission, pod
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sigterm_drains_the_request_in_flight(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--self-signed", str(tmp_path), "--kube-api", "off", "--timeout", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().decode()
+        assert first.startswith("caBundle: ")
+        ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"https://127.0.0.1:{port}/readyz", verify=ctx).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "server did not come up"
+            time.sleep(0.1)
+        body = json.dumps(admission(pod())).encode()
+        raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+        conn = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        conn.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:40])
+        time.sleep(0.5)  # the server has the headers: the request is in flight
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        conn.sendall(body[40:])
+        data = b""
+        while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        conn.close()
+        head, _, payload = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert json.loads(payload)["response"]["allowed"] is True
+        # uvicorn re-raises the signal once drained, so the status is SIGTERM's (or 0)
+        assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+        assert proc.stderr is not None
+        events = [json.loads(line)["event"] for line in proc.stderr.read().decode().splitlines()]
+        assert "admission" in events and "stopped" in events  # lifespan shutdown ran
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
