@@ -18,7 +18,7 @@ from typing import Any
 
 from podwarden.errors import InputError, RuleError
 from podwarden.load import yaml as yamlload
-from podwarden.load.sources import Source, expand
+from podwarden.load.sources import Skipped, Source, expand
 from podwarden.model.index import INDEX_KINDS, Index
 from podwarden.model.objects import KubeObject, ObjectRef, ShapeError
 from podwarden.model.paths import FieldPath, render
@@ -208,6 +208,8 @@ class Engine:
         for item in expand(paths):
             if isinstance(item, InputError):
                 yield FileResult(item.file, errors=[item])
+            elif isinstance(item, Skipped):
+                yield FileResult(item.name, skipped=True)
             else:
                 sources.append(item)
         stdin: dict[str, bytes] = {}

@@ -208,3 +208,19 @@ def test_list_items_are_objects(tmp_path: Path) -> None:
 def test_stdin(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--only", "pss", "-"], input=GOOD)
     assert result.exit_code == 1 and "-\n" in result.stdout and "pss/privileged" in result.stdout
+
+
+def test_helm_chart_templates_in_walk_are_skipped(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 2\n")
+    (chart / "templates" / "deploy.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    (tmp_path / "pod.yaml").write_text(GOOD)
+    result = CliRunner().invoke(main, ["check", "--only", "pss", "-o", "json", str(tmp_path)])
+    import json
+
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1 and doc["errors"] == []
+    assert str(chart / "templates" / "deploy.yaml") in doc["skipped"]
+    assert "helm template" in result.stderr

@@ -68,7 +68,8 @@ def report_errors_tally(tally: Tally) -> None:
         click.echo(f"error: {error}", err=True)
     if tally.skipped:
         click.echo(
-            f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects "
+            f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "
+            "unrendered Helm templates (render charts with `helm template ... | podwarden check -`) "
             f"(e.g. {tally.skipped[0]})",
             err=True,
         )

@@ -36,7 +36,15 @@ class Source:
             raise InputError(self.name, 0, exc.strerror or str(exc)) from None
 
 
-def expand(paths: Iterable[str]) -> Iterator[Source | InputError]:
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file met in a directory walk that is not worth reading (a Helm chart template)."""
+
+    name: str
+    reason: str
+
+
+def expand(paths: Iterable[str]) -> Iterator[Source | InputError | Skipped]:
     """Sources for the given paths, in a stable order; missing paths become errors."""
     for path in paths:
         if path == "-":
@@ -49,9 +57,16 @@ def expand(paths: Iterable[str]) -> Iterator[Source | InputError]:
             yield InputError(path, 0, "no such file or directory")
 
 
-def _walk(top: str) -> Iterator[Source]:
+def _walk(top: str) -> Iterator[Source | Skipped]:
     for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        if "Chart.yaml" in files and "templates" in dirs:
+            # a Helm chart: its templates are Go templates, meaningful only once rendered
+            dirs.remove("templates")
+            for troot, _, tfiles in os.walk(os.path.join(root, "templates")):
+                for name in sorted(tfiles):
+                    if name.endswith(MANIFEST_SUFFIXES):
+                        yield Skipped(os.path.join(troot, name), "Helm chart template")
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES):
                 yield Source(os.path.join(root, name), False)

@@ -82,5 +82,5 @@ def summary(tally: Tally) -> str:
     if tally.errors:
         extras.append(_plural(len(tally.errors), "error"))
     if tally.skipped:
-        extras.append(f"{len(tally.skipped)} skipped (not Kubernetes manifests)")
+        extras.append(f"{len(tally.skipped)} skipped (no Kubernetes objects, or Helm templates)")
     return text + ("; " + ", ".join(extras) if extras else "")
