@@ -300,7 +300,7 @@ class Engine:
                     reason = _suppressed_by(ignores, finding.rule_id, violation.path, pod)
                     if reason is not None:
                         out.suppressed.append(Suppressed(finding, reason))
-                    elif finding.fingerprint in self.selection.baseline:
+                    elif self.selection.baseline and finding.fingerprint in self.selection.baseline:
                         out.baselined += 1
                     else:
                         findings.append(finding)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 FieldPath = tuple[str | int, ...]
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def render(path: FieldPath) -> str:
@@ -11,12 +16,12 @@ def render(path: FieldPath) -> str:
     for part in path:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif out:
-            out.append("." + part if _plain(part) else f"[{part!r}]")
         else:
-            out.append(part if _plain(part) else f"[{part!r}]")
+            out.append(_key(part) if out else _key(part).lstrip("."))
     return "".join(out)
 
 
-def _plain(key: str) -> bool:
-    return bool(key) and all(ch.isalnum() or ch in "_-" for ch in key)
+@functools.lru_cache(maxsize=4096)
+def _key(key: str) -> str:
+    """``.name`` for plain keys, ``['a.b/c']`` for keys with dots or slashes."""
+    return "." + key if _PLAIN_KEY.fullmatch(key) else f"[{key!r}]"
