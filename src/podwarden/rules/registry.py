@@ -119,8 +119,9 @@ def _family_key(family: str) -> tuple[int, str]:
 
 
 def _order(r: Rule) -> tuple[tuple[int, str], int, str]:
+    # as Pod Security Admission orders its checks: baseline first, then by upstream id
     level_rank = {Level.BASELINE: 0, Level.RESTRICTED: 1}.get(r.pss, 2) if r.pss else 2
-    return _family_key(r.family), level_rank, r.id
+    return _family_key(r.family), level_rank, r.upstream_id or r.id
 
 
 def discover() -> list[Rule]:
