@@ -44,12 +44,13 @@ def type_name(value: Any) -> str:
 class Node:
     """A mapping at a known path; absent mappings are empty Nodes that keep their path."""
 
-    __slots__ = ("data", "path", "present")
+    __slots__ = ("_children", "data", "path", "present")
 
     def __init__(self, data: dict[str, Any] | None, path: FieldPath) -> None:
         self.data: dict[str, Any] = data if data is not None else {}
         self.path = path
         self.present = data is not None
+        self._children: dict[builtins.str, Node] | None = None
 
     def __repr__(self) -> str:
         return f"Node({render(self.path)!r})"
@@ -94,9 +95,17 @@ class Node:
         return value
 
     def map(self, key: builtins.str) -> Node:
-        """A nested mapping; an empty, absent Node when unset."""
+        """A nested mapping; an empty, absent Node when unset (built once per key)."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        else:
+            child = children.get(key)
+            if child is not None:
+                return child
         value = self._typed(key, dict, "a mapping")
-        return Node(value, self.at(key))
+        child = children[key] = Node(value, (*self.path, key))
+        return child
 
     def maps(self, key: builtins.str) -> list[Node]:
         """A list of mappings (containers, volumes, env ...); [] when unset."""

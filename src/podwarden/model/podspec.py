@@ -9,7 +9,6 @@ user can find in the file.  ``ContainerView`` resolves effective settings: a con
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from podwarden.model.objects import KubeObject, Node
@@ -46,26 +45,25 @@ VOLUME_SOURCES = frozenset(
 )
 
 
-@dataclass(slots=True)
 class ContainerView:
     """One container, init container or ephemeral container of a pod."""
 
-    pod: PodView
-    node: Node
-    list_name: str
-    index: int
+    __slots__ = ("index", "list_name", "name", "node", "pod", "security_context")
 
-    @property
-    def name(self) -> str:
-        return self.node.str("name") or ""
+    def __init__(self, pod: PodView, node: Node, list_name: str, index: int) -> None:
+        self.pod = pod
+        self.node = node
+        self.list_name = list_name
+        self.index = index
+        self.name: str = node.str("name") or ""
+        self.security_context: Node = node.map("securityContext")
+
+    def __repr__(self) -> str:
+        return f"ContainerView({self.describe()})"
 
     @property
     def path(self) -> FieldPath:
         return self.node.path
-
-    @property
-    def security_context(self) -> Node:
-        return self.node.map("securityContext")
 
     def effective(self, key: str) -> tuple[Any, FieldPath]:
         """A securityContext field as it applies: the container's, else the pod's.
@@ -90,7 +88,7 @@ class ContainerView:
 class PodView:
     """The pod spec and pod metadata of a pod-bearing object."""
 
-    __slots__ = ("_containers", "metadata", "obj", "spec", "template")
+    __slots__ = ("_containers", "metadata", "obj", "security_context", "spec", "template")
 
     def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
         self.obj = obj
@@ -100,15 +98,12 @@ class PodView:
         self.template = node
         self.spec = node.map("spec")
         self.metadata = node.map("metadata")
+        self.security_context = self.spec.map("securityContext")
         self._containers: list[ContainerView] | None = None
 
     @property
     def kind(self) -> str:
         return self.obj.kind
-
-    @property
-    def security_context(self) -> Node:
-        return self.spec.map("securityContext")
 
     @property
     def annotations(self) -> dict[str, str]:
