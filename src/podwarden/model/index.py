@@ -12,12 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from podwarden.model.objects import KubeObject
+from podwarden.model.podspec import PodView
 
 #: kinds worth indexing; rules needing another kind add it here
 INDEX_KINDS = frozenset({
     "Namespace", "ServiceAccount", "SecretProviderClass", "ConfigMap", "Secret",
     "AzureIdentity", "AzureIdentityBinding", "DaemonSet", "Deployment", "CSIDriver",
 })
+
+DEFAULT_SERVICE_ACCOUNT = "default"
 
 DEFAULT_NAMESPACE = "default"
 
@@ -60,6 +63,32 @@ class Index:
     def of_kind(self, kind: str) -> list[Entry]:
         return list(self._by_kind.get(kind, ()))
 
+    def lookup(self, kind: str, referrer: KubeObject, name: str) -> Entry | None:
+        """The object ``referrer`` names, in the referrer's namespace.
+
+        A referrer written without a namespace lands wherever it is applied, so any
+        namespace will do for it (``default`` first); one with a namespace only sees its own.
+        """
+        found = self.get(kind, namespace_of(referrer), name)
+        if found is None and not referrer.ref.namespace:
+            found = next((e for e in self._by_kind.get(kind, ()) if e.obj.name == name), None)
+        return found
+
+    def elsewhere(self, kind: str, referrer: KubeObject, name: str) -> list[Entry]:
+        """Objects named ``name`` in namespaces other than the referrer's (none found there)."""
+        if self.lookup(kind, referrer, name) is not None:
+            return []
+        return [e for e in self._by_kind.get(kind, ()) if e.obj.name == name]
+
+    def service_account_of(self, pod: PodView) -> tuple[str, Entry | None]:
+        """The name of a pod's ServiceAccount (defaulted) and its entry when indexed."""
+        name = service_account_name(pod)
+        return name, self.lookup("ServiceAccount", pod.obj, name)
+
+    def namespace_entry(self, obj: KubeObject) -> Entry | None:
+        """The Namespace object an object lands in, when indexed."""
+        return self.get("Namespace", None, namespace_of(obj))
+
     def __len__(self) -> int:
         return len(self._by_key)
 
@@ -67,3 +96,12 @@ class Index:
 def namespace_of(obj: KubeObject) -> str:
     """The namespace an object lands in when applied without ``-n``."""
     return obj.ref.namespace or DEFAULT_NAMESPACE
+
+
+def service_account_name(pod: PodView) -> str:
+    """``spec.serviceAccountName``, else the legacy ``spec.serviceAccount``, else ``default``."""
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = pod.spec.raw(key)
+        if isinstance(value, str) and value:
+            return value
+    return DEFAULT_SERVICE_ACCOUNT

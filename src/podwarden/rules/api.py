@@ -100,11 +100,14 @@ class Violation:
     """One offending field: where (relative to the object) and what is wrong.
 
     ``secret`` carries a detected credential's redacted fingerprint, never the value.
+    ``severity``, when set, replaces the rule's for this one violation (e.g. LOW for
+    "the referenced object is not in the input"); a configured override still wins.
     """
 
     path: FieldPath
     message: str
     secret: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass(slots=True)
@@ -149,6 +152,7 @@ class Rule:
     upstream_id: str | None = None
     reason: str = ""
     uses_index: bool = False
+    static_only: bool = False
     variants: list[Variant] = field(default_factory=list)
     doc: str = ""
     module: str = ""
@@ -235,10 +239,13 @@ def rule(
     upstream_id: str | None = None,
     reason: str = "",
     uses_index: bool = False,
+    static_only: bool = False,
 ) -> Rule:
     """Declare a rule.  ``target`` is ``pod`` (checks get a PodView) or ``object``
     (checks get every KubeObject, or those of ``kinds``).  ``uses_index`` rules read
-    other objects through ``ctx.index``, which the engine then builds first."""
+    other objects through ``ctx.index``, which the engine then builds first.
+    ``static_only`` rules judge a set of manifests as a whole (a reference missing from
+    the input); the admission webhook, which sees one object at a time, skips them."""
     if target not in ("pod", "object"):
         raise ValueError(f"{rule_id}: target must be 'pod' or 'object'")
     return Rule(
@@ -250,6 +257,7 @@ def rule(
         upstream_id=upstream_id,
         reason=reason,
         uses_index=uses_index,
+        static_only=static_only,
     )
 
 

@@ -83,8 +83,11 @@ class Evaluator:
             with self._lock:
                 found = self._engines.get(key)
                 if found is None:
+                    # rules about references missing from a set of manifests mean nothing
+                    # for one object under admission
+                    static = frozenset(r.id for r in self.registry.rules.values() if r.static_only)
                     selection = Selection(level=level, version=version, only=key[2],
-                                          settings=self.config.settings)
+                                          skip=static, settings=self.config.settings)
                     found = Engine(selection, self.registry)
                     self._engines[key] = found
         return found

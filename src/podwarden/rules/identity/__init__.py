@@ -1,0 +1,1 @@
+"""Family ``identity``: Microsoft Entra Workload ID wiring across pods and ServiceAccounts."""

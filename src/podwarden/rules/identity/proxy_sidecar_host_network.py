@@ -1,0 +1,33 @@
+"""Workload identity proxy sidecar requested for a host-network pod.
+
+## What it checks
+A pod labelled `azure.workload.identity/use: "true"` with the annotation
+`azure.workload.identity/inject-proxy-sidecar` and `spec.hostNetwork: true`.
+
+## Why
+AKS guide, Microsoft Entra Workload ID: the proxy redirects the pod's traffic to the
+instance metadata endpoint with iptables rules; on the host network it would rewrite the
+node's networking, so the webhook refuses the request with an error (source:
+Azure/azure-workload-identity, pkg/webhook/webhook.go, "hostNetwork is set to true,
+cannot inject proxy sidecar"). With `failurePolicy: Fail` the pod is never created.
+
+## Fix
+Drop `hostNetwork` (and the node access it gives) or the proxy annotation; prefer an Azure
+Identity library that reads the federated token file directly.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import PodView, Severity, Violation, rule
+
+RULE = rule("identity/proxy-sidecar-host-network", severity=Severity.MEDIUM)
+
+USE = "azure.workload.identity/use"
+KEY = "azure.workload.identity/inject-proxy-sidecar"
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView) -> Iterator[Violation]:
+    if pod.labels.get(USE) == "true" and KEY in pod.annotations and pod.spec.bool("hostNetwork"):
+        yield Violation(pod.spec.at("hostNetwork"),
+                        f"{KEY} with hostNetwork=true: the webhook rejects the pod")

@@ -1,0 +1,36 @@
+"""Key Vault accessed with a service principal secret.
+
+## What it checks
+A pod volume with `csi.driver: secrets-store.csi.k8s.io` that sets `nodePublishSecretRef`.
+
+## Why
+AKS guide, limit credential exposure: avoid fixed or shared credentials. The referenced
+Secret holds a service principal's `clientid` and `clientsecret` (source:
+Azure/secrets-store-csi-driver-provider-azure, pkg/auth/auth.go `getCredential`): a fixed
+credential kept in the cluster to fetch the other secrets, rotated by hand, and usable
+from anywhere it leaks to. Even when a `clientID` makes the provider prefer workload
+identity, the stored secret remains.
+
+## Fix
+Use workload identity: set `clientID` in the SecretProviderClass to an identity
+federated with the pod's ServiceAccount, remove `nodePublishSecretRef`, delete the Secret
+and revoke the service principal's secret.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import PodView, Severity, Violation, rule
+
+RULE = rule("vault/node-publish-secret-ref", severity=Severity.HIGH)
+
+DRIVER = "secrets-store.csi.k8s.io"
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView) -> Iterator[Violation]:
+    for volume in pod.volumes():
+        csi = volume.map("csi")
+        if csi.raw("driver") == DRIVER and csi.has("nodePublishSecretRef"):
+            yield Violation(csi.at("nodePublishSecretRef"),
+                            f'volume "{volume.str("name") or ""}" reads Key Vault with a service '
+                            "principal secret: use workload identity")
