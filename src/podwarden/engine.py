@@ -45,6 +45,8 @@ class Finding:
     object: ObjectRef
     path: str
     secret: str | None = None
+    #: a live cluster's workload finding: how many of its running pods have it
+    pods: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -72,6 +74,8 @@ class Finding:
         }
         if self.secret is not None:
             out["secret"] = self.secret
+        if self.pods is not None:
+            out["pods"] = self.pods
         return out
 
 
@@ -258,6 +262,33 @@ class Engine:
         out = FileResult(file)
         self.evaluate(KubeObject(data), yamlload.Document(0, data, None, 1), file, out)
         return out
+
+    def evaluate_objects(self, objects: Iterable[tuple[str, dict[str, Any]]]) -> Result:
+        """Evaluate in-memory objects, each with a source name (a live cluster's objects).
+
+        When rules need it, the cross-resource index is built from all of them first.
+        There are no files: every line is 0.  One FileResult per source name, in the
+        order names first appear; each object's findings are in ``Result.objects``.
+        """
+        items = list(objects)
+        if self.uses_index:
+            index = Index()
+            for name, data in items:
+                if not _object_problem(data):
+                    index.add(KubeObject(data), name)
+            self.context.index = index
+        by_name: dict[str, FileResult] = {}
+        for name, data in items:
+            fr = by_name.setdefault(name, FileResult(name))
+            problem = _object_problem(data)
+            if problem:
+                fr.errors.append(InputError(name, 0, problem))
+                continue
+            self.evaluate(KubeObject(data), yamlload.Document(0, data, None, 0), name, fr)
+        result = Result()
+        for fr in by_name.values():
+            result.add(fr)
+        return result
 
     def scan_source(self, source: Source, result: Result, raw: bytes | None = None) -> None:
         """Evaluate one source into ``result``."""

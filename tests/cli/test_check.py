@@ -269,3 +269,15 @@ def test_help_everywhere() -> None:
     for args in (["--help"], ["check", "--help"], ["pss", "--help"], ["rules", "--help"], ["explain", "--help"]):
         result = runner.invoke(main, args)
         assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_output_to_a_device_writes_through_and_keeps_modes(tmp_path: Path) -> None:
+    import stat
+
+    code, _, _ = invoke("--only", "pss", "--output", os.devnull, str(GUIDE_POD))
+    assert code == 1 and stat.S_ISCHR(os.stat(os.devnull).st_mode), "/dev/null must stay a device"
+    target = tmp_path / "report.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    invoke("--only", "pss", "--output", str(target), str(GUIDE_POD))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640 and "pss/" in target.read_text()

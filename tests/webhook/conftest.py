@@ -87,6 +87,9 @@ HARDENED_CONTAINER: dict[str, Any] = {
     "securityContext": {
         "allowPrivilegeEscalation": False,
         "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "readOnlyRootFilesystem": True,
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     },
@@ -94,7 +97,8 @@ HARDENED_CONTAINER: dict[str, Any] = {
 
 
 def pod(name: str = "web", **spec: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"containers": [copy.deepcopy(HARDENED_CONTAINER)]}
+    body: dict[str, Any] = {"containers": [copy.deepcopy(HARDENED_CONTAINER)],
+                            "automountServiceAccountToken": False}
     body.update(spec)
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "team"}, "spec": body}
 

@@ -20,7 +20,7 @@ from podwarden.report.tally import Tally
 from podwarden.rules.api import Level, Severity, Version
 from podwarden.rules.registry import Registry, default_registry
 
-FORMATS = ["text", "json", "sarif", "junit"]
+FORMATS = ["text", "json", "sarif", "junit", "html"]
 BASELINE_VERSION = 1
 
 
@@ -114,6 +114,14 @@ def _report(fmt: str, results: Iterator[FileResult], out: TextIO, registry: Regi
         from podwarden.report import junit
 
         junit.write(results, out, tally)
+    elif fmt == "html":
+        from podwarden.engine import Result
+        from podwarden.report import html
+
+        collected = Result()
+        for fr in tally.watch(results):
+            collected.add(fr)
+        out.write(html.render(collected, registry, source="podwarden check"))
     else:
         from podwarden.report import text as text_report
 
@@ -131,16 +139,30 @@ class _OpenOutput:
     def __enter__(self) -> TextIO:
         if self.output is None:
             return sys.stdout
+        if os.path.exists(self.output) and not os.path.isfile(self.output):
+            # a device or pipe (/dev/null, /dev/stdout, a FIFO): write to it, never replace it
+            self.handle = open(self.output, "w", encoding="utf-8")
+            self.output = None
+            return self.handle
         folder = os.path.dirname(os.path.abspath(self.output))
         fd, self.tmp = tempfile.mkstemp(prefix=".podwarden-", dir=folder)
         self.handle = os.fdopen(fd, "w", encoding="utf-8")
         return self.handle
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        if self.handle is None or self.output is None:
+        if self.handle is None:
             return
         self.handle.close()
+        if self.output is None:
+            return
         if exc_type is None:
+            try:
+                mode = os.stat(self.output).st_mode & 0o777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(self.tmp, mode)
             os.replace(self.tmp, self.output)
         else:
             os.unlink(self.tmp)

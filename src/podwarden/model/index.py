@@ -15,10 +15,7 @@ from podwarden.model.objects import KubeObject
 from podwarden.model.podspec import PodView
 
 #: kinds worth indexing; rules needing another kind add it here
-INDEX_KINDS = frozenset({
-    "Namespace", "ServiceAccount", "SecretProviderClass", "ConfigMap", "Secret",
-    "AzureIdentity", "AzureIdentityBinding", "DaemonSet", "Deployment", "CSIDriver",
-})
+INDEX_KINDS = frozenset({"Namespace", "ServiceAccount", "SecretProviderClass", "ConfigMap", "Secret"})
 
 DEFAULT_SERVICE_ACCOUNT = "default"
 

@@ -158,6 +158,10 @@ class Rule:
     module: str = ""
     fixer: Callable[..., Any] | None = None
     fix_safe: bool = True
+    #: ``ctx.fix_options`` keys whose presence asks for this unsafe fixer (``run_as_user``)
+    fix_enabled_by: tuple[str, ...] = ()
+    #: why the fix (or its unsafe part) can change what the application does
+    fix_unsafe_reason: str = ""
 
     @property
     def family(self) -> str:
@@ -212,18 +216,25 @@ class Rule:
 
         return register
 
-    def fix(self, safe: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def fix(
+        self, safe: bool = True, enabled_by: Iterable[str] = (), unsafe_reason: str = ""
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated function as this rule's fixer.
 
         A fixer is called as ``fix(target, violation, ctx)`` for one violation of its rule
         (``target`` as for the check) and yields ``Edit``s on object-relative paths.
         ``safe=False`` fixers can change what the application does; they run only when
-        the user asks (``--unsafe`` or an explicit value in ``ctx.fix_options``).
+        the user asks: ``--unsafe``, or an explicit value in ``ctx.fix_options`` under one
+        of the ``enabled_by`` keys (``run_as_user``).  A safe fixer may hold back an unsafe
+        part unless ``ctx.fix_options["unsafe"]``; ``unsafe_reason`` says, for the output,
+        why that part (or the whole unsafe fix) can break the application.
         """
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.fixer = fn
             self.fix_safe = safe
+            self.fix_enabled_by = tuple(enabled_by)
+            self.fix_unsafe_reason = unsafe_reason
             return fn
 
         return register

@@ -1,0 +1,1 @@
+"""Family ``hardening``: least-privilege settings the AKS guide asks for beyond the Pod Security Standards."""
