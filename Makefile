@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench clean
+.PHONY: run test lint docs bench bench-credentials clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py
+
+# detect-secrets only in its own venv: never a dependency of podwarden
+bench-credentials: $(STAMP)
+	test -x .venv-bench/bin/detect-secrets || (python3 -m venv .venv-bench && .venv-bench/bin/pip install detect-secrets -e .)
+	$(BIN)/python bench/credentials.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

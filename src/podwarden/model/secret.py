@@ -1,0 +1,67 @@
+"""Redacted credentials: what podwarden shows instead of a secret value.
+
+A ``Redacted`` keeps only a fingerprint of the value (a short prefix, the length and a
+truncated keyed hash), never the value itself, so it can be printed, logged, stored in a
+baseline or compared without revealing what it stands for.  Short values show a shorter
+prefix (none under 12 characters), so a short password is never half-printed.
+
+The hash is HMAC-SHA256 keyed with ``PODWARDEN_FINGERPRINT_KEY`` (a fixed project key
+when unset, so baselines match across machines) and cut to 32 bits: enough to tell two
+findings apart, too short to confirm a guessed password with any confidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+_DEFAULT_KEY = b"podwarden credential fingerprint v1"
+
+
+def _key() -> bytes:
+    env = os.environ.get("PODWARDEN_FINGERPRINT_KEY")
+    return env.encode() if env else _DEFAULT_KEY
+
+
+def prefix_length(length: int) -> int:
+    """How many leading characters a value of ``length`` may show."""
+    if length < 12:
+        return 0
+    if length < 20:
+        return 2
+    return 4
+
+
+def fingerprint(value: str, prefix: bool = True) -> str:
+    """``ghp_...(40)#1a2b3c4d``: prefix, length and keyed hash; never the value.
+
+    ``prefix=False`` shows no characters at all (for values made of several secrets)."""
+    shown = value[: prefix_length(len(value))] if prefix else ""
+    # a prefix is shown only when it is printable ASCII without spaces or quotes
+    if not all(33 <= ord(ch) < 127 and ch not in "\"'\\" for ch in shown):
+        shown = ""
+    digest = hmac.new(_key(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:8]
+    return f"{shown}...({len(value)})#{digest}"
+
+
+class Redacted:
+    """A secret value reduced to its fingerprint; ``str`` and ``repr`` show only that."""
+
+    __slots__ = ("fingerprint", "length")
+
+    def __init__(self, value: str) -> None:
+        self.fingerprint = fingerprint(value)
+        self.length = len(value)
+
+    def __str__(self) -> str:
+        return self.fingerprint
+
+    def __repr__(self) -> str:
+        return f"Redacted({self.fingerprint})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Redacted) and other.fingerprint == self.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)

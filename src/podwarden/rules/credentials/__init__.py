@@ -1,0 +1,1 @@
+"""Family ``credentials``: keys, passwords, tokens and certificates committed in manifests."""

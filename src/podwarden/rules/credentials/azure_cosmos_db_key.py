@@ -1,0 +1,59 @@
+"""Azure Cosmos DB key in a manifest.
+
+## What it checks
+Every string of every object (Secret values decoded) for a Cosmos DB account key: the
+`AccountKey=` of a connection string whose `AccountEndpoint` is a Cosmos DB endpoint
+(`https://<account>.documents.azure.com:443/`, `.table.cosmos.azure.com`), Microsoft's
+identifiable Cosmos DB key (88 base64 characters with the `ACDb` signature at offset 76),
+or an 88-character base64 key in a field named like a Cosmos key (`COSMOS_KEY`,
+`CosmosDb__Key`).
+
+## Why
+AKS guide, limit credential exposure: connection strings and keys must not live in
+manifests. A Cosmos DB primary key reads and writes every database of the account.
+
+## Fix
+Use Microsoft Entra Workload ID with Cosmos DB data-plane RBAC, or keep the key in Azure
+Key Vault and mount it with the Secrets Store CSI driver. Regenerate the exposed key.
+"""
+
+import re
+from collections.abc import Iterator
+
+from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.credentials._scan import (
+    Hit,
+    Leaf,
+    connection_pairs,
+    connection_strings,
+    detector,
+    normalise,
+    violations,
+)
+
+RULE = rule("credentials/azure-cosmos-db-key", severity=Severity.HIGH, target="object")
+
+_KEYED = re.compile(r"cosmos\w*key\d?$")
+_KEY88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+_IDENTIFIABLE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{76}ACDb[A-Za-z0-9+/]{5}[AQgw]==")
+
+
+@detector(RULE, markers=("documents.azure.com", "cosmos.azure.com", "acdb"), keys=_KEYED.pattern)
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    text = leaf.text
+    if "accountkey=" in text.lower():
+        for cs in connection_strings(text):
+            pairs = connection_pairs(cs)
+            key = pairs.get("accountkey")
+            endpoint = pairs.get("accountendpoint", "")
+            if key is not None and ("documents.azure" in endpoint or "cosmos" in endpoint):
+                yield Hit(key, "azure cosmos db key in a connection string")
+    for match in _IDENTIFIABLE.finditer(text):
+        yield Hit(match.group(0), "azure cosmos db key")
+    if leaf.key and _KEYED.search(normalise(leaf.key)) and _KEY88.match(text.strip()):
+        yield Hit(text.strip(), "azure cosmos db key")
+
+
+@RULE.check(since="1.0")
+def check(obj: KubeObject) -> Iterator[Violation]:
+    yield from violations(obj, RULE.id)

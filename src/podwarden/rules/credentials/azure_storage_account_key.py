@@ -1,0 +1,62 @@
+"""Azure Storage account key in a manifest.
+
+## What it checks
+Every string of every object (Secret values decoded) for an Azure Storage account key:
+the `AccountKey=` of a storage connection string (`DefaultEndpointsProtocol=https;
+AccountName=...;AccountKey=...`), Microsoft's identifiable storage key (88 base64
+characters with the `+ASt` signature at offset 76), or an 88-character base64 key in a
+field named like a storage key (`azurestorageaccountkey`, `AZURE_STORAGE_KEY`).
+Cosmos DB connection strings are left to `credentials/azure-cosmos-db-key`; the Azurite
+emulator's published key is not reported.
+
+## Why
+AKS guide, limit credential exposure: keys must not live in code or manifests. A storage
+account key grants full control of every blob, queue, table and file share of the
+account, and rotating it means redeploying everything that embeds it.
+
+## Fix
+Give the workload a Microsoft Entra Workload ID and an RBAC role on the storage account
+(no key at all), or keep the key in Azure Key Vault and mount it through the Secrets Store
+CSI driver. Rotate the exposed key.
+"""
+
+import re
+from collections.abc import Iterator
+
+from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.credentials._scan import (
+    Hit,
+    Leaf,
+    connection_pairs,
+    connection_strings,
+    detector,
+    normalise,
+    violations,
+)
+
+RULE = rule("credentials/azure-storage-account-key", severity=Severity.HIGH, target="object")
+
+_KEYED = re.compile(r"(?:storage|account)(?:access)?key\d?$")
+_KEY88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+_IDENTIFIABLE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{76}\+ASt[A-Za-z0-9+/]{5}[AQgw]==")
+
+
+@detector(RULE, markers=("accountkey=", "+ast"), keys=_KEYED.pattern)
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    text = leaf.text
+    if "accountkey=" in text.lower():
+        for cs in connection_strings(text):
+            pairs = connection_pairs(cs)
+            key = pairs.get("accountkey")
+            endpoint = pairs.get("accountendpoint", "")
+            if key is not None and "documents.azure" not in endpoint and "cosmos" not in endpoint:
+                yield Hit(key, "azure storage account key in a connection string")
+    for match in _IDENTIFIABLE.finditer(text):
+        yield Hit(match.group(0), "azure storage account key")
+    if leaf.key and _KEYED.search(normalise(leaf.key)) and _KEY88.match(text.strip()):
+        yield Hit(text.strip(), "azure storage account key")
+
+
+@RULE.check(since="1.0")
+def check(obj: KubeObject) -> Iterator[Violation]:
+    yield from violations(obj, RULE.id)

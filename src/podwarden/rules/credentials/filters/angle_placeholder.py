@@ -1,0 +1,15 @@
+"""Bracketed placeholders.
+
+`<your-key>`, `<PASSWORD>`, `[client-secret]` and `{token}` stand for a value the reader
+must supply; the brackets are the tell.
+"""
+
+import re
+
+from podwarden.rules.credentials._scan import Candidate
+
+_BRACKETED = re.compile(r"<[^<>]{1,80}>|^\[[^\[\]]{1,80}\]$|^\{[A-Za-z0-9 _.-]{1,80}\}$")
+
+
+def applies(c: Candidate) -> bool:
+    return _BRACKETED.search(c.value) is not None

@@ -1,0 +1,41 @@
+"""Masked and patterned values.
+
+`xxxxxxxx`, `********`, `ghp_xxxxxxxxxxxxxxxxxxxx`, `00000000`, `abcdefgh`, `12345678`,
+`1234-abcd-...`: a run of one character, consecutive characters making up half the value
+(at least six), or two runs of four, mark a mask or a made-up value; real keys and
+generated passwords practically never contain one. (`Password$123456` is a weak password,
+not a placeholder: its run is less than half of it.)
+"""
+
+import re
+
+from podwarden.rules.credentials._scan import Candidate
+
+_RUN = re.compile(r"(.)\1{5,}")
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _ascending_runs(low: str) -> list[int]:
+    """Lengths of the maximal runs of consecutive letters or digits (``abcd``, ``3456``)."""
+    runs, start = [], 0
+    for i in range(1, len(low) + 1):
+        if i < len(low) and low[i].isalnum() and low[i - 1].isalnum() and ord(low[i]) == ord(low[i - 1]) + 1:
+            continue
+        runs.append(i - start)
+        start = i
+    return runs
+
+
+def applies(c: Candidate) -> bool:
+    value = c.value.strip()
+    if not value:
+        return False  # emptiness is the empty_value filter's business
+    if _RUN.search(value) or value.strip("*x#•.-_") == "" or len(set(value)) <= 2:
+        return True
+    low = value.lower()
+    longest = max(6, (len(low) + 1) // 2)
+    runs = _ascending_runs(low)
+    if max(runs) >= longest or any(row[i : i + longest] in low for row in _KEYBOARD
+                                   for i in range(len(row) - longest + 1)):
+        return True
+    return sum(1 for r in runs if r >= 4) >= 2

@@ -1,0 +1,36 @@
+"""GitLab token in a manifest.
+
+## What it checks
+Every string of every object (Secret values decoded) for GitLab personal, project and
+group access tokens (`glpat-` + 20 characters of `[A-Za-z0-9_-]`) and runner
+authentication tokens (`glrt-`).
+
+## Why
+AKS guide, limit credential exposure: a token in a manifest opens every project it can
+reach, for as long as it lives.
+
+## Fix
+Use CI/CD job tokens or OIDC federation, and keep long-lived tokens in Azure Key Vault
+(Secrets Store CSI driver). Revoke the exposed token.
+"""
+
+import re
+from collections.abc import Iterator
+
+from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.credentials._scan import Hit, Leaf, detector, violations
+
+RULE = rule("credentials/gitlab-token", severity=Severity.HIGH, target="object")
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])gl(?:pat|rt)-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])")
+
+
+@detector(RULE, markers=("glpat-", "glrt-"))
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    for match in _TOKEN.finditer(leaf.text):
+        yield Hit(match.group(0), "gitlab token")
+
+
+@RULE.check(since="1.0")
+def check(obj: KubeObject) -> Iterator[Violation]:
+    yield from violations(obj, RULE.id)

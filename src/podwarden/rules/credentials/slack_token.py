@@ -1,0 +1,40 @@
+"""Slack token or webhook in a manifest.
+
+## What it checks
+Every string of every object (Secret values decoded) for Slack bot, user and app tokens
+(`xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`, `xoxs-`, `xapp-`) and incoming webhook URLs
+(`https://hooks.slack.com/services/T.../B.../<secret>`), e.g. in an Alertmanager
+configuration kept in a ConfigMap.
+
+## Why
+AKS guide, limit credential exposure: a webhook URL or token posts to (or reads) the
+workspace for whoever holds it.
+
+## Fix
+Keep the webhook URL or token in Azure Key Vault and mount it with the Secrets Store CSI
+driver (Alertmanager reads `api_url_file`). Revoke the exposed token or webhook.
+"""
+
+import re
+from collections.abc import Iterator
+
+from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.credentials._scan import Hit, Leaf, detector, violations
+
+RULE = rule("credentials/slack-token", severity=Severity.HIGH, target="object")
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9-])(?:xox[abprs]-[0-9]{8,13}-[A-Za-z0-9-]{10,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})")
+_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/(T[A-Z0-9]+/[AB][A-Z0-9]+/[A-Za-z0-9]{20,})")
+
+
+@detector(RULE, markers=("xox", "xapp-", "hooks.slack.com/"))
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    for match in _TOKEN.finditer(leaf.text):
+        yield Hit(match.group(0), "slack token")
+    for match in _WEBHOOK.finditer(leaf.text):
+        yield Hit(match.group(1), "slack webhook URL")
+
+
+@RULE.check(since="1.0")
+def check(obj: KubeObject) -> Iterator[Violation]:
+    yield from violations(obj, RULE.id)

@@ -1,0 +1,107 @@
+"""The shared scan: where values are looked for, how they are named, and that the whole
+family walks an object once."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from podwarden.engine import Engine, Selection
+from podwarden.model.objects import KubeObject
+from podwarden.model.paths import render
+from podwarden.rules.credentials import _scan
+from podwarden.rules.credentials._scan import is_secret_name, looks_random
+
+PW = "Vq8#nR2!tLz5xK"
+
+
+def _rules(data: dict[str, Any]) -> dict[str, list[str]]:
+    return {rule: [render(v.path) for v in vs] for rule, vs in _scan.scan(KubeObject(data)).items()}
+
+
+def _pod(container: dict[str, Any], **meta: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", **meta},
+            "spec": {"containers": [{"name": "c", "image": "x", **container}]}}
+
+
+def test_flag_names_the_next_args_item_but_not_after_a_value() -> None:
+    assert _rules(_pod({"args": ["--db-password", PW]})) == {
+        "credentials/generic-secret": ["spec.containers[0].args[1]"]}
+    assert _rules(_pod({"args": ["--password-file=/x", PW]})) == {}
+
+
+def test_name_value_pairs_of_any_kind_name_their_value() -> None:
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "a"},
+           "spec": {"source": {"helm": {"parameters": [{"name": "postgresql.auth.password", "value": PW}]}}}}
+    assert _rules(app) == {"credentials/generic-secret": ["spec.source.helm.parameters[0].value"]}
+
+
+def test_last_applied_configuration_is_read_as_json() -> None:
+    previous = json.dumps(_pod({"env": [{"name": "API_TOKEN", "value": PW}]}))
+    found = _rules(_pod({}, annotations={"kubectl.kubernetes.io/last-applied-configuration": previous}))
+    assert found == {"credentials/generic-secret":
+                     ["metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']"]}
+
+
+def test_base64_of_text_is_judged_decoded() -> None:
+    encoded = base64.b64encode(b"password").decode()  # a placeholder, however it is encoded
+    assert _rules({"apiVersion": "v1", "kind": "ConfigMap", "data": {"pwd": encoded}}) == {}
+    encoded = base64.b64encode(PW.encode()).decode()
+    assert _rules({"apiVersion": "v1", "kind": "ConfigMap", "data": {"pwd": encoded}}) == {
+        "credentials/generic-secret": ["data.pwd"]}
+
+
+def test_specific_rule_wins_over_generic_and_each_value_once() -> None:
+    key = "PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA/2O76UMFxFkM/R5Kjp1vRt+1fjORS/6ilI8ihN5KXSc7Tvo=="
+    env = [{"name": "AZURE_STORAGE_KEY", "value": key}, {"name": "STORAGE_ACCOUNT_KEY", "value": key}]
+    assert _rules(_pod({"env": env})) == {
+        "credentials/azure-storage-account-key": ["spec.containers[0].env[0].value"]}
+
+
+def test_secret_values_are_left_to_committed_secret_and_format_rules() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+              "data": {"password": base64.b64encode(PW.encode()).decode()}}
+    assert _rules(secret) == {}
+    result = Engine(Selection(only=frozenset({"credentials"}))).evaluate_object(secret)
+    assert [f.rule_id for f in result.findings] == ["credentials/committed-secret"]
+
+
+def test_descriptions_are_prose_not_configuration() -> None:
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "spec": {"description": f"set token: {PW} in the field\nor password={PW}"}}
+    assert _rules(crd) == {}
+
+
+def test_the_family_walks_each_object_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = _scan.Scanner.scan
+
+    def counting(self: _scan.Scanner, obj: KubeObject) -> dict[str, list[Any]]:
+        calls.append(obj.name)
+        return real(self, obj)
+
+    monkeypatch.setattr(_scan.Scanner, "scan", counting)
+    Engine(Selection(only=frozenset({"credentials"}))).evaluate_object(_pod({"env": [{"name": "DB_PASSWORD", "value": PW}]}))
+    assert calls == ["p"]
+
+
+@pytest.mark.parametrize("name,secret", [
+    ("DB_PASSWORD", True), ("clientSecret", True), ("x-api-key", True), ("ConnectionStrings__Db", True),
+    ("AZURE_CLIENT_SECRET", True), ("private_key", True),
+    ("DB_PASSWORD_FILE", False), ("secretName", False), ("TOKEN_TTL", False), ("public_key", False),
+    ("csrf_token", False), ("passwordSecretRef", False), ("tokenUrl", False), ("AZURE_CLIENT_ID", False),
+])
+def test_secret_names(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
+
+
+@pytest.mark.parametrize("value,random", [
+    (PW, True), ("4f6c2e1a9b3d4c7e8a5f0d2b6e9c1f47", True), ("orders-db-credentials", False),
+    ("MySecretName", False), ("postgres", False), ("ops@contoso.com", False), ("with space x1!", False),
+    ("https://vault.example.com", False), ("ORDERS_DB_PASSWORD", False),
+])
+def test_looks_random(value: str, random: bool) -> None:
+    assert looks_random(value) is random

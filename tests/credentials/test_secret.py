@@ -1,0 +1,44 @@
+"""The redacted fingerprint: never the value, a shorter prefix for short values."""
+
+from __future__ import annotations
+
+import pytest
+
+from podwarden.model.secret import Redacted, fingerprint, prefix_length
+
+
+@pytest.mark.parametrize("length,shown", [(1, 0), (8, 0), (11, 0), (12, 2), (19, 2), (20, 4), (88, 4)])
+def test_prefix_grows_with_length(length: int, shown: int) -> None:
+    assert prefix_length(length) == shown
+
+
+def test_short_password_shows_nothing_but_length_and_hash() -> None:
+    fp = fingerprint("hunter22")
+    assert fp.startswith("...(8)#") and "hunter" not in fp and len(fp.split("#")[1]) == 8
+
+
+def test_long_value_shows_four_characters() -> None:
+    value = "ghp_joQoaF1LlqsajAIxNKu8iS2G8NPRVdD53X83"
+    fp = fingerprint(value)
+    assert fp.startswith("ghp_...(40)#")
+    assert value[4:] not in fp and value[4:8] not in fp
+
+
+def test_no_prefix_on_request_and_no_odd_characters() -> None:
+    assert fingerprint("PtYgjmUhBel31iEl2hpChYg", prefix=False).startswith("...(23)#")
+    assert fingerprint('"quoted value long enough"').startswith("...(")
+
+
+def test_hash_is_stable_and_keyed(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = fingerprint("PtYgjmUhBel31iEl2hpChYg")
+    assert a == fingerprint("PtYgjmUhBel31iEl2hpChYg")
+    assert a != fingerprint("PtYgjmUhBel31iEl2hpChYh")
+    monkeypatch.setenv("PODWARDEN_FINGERPRINT_KEY", "another installation")
+    assert fingerprint("PtYgjmUhBel31iEl2hpChYg") != a
+
+
+def test_redacted_prints_only_the_fingerprint() -> None:
+    value = "Tr0ub4dor-Zx91-Qq"
+    r = Redacted(value)
+    assert value not in str(r) and value not in repr(r) and r.length == 17
+    assert r == Redacted(value) and hash(r) == hash(Redacted(value)) and r != Redacted(value + "x")
