@@ -105,3 +105,11 @@ def test_secret_names(name: str, secret: bool) -> None:
 ])
 def test_looks_random(value: str, random: bool) -> None:
     assert looks_random(value) is random
+
+
+def test_identifier_pattern_cannot_backtrack_catastrophically() -> None:
+    # with a nested quantifier this input took exponential time (a hostile manifest could hang a scan)
+    from podwarden.rules.credentials._scan import looks_random
+
+    assert looks_random("a" * 60 + "!") is False
+    assert looks_random("Ab" * 200 + "9!") is False

@@ -36,6 +36,7 @@ class Index:
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, str | None, str], Entry] = {}
         self._by_kind: dict[str, list[Entry]] = defaultdict(list)
+        self._by_name: dict[tuple[str, str], list[Entry]] = defaultdict(list)
 
     def add(self, obj: KubeObject, file: str) -> None:
         """Index ``obj`` if its kind is one rules ask about."""
@@ -45,6 +46,7 @@ class Index:
         entry = Entry(obj, file)
         self._by_key[(obj.kind, namespace, obj.name)] = entry
         self._by_kind[obj.kind].append(entry)
+        self._by_name[(obj.kind, obj.name)].append(entry)
 
     def get(self, kind: str, namespace: str | None, name: str) -> Entry | None:
         """An object by kind, namespace and name; None namespace for cluster scope.
@@ -68,14 +70,15 @@ class Index:
         """
         found = self.get(kind, namespace_of(referrer), name)
         if found is None and not referrer.ref.namespace:
-            found = next((e for e in self._by_kind.get(kind, ()) if e.obj.name == name), None)
+            same_name = self._by_name.get((kind, name))
+            found = same_name[0] if same_name else None
         return found
 
     def elsewhere(self, kind: str, referrer: KubeObject, name: str) -> list[Entry]:
         """Objects named ``name`` in namespaces other than the referrer's (none found there)."""
         if self.lookup(kind, referrer, name) is not None:
             return []
-        return [e for e in self._by_kind.get(kind, ()) if e.obj.name == name]
+        return list(self._by_name.get((kind, name), ()))
 
     def service_account_of(self, pod: PodView) -> tuple[str, Entry | None]:
         """The name of a pod's ServiceAccount (defaulted) and its entry when indexed."""

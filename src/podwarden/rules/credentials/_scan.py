@@ -285,7 +285,8 @@ _NOT_SECRET = re.compile(
 _IDENTIFIER = re.compile(
     r"^[a-z][a-z0-9]*(?:[-_.:/][a-z0-9]+)+$"          # kebab, snake, dotted, paths: names
     r"|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"               # CONSTANT_CASE
-    r"|^(?:[A-Z]?[a-z]+)+(?:[A-Z][a-z]+)*\d{0,4}$"     # words in camelCase
+    r"|^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$"         # words in camelCase (no nested
+    #                                                   quantifier: it must never backtrack)
     r"|^[^@\s]+@[^@\s]+\.[a-z]{2,}$"                  # e-mail addresses
 )
 #: ``Name=Value;Name=...``: a connection string, judged by its parts (connection-string rules)
