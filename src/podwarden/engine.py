@@ -365,10 +365,21 @@ class Engine:
                 raw = raw if raw is not None else source.read()
                 if not _INDEX_KIND_PATTERN.search(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
                     continue
-                for doc in yamlload.parse(yamlload.decode(raw, source.name), source.name):
-                    for prefix, data in yamlload.iter_objects(doc):
-                        if not _object_problem(data):
-                            index.add(KubeObject(data, prefix), source.name)
+                text = yamlload.decode(raw, source.name)
+                # parse only the documents that name an indexed kind (split as kubectl does,
+                # on '---' lines); a chunk that fails here is reported by the main pass
+                chunks = [text] if text.lstrip().startswith(("{", "[")) else _DOC_SEPARATOR.split(text)
+                for chunk in chunks:
+                    if not _INDEX_KIND_TEXT.search(chunk):
+                        continue
+                    try:
+                        docs = yamlload.parse(chunk, source.name)
+                    except InputError:
+                        continue
+                    for doc in docs:
+                        for prefix, data in yamlload.iter_objects(doc):
+                            if not _object_problem(data):
+                                index.add(KubeObject(data, prefix), source.name)
             except InputError:
                 continue  # reported when the file itself is scanned (context files: ignored)
         return index
@@ -399,6 +410,8 @@ def _scan_in_worker(source: Source) -> FileResult:
 _INDEX_KIND_PATTERN = re.compile(
     rb"""kind["']?\s*:\s*["']?(?:""" + b"|".join(k.encode() for k in sorted(INDEX_KINDS)) + rb")\b"
 )
+_INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
+_DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
 
 
 def _object_problem(data: Any) -> str:

@@ -123,6 +123,7 @@ def parse(text: str, file: str) -> list[Document]:
             raise InputError(file, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
         except RecursionError:
             raise InputError(file, 1, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
+    pyyaml_nodes = True
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
@@ -131,12 +132,15 @@ def parse(text: str, file: str) -> list[Document]:
         if not isinstance(exc, yaml.MarkedYAMLError):
             raise InputError(file, 1, f"invalid YAML: {exc}") from None
         nodes = _parse_yaml_1_2(text, file, exc)
+        pyyaml_nodes = False
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
+    # without an anchor there is no alias: a plain tree, built without the bookkeeping
+    plain = pyyaml_nodes and "&" not in text
     docs: list[Document] = []
     for index, node in enumerate(nodes):
         if node is None:
             continue
-        data = _construct(node, budget, 0, {}, set())
+        data = _construct_plain(node, 0, file) if plain else _construct(node, budget, 0, {}, set())
         if data is None:
             continue
         docs.append(Document(index, data, node, node.start_mark.line + 1))
@@ -244,6 +248,27 @@ def _construct(
         active.discard(key)
     done[key] = (value, before - budget.left)
     return value
+
+
+def _construct_plain(node: Any, depth: int, file: str) -> Any:
+    """Build the value of a node in a document without anchors (the common, fast case)."""
+    kind = node.id
+    if kind == "scalar":
+        return node.value if node.tag == _STR else _scalar(node, file)
+    if depth > MAX_DEPTH:
+        raise InputError(file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused")
+    if kind == "sequence":
+        return [_construct_plain(item, depth + 1, file) for item in node.value]
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.id != "scalar" or key_node.tag == _MERGE:
+            # rare shapes (merge keys, complex keys) take the careful path
+            return _mapping(node, _Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
+        key = key_node.value if key_node.tag == _STR else _scalar(key_node, file)
+        if isinstance(key, float | list | dict):
+            key = str(key)
+        result[key] = _construct_plain(value_node, depth + 1, file)
+    return result
 
 
 def _mapping(
