@@ -19,25 +19,20 @@ for the client id this means no `AZURE_CLIENT_ID` and a failed token exchange at
 Rename the key to the exact spelling the message names.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Node, Severity, Violation, rule
+from podwarden.rules.identity._wi import PREFIX, norm
 
 RULE = rule("identity/annotation-key-misspelled", severity=Severity.MEDIUM, target="object")
 
-PREFIX = "azure.workload.identity/"
 KNOWN = tuple(PREFIX + k for k in (
     "use", "client-id", "tenant-id", "service-account-token-expiration", "skip-containers",
     "inject-proxy-sidecar", "proxy-sidecar-port",
 ))
 
 
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
-NORMALISED = {_norm(k): k for k in KNOWN}
+NORMALISED = {norm(k): k for k in KNOWN}
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -59,13 +54,13 @@ def near_miss(key: str) -> str | None:
     """The known key ``key`` misspells, or None."""
     if key in KNOWN or "azure" not in key.lower() or key.startswith(PREFIX + "use-"):
         return None  # use-<suffix>: the webhook's optional custom token endpoint label
-    norm = _norm(key)
-    if norm in NORMALISED:
-        return NORMALISED[norm]
-    if not norm.startswith("azure"):
+    key_norm = norm(key)
+    if key_norm in NORMALISED:
+        return NORMALISED[key_norm]
+    if not key_norm.startswith("azure"):
         return None
     for known_norm, known in NORMALISED.items():
-        if _distance(norm, known_norm, 2) <= 2:
+        if _distance(key_norm, known_norm, 2) <= 2:
             return known
     return None
 

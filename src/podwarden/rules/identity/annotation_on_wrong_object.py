@@ -23,10 +23,10 @@ Move the annotation to the object the message names.
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.identity._wi import PREFIX
 
 RULE = rule("identity/annotation-on-wrong-object", severity=Severity.MEDIUM, target="object")
 
-PREFIX = "azure.workload.identity/"
 SA_ONLY = tuple(PREFIX + k for k in ("client-id", "tenant-id"))
 POD_ONLY = tuple(PREFIX + k for k in ("skip-containers", "inject-proxy-sidecar", "proxy-sidecar-port"))
 EITHER = (PREFIX + "service-account-token-expiration",)

@@ -19,25 +19,17 @@ Annotate the ServiceAccount with `azure.workload.identity/client-id: <client id 
 the identity whose federated credential names `system:serviceaccount:<ns>:<name>`.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import CLIENT_ID, SKIP_CONTAINERS, USE, norm, opted_in
 
 RULE = rule("identity/client-id-missing", severity=Severity.MEDIUM, uses_index=True)
-
-USE = "azure.workload.identity/use"
-CLIENT_ID = "azure.workload.identity/client-id"
-SKIP = "azure.workload.identity/skip-containers"
-
-
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
-    if ctx.index is None or pod.labels.get(USE) != "true":
+    if ctx.index is None or not opted_in(pod):
         return
     name, entry = ctx.index.service_account_of(pod)
     if entry is None:
@@ -45,9 +37,9 @@ def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     annotations = entry.obj.annotations
     if annotations.get(CLIENT_ID, ""):
         return
-    if any(_norm(k) == _norm(CLIENT_ID) and k != CLIENT_ID for k in annotations):
+    if any(norm(k) == norm(CLIENT_ID) and k != CLIENT_ID for k in annotations):
         return
-    skipped = {s.strip() for s in pod.annotations.get(SKIP, "").split(";")}
+    skipped = {s.strip() for s in pod.annotations.get(SKIP_CONTAINERS, "").split(";")}
     mutated = [c for c in pod.containers()
                if c.list_name != "ephemeralContainers" and c.name not in skipped]
     if mutated and all(any(e.raw("name") == "AZURE_CLIENT_ID" for e in c.node.maps("env"))

@@ -19,11 +19,10 @@ the ServiceAccount.
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.identity._wi import USE
 
 RULE = rule("identity/label-on-service-account", severity=Severity.MEDIUM, target="object",
             kinds=("ServiceAccount",))
-
-USE = "azure.workload.identity/use"
 
 
 @RULE.check(since="1.0")

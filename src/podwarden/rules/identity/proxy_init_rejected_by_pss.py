@@ -23,19 +23,18 @@ Remove the annotation and move the application to an Azure Identity library that
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import INJECT_PROXY, opted_in
 
 RULE = rule("identity/proxy-init-rejected-by-pss", severity=Severity.HIGH, uses_index=True)
 
-USE = "azure.workload.identity/use"
-KEY = "azure.workload.identity/inject-proxy-sidecar"
 ENFORCE = "pod-security.kubernetes.io/enforce"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
-    if ctx.index is None or pod.labels.get(USE) != "true" or KEY not in pod.annotations:
+    if ctx.index is None or not opted_in(pod) or INJECT_PROXY not in pod.annotations:
         return
-    path = (*pod.metadata.path, "annotations", KEY)
+    path = (*pod.metadata.path, "annotations", INJECT_PROXY)
     entry = ctx.index.namespace_entry(pod.obj)
     namespace = pod.obj.ref.namespace or "default"
     if entry is None:

@@ -19,15 +19,13 @@ Identity library that reads the federated token file directly.
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import INJECT_PROXY, opted_in
 
 RULE = rule("identity/proxy-sidecar-host-network", severity=Severity.MEDIUM)
-
-USE = "azure.workload.identity/use"
-KEY = "azure.workload.identity/inject-proxy-sidecar"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
-    if pod.labels.get(USE) == "true" and KEY in pod.annotations and pod.spec.bool("hostNetwork"):
+    if opted_in(pod) and INJECT_PROXY in pod.annotations and pod.spec.bool("hostNetwork"):
         yield Violation(pod.spec.at("hostNetwork"),
-                        f"{KEY} with hostNetwork=true: the webhook rejects the pod")
+                        f"{INJECT_PROXY} with hostNetwork=true: the webhook rejects the pod")

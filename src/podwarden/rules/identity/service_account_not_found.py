@@ -23,12 +23,11 @@ Add the ServiceAccount to the manifests, or pass the file that defines it with
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import CSI_DRIVER, opted_in
 
 RULE = rule("identity/service-account-not-found", severity=Severity.LOW, uses_index=True,
             static_only=True)
 
-USE = "azure.workload.identity/use"
-CSI_DRIVER = "secrets-store.csi.k8s.io"
 MODE_FLAGS = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
 TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
@@ -54,7 +53,7 @@ def _uses_wi_vault(pod: PodView, ctx: Context) -> bool:
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     if ctx.index is None:
         return
-    if pod.labels.get(USE) != "true" and not _uses_wi_vault(pod, ctx):
+    if not opted_in(pod) and not _uses_wi_vault(pod, ctx):
         return
     name, entry = ctx.index.service_account_of(pod)
     if entry is None:

@@ -18,10 +18,10 @@ Use workload identity for the pod, grant the identity the access the service pri
 had, remove the volume and the Secret, and revoke the secret in Entra ID.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, Node, PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import norm
 
 RULE = rule("identity/service-principal-secret-mounted", severity=Severity.HIGH, uses_index=True)
 
@@ -30,10 +30,6 @@ SP_KEYS = frozenset({
     "spclientsecret", "clientcertificatepassword", "azureclientcertificatepassword",
     "aadclientcertpassword",
 })
-
-
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
 def _secret_sources(pod: PodView) -> Iterator[tuple[Node, str]]:
@@ -57,6 +53,6 @@ def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
             entry = ctx.index.lookup("Secret", pod.obj, name)
             if entry is not None:
                 keys |= set(entry.obj.root.map("data").data) | set(entry.obj.root.map("stringData").data)
-        if any(_norm(k) in SP_KEYS for k in keys):
+        if any(norm(k) in SP_KEYS for k in keys):
             yield Violation(ref.at(name_key), f'secret "{name}" holds a service principal '
                             "credential: use the pod's own workload identity")

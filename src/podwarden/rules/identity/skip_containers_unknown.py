@@ -19,20 +19,19 @@ Correct the name to the container's `name`, or remove the entry.
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import SKIP_CONTAINERS
 
 RULE = rule("identity/skip-containers-unknown", severity=Severity.LOW)
-
-KEY = "azure.workload.identity/skip-containers"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
-    value = pod.annotations.get(KEY)
+    value = pod.annotations.get(SKIP_CONTAINERS)
     if not value:
         return
     names = {c.name for c in pod.containers() if c.list_name != "ephemeralContainers"}
     for item in value.split(";"):
         name = item.strip()
         if name and name not in names:
-            yield Violation((*pod.metadata.path, "annotations", KEY),
-                            f'{KEY} names "{name}", which is not a container of this pod')
+            yield Violation((*pod.metadata.path, "annotations", SKIP_CONTAINERS),
+                            f'{SKIP_CONTAINERS} names "{name}", which is not a container of this pod')

@@ -20,10 +20,9 @@ Move it to `metadata.labels` of the pod template, with the value `"true"` (quote
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import USE
 
 RULE = rule("identity/use-label-as-annotation", severity=Severity.MEDIUM)
-
-USE = "azure.workload.identity/use"
 
 
 @RULE.check(since="1.0")

@@ -24,12 +24,9 @@ ServiceAccount without a client id if the pod needs no Azure identity.
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import CLIENT_ID, CSI_DRIVER, USE
 
 RULE = rule("identity/use-label-missing", severity=Severity.MEDIUM, uses_index=True)
-
-USE = "azure.workload.identity/use"
-CLIENT_ID = "azure.workload.identity/client-id"
-CSI_DRIVER = "secrets-store.csi.k8s.io"
 
 
 @RULE.check(since="1.0")

@@ -18,10 +18,9 @@ Set the label to `"true"` (quoted, lower case), or remove it if the pod needs no
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import USE
 
 RULE = rule("identity/use-label-not-true", severity=Severity.MEDIUM)
-
-USE = "azure.workload.identity/use"
 
 
 @RULE.check(since="1.0")

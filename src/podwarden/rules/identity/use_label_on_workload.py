@@ -20,10 +20,9 @@ Put `azure.workload.identity/use: "true"` under `spec.template.metadata.labels`
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.identity._wi import USE
 
 RULE = rule("identity/use-label-on-workload", severity=Severity.MEDIUM)
-
-USE = "azure.workload.identity/use"
 
 
 @RULE.check(since="1.0")

@@ -20,38 +20,20 @@ For workload identity, remove `usePodIdentity` / `useVMManagedIdentity` (and
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, client_id, single_mode
 
 RULE = rule("vault/client-id-ignored", severity=Severity.HIGH, target="object",
             kinds=("SecretProviderClass",))
 
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-
-
-MODES = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
-
-
-def flag(params: dict[str, str], key: str) -> bool:
-    """A mode flag as the provider reads it (Go ParseBool after trimming)."""
-    return params.get(key, "").strip() in TRUE
-
-
-def conflicting(params: dict[str, str]) -> bool:
-    """More than one mode on: the mount fails first (vault/identity-mode-invalid)."""
-    return sum(flag(params, m) for m in MODES) > 1
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    params = spec.str_map("parameters")
-    if conflicting(params):
-        return
-    if not params.get("clientID", "").strip():
-        return
-    for mode in ("usePodIdentity", "useVMManagedIdentity"):
-        if flag(params, mode):
-            yield Violation(spec.map("parameters").at("clientID"),
-                            f"clientID is ignored because {mode} is true: the provider uses "
-                            "another identity")
+    node, params = found
+    mode = single_mode(params)
+    if client_id(params) and mode in ("usePodIdentity", "useVMManagedIdentity"):
+        yield Violation(node.at("clientID"),
+                        f"clientID is ignored because {mode} is true: the provider uses "
+                        "another identity")

@@ -23,13 +23,11 @@ reverse), and grant that single identity read access to the vault.
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_spc, client_id, modes_on, spc_refs
 
 RULE = rule("vault/client-id-mismatch", severity=Severity.MEDIUM, uses_index=True)
 
-DRIVER = "secrets-store.csi.k8s.io"
 CLIENT_ID = "azure.workload.identity/client-id"
-MODES = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
 
 @RULE.check(since="1.0")
@@ -40,22 +38,10 @@ def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     sa_client = sa.obj.annotations.get(CLIENT_ID, "").strip().lower() if sa is not None else ""
     if not sa_client:
         return
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        name = (csi.map("volumeAttributes").str("secretProviderClass") or "").strip()
-        if csi.raw("driver") != DRIVER or not name:
-            continue
-        entry = ctx.index.lookup("SecretProviderClass", pod.obj, name)
-        if entry is None:
-            continue
-        spec = entry.obj.root.map("spec")
-        params = spec.str_map("parameters")
-        client = params.get("clientID", "").strip().lower()
-        if spec.raw("provider") != "azure" or not client:
-            continue
-        if any(params.get(m, "").strip() in TRUE for m in MODES):
-            continue
-        if client != sa_client:
-            yield Violation(csi.map("volumeAttributes").at("secretProviderClass"),
-                            f'SecretProviderClass "{name}" uses clientID of another identity than '
+    for ref in spc_refs(pod):
+        params = azure_spc(pod, ctx, ref.name) or {}
+        client = client_id(params).lower()
+        if client and not modes_on(params) and client != sa_client:
+            yield Violation(ref.path,
+                            f'SecretProviderClass "{ref.name}" uses clientID of another identity than '
                             f'service account "{sa_name}": one pod, two identities')

@@ -17,16 +17,14 @@ Add `readOnly: true` under the volume's `csi`.
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import DRIVER, csi_volumes
 
 RULE = rule("vault/csi-volume-not-read-only", severity=Severity.MEDIUM)
-
-DRIVER = "secrets-store.csi.k8s.io"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.raw("driver") == DRIVER and csi.bool("readOnly") is not True:
+    for volume, csi in csi_volumes(pod):
+        if csi.bool("readOnly") is not True:
             yield Violation(csi.at("readOnly"), f'volume "{volume.str("name") or ""}" of driver '
                             f"{DRIVER} must set readOnly=true")

@@ -20,22 +20,18 @@ Keep one mode; for workload identity keep none of these flags and set `clientID`
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import FALSE, MODES, TRUE, azure_parameters
 
 RULE = rule("vault/identity-mode-invalid", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
-MODES = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    node = spec.map("parameters")
-    params = spec.str_map("parameters")
+    node, params = found
     on = []
     for key in MODES:
         value = params.get(key, "").strip()

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters
 
 RULE = rule("vault/keyvault-name-invalid", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
@@ -28,10 +29,11 @@ NAME = re.compile(r"^[-a-zA-Z0-9]{3,24}$")
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    value = spec.str_map("parameters").get("keyvaultName", "").strip()
+    node, params = found
+    value = params.get("keyvaultName", "").strip()
     if value and not NAME.match(value):
-        yield Violation(spec.map("parameters").at("keyvaultName"),
+        yield Violation(node.at("keyvaultName"),
                         "keyvaultName must be the vault's name: 3-24 letters, digits or '-'")

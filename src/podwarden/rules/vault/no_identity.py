@@ -21,31 +21,20 @@ federated with the pod's ServiceAccount (workload identity).
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_spc, client_id, modes_on, spc_refs
 
 RULE = rule("vault/no-identity", severity=Severity.MEDIUM, uses_index=True)
-
-DRIVER = "secrets-store.csi.k8s.io"
-MODES = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     if ctx.index is None:
         return
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        name = (csi.map("volumeAttributes").str("secretProviderClass") or "").strip()
-        if csi.raw("driver") != DRIVER or not name or csi.has("nodePublishSecretRef"):
+    for ref in spc_refs(pod):
+        if ref.csi.has("nodePublishSecretRef"):
             continue
-        entry = ctx.index.lookup("SecretProviderClass", pod.obj, name)
-        if entry is None:
-            continue
-        spec = entry.obj.root.map("spec")
-        params = spec.str_map("parameters")
-        if spec.raw("provider") != "azure" or params.get("clientID", "").strip():
-            continue
-        if not any(params.get(m, "").strip() in TRUE for m in MODES):
-            yield Violation(csi.map("volumeAttributes").at("secretProviderClass"),
-                            f'SecretProviderClass "{name}" sets no identity (clientID or a mode) '
+        params = azure_spc(pod, ctx, ref.name)
+        if params is not None and not client_id(params) and not modes_on(params):
+            yield Violation(ref.path,
+                            f'SecretProviderClass "{ref.name}" sets no identity (clientID or a mode) '
                             "and the volume no nodePublishSecretRef: the mount fails")

@@ -20,17 +20,15 @@ and revoke the service principal's secret.
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import csi_volumes
 
 RULE = rule("vault/node-publish-secret-ref", severity=Severity.HIGH)
-
-DRIVER = "secrets-store.csi.k8s.io"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.raw("driver") == DRIVER and csi.has("nodePublishSecretRef"):
+    for volume, csi in csi_volumes(pod):
+        if csi.has("nodePublishSecretRef"):
             yield Violation(csi.at("nodePublishSecretRef"),
                             f'volume "{volume.str("name") or ""}" reads Key Vault with a service '
                             "principal secret: use workload identity")

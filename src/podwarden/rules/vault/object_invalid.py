@@ -20,11 +20,9 @@ certificate's private key is fetched as `objectType: secret`.
 """
 
 from collections.abc import Iterator
-from typing import Any
-
-import yaml
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, entries
 
 RULE = rule("vault/object-invalid", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
@@ -32,24 +30,6 @@ RULE = rule("vault/object-invalid", severity=Severity.MEDIUM, target="object",
 TYPES = ("secret", "key", "cert")
 FORMATS = ("pem", "pfx")
 ENCODINGS = ("utf-8", "hex", "base64")
-
-Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def entries(text: str) -> list[dict[str, str]]:
-    """The Key Vault objects of an `objects` string, fields as trimmed strings (the provider
-    trims them); [] when it does not parse, which vault/objects-unparsable reports."""
-    try:
-        doc = yaml.load(text, Loader=Loader)
-        array = doc.get("array") if isinstance(doc, dict) else None
-        out = []
-        for item in array if isinstance(array, list) else []:
-            entry = yaml.load(item, Loader=Loader) if isinstance(item, str) else None
-            if isinstance(entry, dict):
-                out.append({str(k): "" if v is None else str(v).strip() for k, v in entry.items()})
-        return out
-    except yaml.YAMLError:
-        return []
 
 
 def problems(entry: dict[str, str]) -> Iterator[str]:
@@ -72,11 +52,11 @@ def problems(entry: dict[str, str]) -> Iterator[str]:
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    for i, entry in enumerate(entries(spec.str_map("parameters").get("objects", ""))):
+    node, params = found
+    for i, entry in enumerate(entries(params)):
         name = entry.get("objectName", "")
         for problem in problems(entry):
-            yield Violation(spec.map("parameters").at("objects"),
-                            f'objects entry {i} ("{name}") {problem}')
+            yield Violation(node.at("objects"), f'objects entry {i} ("{name}") {problem}')

@@ -18,42 +18,23 @@ rotation in the Secrets Store CSI driver.
 """
 
 from collections.abc import Iterator
-from typing import Any
-
-import yaml
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, entries
 
 RULE = rule("vault/object-version-pinned", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
-Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def entries(text: str) -> list[dict[str, str]]:
-    """The Key Vault objects of an `objects` string, fields as trimmed strings (the provider
-    trims them); [] when it does not parse, which vault/objects-unparsable reports."""
-    try:
-        doc = yaml.load(text, Loader=Loader)
-        array = doc.get("array") if isinstance(doc, dict) else None
-        out = []
-        for item in array if isinstance(array, list) else []:
-            entry = yaml.load(item, Loader=Loader) if isinstance(item, str) else None
-            if isinstance(entry, dict):
-                out.append({str(k): "" if v is None else str(v).strip() for k, v in entry.items()})
-        return out
-    except yaml.YAMLError:
-        return []
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    for i, entry in enumerate(entries(spec.str_map("parameters").get("objects", ""))):
+    node, params = found
+    for i, entry in enumerate(entries(params)):
         history = entry.get("objectVersionHistory", "")
         if entry.get("objectVersion") and not (history.isdigit() and int(history) > 1):
-            yield Violation(spec.map("parameters").at("objects"),
+            yield Violation(node.at("objects"),
                             f'objects entry {i} ("{entry.get("objectName", "")}") pins objectVersion: '
                             "rotated values never reach the pod")

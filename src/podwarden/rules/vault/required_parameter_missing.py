@@ -17,30 +17,23 @@ Add the missing parameter: the vault's name, the Entra tenant id, and the list o
 objects to fetch.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, has_tenant, misspelt_tenant_keys
 
 RULE = rule("vault/required-parameter-missing", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
 
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None:
         return
-    node = spec.map("parameters")
-    params = spec.str_map("parameters")
+    node, params = found
     for key in ("keyvaultName", "objects"):
         if not params.get(key, "").strip():
             yield Violation(node.at(key), f"parameter {key} is required by the azure provider")
-    tenant = params.get("tenantID", "").strip() or params.get("tenantId", "").strip()
-    misspelt = any(_norm(k) == "tenantid" and k not in ("tenantID", "tenantId") for k in params)
-    if not tenant and not misspelt:
+    if not has_tenant(params) and not misspelt_tenant_keys(params):  # misspelt: vault/tenant-id-misspelled
         yield Violation(node.at("tenantID"), "parameter tenantID is required by the azure provider")

@@ -22,12 +22,12 @@ with the Helm chart `enableSecretRotation: true`.
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import TRUE
 
 RULE = rule("vault/rotation-disabled", severity=Severity.MEDIUM, target="object",
             kinds=("DaemonSet",))
 
 FLAG = "enable-secret-rotation"
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
 
 def _enabled(args: list[str]) -> bool | None:

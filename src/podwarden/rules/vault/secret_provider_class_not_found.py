@@ -20,25 +20,17 @@ Add the SecretProviderClass to the manifests, or pass its file with
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import KIND, spc_refs
 
 RULE = rule("vault/secret-provider-class-not-found", severity=Severity.LOW, uses_index=True,
             static_only=True)
-
-DRIVER = "secrets-store.csi.k8s.io"
-KIND = "SecretProviderClass"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     if ctx.index is None:
         return
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        attributes = csi.map("volumeAttributes")
-        name = (attributes.str("secretProviderClass") or "").strip()
-        if csi.raw("driver") != DRIVER or not name:
-            continue
-        if ctx.index.lookup(KIND, pod.obj, name) is None and not ctx.index.elsewhere(KIND, pod.obj, name):
-            yield Violation(attributes.at("secretProviderClass"),
-                            f'SecretProviderClass "{name}" is not in the input: pass it with '
-                            "--context to check it")
+    for ref in spc_refs(pod):
+        if ctx.index.lookup(KIND, pod.obj, ref.name) is None and not ctx.index.elsewhere(KIND, pod.obj, ref.name):
+            yield Violation(ref.path, f'SecretProviderClass "{ref.name}" is not in the input: pass it '
+                            "with --context to check it")

@@ -18,18 +18,14 @@ pod's namespace.
 from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import csi_volumes
 
 RULE = rule("vault/secret-provider-class-not-named", severity=Severity.MEDIUM)
-
-DRIVER = "secrets-store.csi.k8s.io"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.raw("driver") != DRIVER:
-            continue
+    for volume, csi in csi_volumes(pod):
         attributes = csi.map("volumeAttributes")
         if not (attributes.str("secretProviderClass") or "").strip():
             yield Violation(attributes.at("secretProviderClass"),

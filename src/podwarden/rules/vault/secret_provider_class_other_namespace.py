@@ -19,26 +19,18 @@ Create the SecretProviderClass in the pod's namespace (one per namespace that ne
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.vault._spc import KIND, spc_refs
 
 RULE = rule("vault/secret-provider-class-other-namespace", severity=Severity.MEDIUM, uses_index=True)
-
-DRIVER = "secrets-store.csi.k8s.io"
-KIND = "SecretProviderClass"
 
 
 @RULE.check(since="1.0")
 def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     if ctx.index is None:
         return
-    for volume in pod.volumes():
-        csi = volume.map("csi")
-        attributes = csi.map("volumeAttributes")
-        name = (attributes.str("secretProviderClass") or "").strip()
-        if csi.raw("driver") != DRIVER or not name:
-            continue
-        others = ctx.index.elsewhere(KIND, pod.obj, name)
+    for ref in spc_refs(pod):
+        others = ctx.index.elsewhere(KIND, pod.obj, ref.name)
         if others:
             where = ", ".join(sorted({f'"{e.obj.ref.namespace}"' for e in others}))
-            yield Violation(attributes.at("secretProviderClass"),
-                            f'SecretProviderClass "{name}" is in namespace {where}, not in the '
-                            f'pod\'s "{pod.obj.ref.namespace or "default"}"')
+            yield Violation(ref.path, f'SecretProviderClass "{ref.name}" is in namespace {where}, not '
+                            f'in the pod\'s "{pod.obj.ref.namespace or "default"}"')

@@ -17,26 +17,20 @@ silently ignored.
 Rename the key to `tenantID`.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, has_tenant, misspelt_tenant_keys
 
 RULE = rule("vault/tenant-id-misspelled", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
-ACCEPTED = ("tenantID", "tenantId")
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
+    found = azure_parameters(obj)
+    if found is None or has_tenant(found.values):
         return
-    params = spec.str_map("parameters")
-    if any(params.get(k, "").strip() for k in ACCEPTED):
-        return
-    for key in params:
-        if key not in ACCEPTED and re.sub(r"[^a-z0-9]", "", key.lower()) == "tenantid":
-            yield Violation(spec.map("parameters").at(key),
-                            f'parameter "{key}" is ignored by the azure provider: spell it tenantID')
+    for key in misspelt_tenant_keys(found.values):
+        yield Violation(found.node.at(key),
+                        f'parameter "{key}" is ignored by the azure provider: spell it tenantID')

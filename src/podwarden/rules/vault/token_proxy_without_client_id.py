@@ -18,24 +18,14 @@ Set `clientID` to the client id of the managed identity bound to the workload.
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, client_id, flag
 
 RULE = rule("vault/token-proxy-without-client-id", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-
-
-def flag(params: dict[str, str], key: str) -> bool:
-    """A mode flag as the provider reads it (Go ParseBool after trimming)."""
-    return params.get(key, "").strip() in TRUE
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
-        return
-    params = spec.str_map("parameters")
-    if flag(params, "useAzureTokenProxy") and not params.get("clientID", "").strip():
-        yield Violation(spec.map("parameters").at("useAzureTokenProxy"),
-                        "useAzureTokenProxy requires clientID")
+    found = azure_parameters(obj)
+    if found is not None and flag(found.values, "useAzureTokenProxy") and not client_id(found.values):
+        yield Violation(found.node.at("useAzureTokenProxy"), "useAzureTokenProxy requires clientID")

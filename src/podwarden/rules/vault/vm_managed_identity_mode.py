@@ -23,34 +23,15 @@ ServiceAccount, its client id in `clientID`, and remove `useVMManagedIdentity` a
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.vault._spc import azure_parameters, client_id, single_mode
 
 RULE = rule("vault/vm-managed-identity-mode", severity=Severity.HIGH, target="object",
             kinds=("SecretProviderClass",))
 
-TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-
-
-MODES = ("usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy")
-
-
-def flag(params: dict[str, str], key: str) -> bool:
-    """A mode flag as the provider reads it (Go ParseBool after trimming)."""
-    return params.get(key, "").strip() in TRUE
-
-
-def conflicting(params: dict[str, str]) -> bool:
-    """More than one mode on: the mount fails first (vault/identity-mode-invalid)."""
-    return sum(flag(params, m) for m in MODES) > 1
-
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject) -> Iterator[Violation]:
-    spec = obj.root.map("spec")
-    if spec.raw("provider") != "azure":
-        return
-    params = spec.str_map("parameters")
-    if conflicting(params):
-        return
-    if flag(params, "useVMManagedIdentity") and not params.get("clientID", "").strip():
-        yield Violation(spec.map("parameters").at("useVMManagedIdentity"),
+    found = azure_parameters(obj)
+    if found is not None and single_mode(found.values) == "useVMManagedIdentity" and not client_id(found.values):
+        yield Violation(found.node.at("useVMManagedIdentity"),
                         "useVMManagedIdentity shares the node's identity with every pod on the node")
