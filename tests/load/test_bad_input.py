@@ -183,6 +183,9 @@ def test_merge_keys_and_scalars() -> None:
     data = yamlload.parse(text, "x.yaml")[0].data
     assert data["base"] == {"a": 1, "b": True}
     assert data["derived"] == {"a": 1, "b": 16, "c": 1000, "d": None, "e": 2.5}
+    # YAML 1.1 octal, as Kubernetes reads `defaultMode: 0400`, on both construction paths
+    assert yamlload.parse("mode: 0400\nz: 0\n", "x.yaml")[0].data == {"mode": 256, "z": 0}
+    assert yamlload.parse("a: &x 0644\nb: *x\n", "x.yaml")[0].data == {"a": 420, "b": 420}
 
 
 def test_lines_and_columns_located_lazily() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from podwarden.engine import Engine, Selection
 from tests.conftest import SHARED
 
@@ -18,3 +20,46 @@ def test_every_corpus_file_loads() -> None:
     assert len(result.objects) >= 15398
     # UTF-16 and YAML 1.1 '=' files are among them
     assert not result.skipped
+
+
+def _same(pyyaml: object, ours: object) -> bool:
+    """Equal, where timestamps and binary (kept as their text, as Kubernetes does) match anything."""
+    import datetime
+
+    if isinstance(pyyaml, datetime.date | bytes):
+        return isinstance(ours, str)
+    if isinstance(pyyaml, dict) and isinstance(ours, dict):
+        return len(pyyaml) == len(ours) and all(
+            _same(v, ours.get(k, ours.get(str(k)))) for k, v in pyyaml.items())
+    if isinstance(pyyaml, list) and isinstance(ours, list):
+        return len(pyyaml) == len(ours) and all(_same(a, b) for a, b in zip(pyyaml, ours, strict=True))
+    return type(pyyaml) is type(ours) and (pyyaml == ours or pyyaml != pyyaml)
+
+
+def test_loader_agrees_with_pyyaml_on_the_corpus() -> None:
+    import os
+
+    import yaml
+
+    from podwarden.load import yaml as yamlload
+
+    class Reference(yaml.CSafeLoader):  # stock resolver and constructor
+        pass
+
+    Reference.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
+    checked = 0
+    for root, _, files in os.walk(SHARED / "corpus"):
+        for name in files:
+            if not name.endswith((".yaml", ".yml", ".json")):
+                continue
+            path = os.path.join(root, name)
+            text = yamlload.decode(Path(path).read_bytes(), path)
+            try:
+                expected = [d for d in yaml.load_all(text, Loader=Reference)
+                            if d is not None]
+            except yaml.YAMLError:
+                continue
+            got = [d.data for d in yamlload.parse(text, path)]
+            assert _same(expected, got), path
+            checked += 1
+    assert checked > 8000
