@@ -227,3 +227,13 @@ def test_helm_chart_templates_in_walk_are_skipped(tmp_path: Path) -> None:
     assert result.exit_code == 1 and doc["errors"] == []
     assert str(chart / "templates" / "deploy.yaml") in doc["skipped"]
     assert "helm template" in result.stderr
+
+
+def test_locate_does_not_confuse_a_missing_parent_with_a_sibling() -> None:
+    text = "spec:\n  securityContext: {}\n  image: x\n"
+    doc = yamlload.parse(text, "x.yaml")[0]
+    # spec.containers is absent: the nearest present parent is the spec mapping (2:3),
+    # never spec.image (3:3), which happens to share the last key
+    assert doc.locate(("spec", "containers", "image")) == (2, 3)
+    assert doc.locate(("spec", "image")) == (3, 10)
+    assert doc.locate(("spec", "securityContext", "runAsUser")) == (2, 20)

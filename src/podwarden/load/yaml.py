@@ -17,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -78,19 +78,34 @@ class Document:
     data: Any
     node: Any
     line: int
+    #: node of each parent path already walked: findings cluster in a few mappings
+    _parents: dict[FieldPath, tuple[Any, bool]] = field(default_factory=dict)
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based (line, column) of ``path``, or of its nearest present parent."""
-        node = self.node
-        if node is None:  # JSON read by the json module: no positions
+        if self.node is None:  # JSON read by the json module: no positions
             return self.line, 1
+        parent = path[:-1]
+        found = self._parents.get(parent)
+        if found is None:
+            found = self._parents[parent] = self._walk(parent)
+        node, complete = found
+        if path and complete:
+            child = _child(node, path[-1])
+            if child is not None:
+                node = child
+        mark = node.start_mark
+        return mark.line + 1, mark.column + 1
+
+    def _walk(self, path: FieldPath) -> tuple[Any, bool]:
+        """The node at ``path`` (True), or its nearest present parent (False)."""
+        node = self.node
         for part in path:
             child = _child(node, part)
             if child is None:
-                break
+                return node, False
             node = child
-        mark = node.start_mark
-        return mark.line + 1, mark.column + 1
+        return node, True
 
 
 def _child(node: Any, part: str | int) -> Any:
