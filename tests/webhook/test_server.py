@@ -317,9 +317,11 @@ def test_security_defaults_only_where_opted_in_and_only_safe(tmp_path: Path) -> 
         ops = review.decode_patch(res)
         patched = apply_patch(obj, ops)
         assert patched["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
-        # the test rule's fixer, and the real hardening/privilege-escalation safe fixer
+        # the test rule's fixer, and the real safe fixers (no privilege escalation; drop ALL,
+        # safe here because the pod runs as non-root)
         assert patched["spec"]["containers"][1]["securityContext"] == {
-            "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False}
+            "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]}}
         assert "runAsUser" not in json.dumps(ops)  # the unsafe fixer never runs
         again = running.review("/mutate", admission(patched))
         assert "patch" not in again  # idempotent

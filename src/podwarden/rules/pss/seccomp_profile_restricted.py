@@ -12,12 +12,14 @@ container runs unconfined on most runtimes.
 
 ## Fix
 Set `securityContext.seccompProfile.type: RuntimeDefault` at pod level (safe: the runtime's
-default profile only blocks calls containers should not make).
+default profile only blocks calls containers should not make). The fixer does so when the
+pod sets no seccomp type; replacing an explicit `Unconfined` (pod or container) is left to
+`--unsafe`, since someone chose it.
 """
 
 from collections.abc import Iterator
 
-from podwarden.rules.api import Level, PodView, Severity, Violation, rule
+from podwarden.rules.api import Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/seccomp-profile-restricted", severity=Severity.HIGH, pss=Level.RESTRICTED,
             upstream_id="seccompProfile_restricted", reason="seccompProfile")
@@ -52,3 +54,24 @@ def check_v1_19(pod: PodView) -> Iterator[Violation]:
 def check_v1_25(pod: PodView) -> Iterator[Violation]:
     if not pod.is_windows:
         yield from check_v1_19(pod)
+
+
+@RULE.fix(safe=True, unsafe_reason="an explicit seccomp type other than RuntimeDefault or "
+          "Localhost was chosen by someone; the workload may need the system calls it allows")
+def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
+    unsafe = bool(ctx.fix_options.get("unsafe"))
+    pod_profile = pod.security_context.map("seccompProfile")
+    pod_type = pod_profile.str("type") or ""
+    if v.path == pod_profile.at("type"):
+        if not pod_type or unsafe:
+            yield Edit.set(v.path, "RuntimeDefault")
+        return
+    for c in pod.containers():
+        profile = c.security_context.map("seccompProfile")
+        if v.path != profile.at("type"):
+            continue
+        if profile.present:  # the container's own type: empty, or chosen by someone
+            if not profile.str("type") or unsafe:
+                yield Edit.set(v.path, "RuntimeDefault")
+        elif not pod_type or unsafe:  # inherit it from the pod
+            yield Edit.set(pod_profile.at("type"), "RuntimeDefault")

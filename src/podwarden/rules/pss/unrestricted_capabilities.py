@@ -11,12 +11,16 @@ assign the minimum. Dropping ALL leaves only what the container explicitly adds.
 
 ## Fix
 Add `capabilities: {drop: ["ALL"]}` to every container (keep `add: ["NET_BIND_SERVICE"]`
-where a non-root process binds a port below 1024).
+where a non-root process binds a port below 1024). The fixer adds `ALL` to `drop`, and
+`NET_BIND_SERVICE` to `add` for a container that declares a port below 1024, where the
+container cannot run as root (`runAsUser` above 0 or `runAsNonRoot: true`, its own or the
+pod's, or set at pod level by the `pss/run-as-non-root` fix). For a container that may
+run as root, and to remove other added capabilities, it needs `--unsafe`.
 """
 
 from collections.abc import Iterator
 
-from podwarden.rules.api import Level, PodView, Severity, Violation, rule
+from podwarden.rules.api import ContainerView, Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/unrestricted-capabilities", severity=Severity.HIGH, pss=Level.RESTRICTED,
             upstream_id="capabilities_restricted", reason="unrestricted capabilities")
@@ -38,3 +42,31 @@ def check_v1_22(pod: PodView) -> Iterator[Violation]:
 def check_v1_25(pod: PodView) -> Iterator[Violation]:
     if not pod.is_windows:
         yield from check_v1_22(pod)
+
+
+def _non_root(pod: PodView, c: ContainerView) -> bool:
+    """The container cannot run as root: by its settings, or because the pod leaves
+    runAsNonRoot unset with no runAsUser 0 anywhere, so pss/run-as-non-root's fixer sets
+    it at pod level in the same pass.  Dropping ALL from a root process can break it."""
+    user = c.effective("runAsUser")[0]
+    if user is not None:
+        return isinstance(user, int) and user > 0
+    non_root = c.effective("runAsNonRoot")[0]
+    if non_root is not None:
+        return non_root is True
+    return not any(other.effective("runAsUser")[0] == 0 for other in pod.containers())
+
+
+@RULE.fix(safe=True, unsafe_reason="dropping capabilities from a container that may run as "
+          "root, or removing one it adds, can break what it needs them for")
+def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
+    unsafe = bool(ctx.fix_options.get("unsafe"))
+    for c in pod.containers():
+        caps = c.security_context.map("capabilities")
+        if v.path == caps.at("drop") and (unsafe or _non_root(pod, c)):
+            yield Edit.add(caps.at("drop"), "ALL")
+            ports = [p.int("containerPort") or 0 for p in c.node.maps("ports")]
+            if any(0 < port < 1024 for port in ports):
+                yield Edit.add(caps.at("add"), "NET_BIND_SERVICE")
+        elif v.path[:-1] == caps.at("add") and unsafe:
+            yield Edit.set(caps.at("add"), [cap for cap in caps.strs("add") if cap == "NET_BIND_SERVICE"])

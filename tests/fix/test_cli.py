@@ -1,0 +1,127 @@
+"""``podwarden fix`` through the command line: diff, --write, exit codes, held-back notes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from podwarden.cli import main
+
+DEPLOYMENT = """\
+# web front end
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx   # pinned elsewhere
+        ports:
+        - containerPort: 80
+      - name: side
+        image: busybox
+        securityContext:
+          runAsNonRoot: false
+          capabilities: {add: [NET_ADMIN]}
+"""
+
+PSS_FIXED = ("pss/allow-privilege-escalation", "pss/unrestricted-capabilities",
+             "pss/seccomp-profile-restricted", "pss/run-as-non-root")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, text: str, name: str = "deploy.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_dry_run_prints_a_diff_and_exits_1(tmp_path: Path) -> None:
+    path = write(tmp_path, DEPLOYMENT)
+    code, out, err = run("fix", "--only", "pss", str(path))
+    assert code == 1
+    assert out.startswith(f"--- {path}\n+++ {path}\n@@")
+    assert "+          allowPrivilegeEscalation: false\n" in out
+    assert path.read_text() == DEPLOYMENT
+    assert "run with --write" in err
+
+
+def test_write_then_check_reports_none_of_the_fixed_findings(tmp_path: Path) -> None:
+    path = write(tmp_path, DEPLOYMENT)
+    os.chmod(path, 0o604)
+    code, _, err = run("fix", "--write", "--only", "pss", str(path))
+    assert code == 0, err
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o604
+    fixed = path.read_text()
+    assert fixed.startswith("# web front end\n") and "image: nginx   # pinned elsewhere\n" in fixed
+    code, out, _ = run("check", "-o", "json", "--only", ",".join(PSS_FIXED), str(path))
+    # what remains needs --unsafe: the explicit runAsNonRoot=false, and so the capabilities
+    # of that container that may run as root (drop ALL, and its NET_ADMIN)
+    assert code == 1
+    remaining = sorted((f["rule"], f["path"]) for f in json.loads(out)["findings"])
+    side = "spec.template.spec.containers[1].securityContext."
+    assert remaining == [
+        ("pss/run-as-non-root", side + "runAsNonRoot"),
+        ("pss/unrestricted-capabilities", side + "capabilities.add[0]"),
+        ("pss/unrestricted-capabilities", side + "capabilities.drop"),
+    ]
+    # held back, and said why
+    assert "held back: pss/unrestricted-capabilities: unsafe part not applied without --unsafe" in err
+    assert "held back: pss/run-as-non-root" in err
+    # fixing again changes nothing
+    assert run("fix", "--only", "pss", str(path))[0] == 0
+
+
+def test_unsafe_fixes_everything_the_pss_fixers_can(tmp_path: Path) -> None:
+    path = write(tmp_path, DEPLOYMENT)
+    code, _, err = run("fix", "--write", "--unsafe", "--only", ",".join(PSS_FIXED), str(path))
+    assert code == 0, err
+    assert run("check", "--only", ",".join(PSS_FIXED), str(path))[0] == 0
+
+
+def test_run_as_user_value_enables_the_concrete_user_fix(tmp_path: Path) -> None:
+    text = DEPLOYMENT.replace("runAsNonRoot: false", "runAsUser: 0")
+    path = write(tmp_path, text)
+    code, out, err = run("fix", "--only", "pss/run-as-user", str(path))
+    assert code == 0 and out == ""
+    assert "needs a value (--run-as-user)" in err
+    code, out, _ = run("fix", "--only", "pss/run-as-user", "--run-as-user", "10001", str(path))
+    assert code == 1
+    assert "-          runAsUser: 0\n+          runAsUser: 10001\n" in out
+
+
+def test_a_template_is_left_untouched_with_exit_2(tmp_path: Path) -> None:
+    text = DEPLOYMENT.replace("  name: web", '  name: web\n  labels: {app: "x"}\n  # {{ include "labels" . }}')
+    path = write(tmp_path, text)
+    good = write(tmp_path, DEPLOYMENT, "good.yaml")
+    code, _, err = run("fix", "--write", "--only", "pss", str(path), str(good))
+    assert code == 2
+    assert path.read_text() == text
+    assert f"error: {path}:0: not rewritten: looks like a template" in err
+    assert good.read_text() != DEPLOYMENT  # the other file is still fixed
+
+
+def test_unparsable_and_json_duplicates_exit_2(tmp_path: Path) -> None:
+    bad = write(tmp_path, "apiVersion: v1\nkind: Pod\nspec: [\n", "bad.yaml")
+    dup = write(tmp_path, '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "name": "b"},'
+                          ' "spec": {"containers": [{"name": "c", "image": "x"}]}}\n', "dup.json")
+    code, _, err = run("fix", "--write", str(bad), str(dup))
+    assert code == 2
+    assert "bad.yaml" in err and "duplicate key 'name'" in err
+    assert dup.read_text().count('"name"') == 3
+
+
+def test_nothing_to_fix_exits_0(tmp_path: Path) -> None:
+    path = write(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    assert run("fix", str(path)) == (0, "", "would fix 0 finding(s) in 0 file(s)\n")
