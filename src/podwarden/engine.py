@@ -176,6 +176,7 @@ class Engine:
         ]
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
+        self._by_kind: dict[str, list[Active]] = {}
         self.uses_index = any(a.rule.uses_index for a in self.active)
         self.severities = {
             rule_id: Severity.parse(str(opts["severity"]))
@@ -311,12 +312,9 @@ class Engine:
             pod = obj.pod
         except ShapeError as exc:
             shape_error(exc)
-        checks: list[tuple[Active, Any]] = []
+        checks: list[tuple[Active, Any]] = [(a, obj) for a in self._object_checks_for(obj.kind)]
         if pod is not None:
-            checks.extend((a, pod) for a in self.pod_checks)
-        checks.extend(
-            (a, obj) for a in self.object_checks if not a.rule.kinds or obj.kind in a.rule.kinds
-        )
+            checks[:0] = [(a, pod) for a in self.pod_checks]
         try:
             ignores = _ignores(obj, pod)
         except ShapeError as exc:
@@ -345,6 +343,15 @@ class Engine:
         out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _object_checks_for(self, kind: str) -> list[Active]:
+        """Object-target checks that apply to a kind (computed once per kind)."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [
+                a for a in self.object_checks if not a.rule.kinds or kind in a.rule.kinds
+            ]
+        return found
 
     def _place(self, rule: Rule, v: Violation, obj: KubeObject, doc: yamlload.Document, file: str) -> Finding:
         line, column = doc.locate((*obj.path, *v.path))
