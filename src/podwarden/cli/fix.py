@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -13,7 +14,7 @@ from podwarden.cli import common
 from podwarden.config import Config, discover, load_config
 from podwarden.engine import Selection
 from podwarden.errors import ConfigError
-from podwarden.fix import diff, yamlfile
+from podwarden.fix import diff, move_secrets, yamlfile
 from podwarden.fix.apply import Fixer
 from podwarden.rules.api import Level, Version
 from podwarden.rules.registry import default_registry
@@ -35,13 +36,31 @@ from podwarden.rules.registry import default_registry
               help="Also apply fixes that can change what the application does.")
 @click.option("--run-as-user", type=click.IntRange(min=1), metavar="UID",
               help="Non-root user id to set where a concrete runAsUser is needed.")
+@click.option("--move-secrets", is_flag=True,
+              help="Move credentials found in pod env values to Azure Key Vault instead of "
+                   "applying hardening fixes (needs --keyvault, --tenant-id, --client-id).")
+@click.option("--keyvault", metavar="NAME", help="--move-secrets: the Key Vault's name.")
+@click.option("--tenant-id", metavar="GUID", help="--move-secrets: the Entra tenant id.")
+@click.option("--client-id", metavar="GUID",
+              help="--move-secrets: client id of the workload identity (managed identity or app).")
+@click.option("--service-account", metavar="NAME",
+              help="--move-secrets: ServiceAccount the pods use (default: the pod's own, "
+                   "else one named after the workload).")
+@click.option("--as-env", is_flag=True,
+              help="--move-secrets: keep env variables, read from a Secret synced by the "
+                   "SecretProviderClass (the value is then also stored in etcd).")
+@click.option("--secrets-dir", metavar="DIR",
+              help="--move-secrets: new directory for the extracted values (default: a fresh "
+                   "temporary directory); must not exist nor be inside a PATH.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: .podwarden.yaml found upward from here).")
 @click.pass_context
 def command(
     ctx: click.Context, paths: tuple[str, ...], write: bool, level: str, k8s_version: str,
     only: frozenset[str], skip: frozenset[str], unsafe: bool, run_as_user: int | None,
-    config_path: Path | None,
+    config_path: Path | None, move_secrets: bool = False, keyvault: str | None = None,
+    tenant_id: str | None = None, client_id: str | None = None,
+    service_account: str | None = None, as_env: bool = False, secrets_dir: str | None = None,
 ) -> None:
     """Fix manifests (files, directories, or - for stdin) so that they pass `check`.
 
@@ -52,7 +71,23 @@ def command(
     Exit status: 0 nothing to fix (or all written), 1 a dry run found something to fix
     (as `ruff format --check` does), 2 errors (a file that cannot be rewritten safely is
     left untouched and reported).
+
+    With --move-secrets, credentials in pod env values move to Azure Key Vault: a
+    SecretProviderClass, a read-only CSI mount, workload identity wiring, and the values
+    written to files in a new 0700 directory outside the manifests with an upload script.
     """
+    if move_secrets:
+        if unsafe or run_as_user is not None or only or skip:
+            raise common.UsageError("--move-secrets does not take --unsafe, --run-as-user, "
+                                    "--only or --skip: run the hardening fixes separately")
+        sys.exit(move_command(paths, write, keyvault=keyvault, tenant_id=tenant_id,
+                              client_id=client_id, service_account=service_account,
+                              as_env=as_env, secrets_dir=secrets_dir))
+    move = {"keyvault": keyvault, "tenant_id": tenant_id, "client_id": client_id,
+            "service_account": service_account, "as_env": as_env, "secrets_dir": secrets_dir}
+    given = sorted("--" + k.replace("_", "-") for k, v in move.items() if v)
+    if given:
+        raise common.UsageError(f"{', '.join(given)}: only with --move-secrets")
     registry = default_registry()
     config = _config(config_path)
 
@@ -132,3 +167,82 @@ def _config(path: Path | None) -> Config:
         return load_config(found)
     except ConfigError as exc:
         raise common.UsageError(str(exc)) from None
+
+
+def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, tenant_id: str | None,
+                 client_id: str | None, service_account: str | None, as_env: bool,
+                 secrets_dir: str | None) -> int:
+    """``fix --move-secrets``: plan, print the diff or write; the exit status."""
+    for flag, value in (("--keyvault", keyvault), ("--tenant-id", tenant_id), ("--client-id", client_id)):
+        if not value:
+            raise common.UsageError(f"--move-secrets needs {flag}")
+    assert keyvault and tenant_id and client_id
+    if not move_secrets.valid_vault_name(keyvault):
+        raise common.UsageError(f"--keyvault: {keyvault!r} is not a Key Vault name (3-24 letters, "
+                                "digits and hyphens, starting with a letter)")
+    for flag, value in (("--tenant-id", tenant_id), ("--client-id", client_id)):
+        if not move_secrets.valid_guid(value):
+            raise common.UsageError(f"{flag}: {value!r} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+    if service_account is not None and not move_secrets.valid_object_name(service_account):
+        raise common.UsageError(f"--service-account: {service_account!r} is not a Kubernetes object name")
+    if "-" in paths:
+        raise common.UsageError("--move-secrets rewrites files: standard input (-) is not supported")
+    if secrets_dir is not None:
+        problem = move_secrets.check_secrets_dir(secrets_dir, paths)
+        if problem:
+            raise common.UsageError(f"--secrets-dir: {problem}")
+    else:
+        import tempfile
+
+        problem = move_secrets.check_inside(os.path.join(tempfile.gettempdir(), "x"), paths)
+        if problem:
+            raise common.UsageError("the temporary directory is inside a PATH: give --secrets-dir")
+    options = move_secrets.Options(keyvault, tenant_id, client_id, service_account, as_env)
+    plan = move_secrets.Mover(options).plan(paths)
+    for error in plan.errors:
+        click.echo(plan.redact(f"error: {error}"), err=True)
+    changed = plan.changed
+    for moved in plan.moved:
+        click.echo(f"{'moved' if write else 'would move'}: {moved.file}: {moved.object} container "
+                   f'"{moved.container}" env "{moved.env}" ({moved.secret}) -> Key Vault '
+                   f"{keyvault} secret {moved.object_name} (SecretProviderClass {moved.spc})", err=True)
+    if plan.synced:
+        click.echo("note: --as-env syncs the values into Kubernetes Secret(s) "
+                   f"{', '.join(plan.synced)} (secretObjects): the values are then also stored in "
+                   "etcd, the weaker form vault/secret-sync reports; without --as-env the pods "
+                   "read them from the read-only mounted files only", err=True)
+    elif plan.moved:
+        click.echo("note: each moved variable NAME became NAME_FILE, the path of the mounted "
+                   "file holding the value: the application must read the file "
+                   "(--as-env keeps NAME, through a synced Secret)", err=True)
+    errors = bool(plan.errors)
+    if not write:
+        for fp in changed:
+            click.echo(plan.redact(diff.unified(fp.path, fp.text, fp.fixed_text or "")), nl=False)
+        if plan.values:
+            click.echo(f"would write {len(plan.values)} value(s) and an upload script to a new "
+                       "directory (mode 0700) outside the manifests; run with --write", err=True)
+        click.echo(f"would move {len(plan.moved)} credential(s) in {len(changed)} file(s)", err=True)
+        return 2 if errors else 1 if changed else 0
+    if plan.values:
+        try:
+            where = move_secrets.write_values(plan.values, keyvault, secrets_dir, paths)
+        except OSError as exc:
+            click.echo(f"error: values not written, no manifest changed: {exc.strerror or exc}", err=True)
+            return 2
+    written = 0
+    for fp in changed:
+        try:
+            yamlfile.write_atomic(fp.path, fp.fixed_bytes())
+        except OSError as exc:
+            click.echo(f"error: {fp.path}:0: not written: {exc.strerror or exc}", err=True)
+            errors = True
+            continue
+        written += 1
+    click.echo(f"moved {len(plan.moved)} credential(s) in {written} file(s)", err=True)
+    if plan.values:
+        click.echo(f"values: {len(plan.values)} file(s) in {where} (directory 0700, files 0600); "
+                   f"upload them with: sh {os.path.join(where, 'upload.sh')}", err=True)
+        click.echo(f"then DELETE that directory (rm -rf {where}): it holds the credentials in clear",
+                   err=True)
+    return 2 if errors else 0

@@ -422,9 +422,27 @@ def flow(value: Any) -> str:
     return scalar(value)
 
 
+def literal_lines(value: Any, col: int) -> list[str] | None:
+    """A multi-line string as a ``|`` block scalar: the indicator, then its lines with
+    content at column ``col``; None when a literal block could not hold it exactly (no
+    final newline, several, tabs or control characters, a leading space, blank-looking
+    lines made of spaces)."""
+    if not isinstance(value, str) or "\n" not in value.rstrip("\n") or not value.endswith("\n"):
+        return None
+    if value.endswith("\n\n") or any(not ch.isprintable() and ch != "\n" for ch in value):
+        return None
+    lines = value[:-1].split("\n")
+    if lines[0][:1] in ("", " ") or any(line and not line.strip() for line in lines):
+        return None
+    return ["|", *((" " * col + line) if line else "" for line in lines)]
+
+
 def block_entry(key: str, value: Any, col: int, style: Style) -> list[str]:
     """Lines of ``key: value`` at column ``col`` (block style, nested as the file does)."""
     pad = " " * col
+    literal = literal_lines(value, col + style.step)
+    if literal is not None:
+        return [f"{pad}{scalar(key)}: {literal[0]}", *literal[1:]]
     if isinstance(value, dict) and value:
         lines = [f"{pad}{scalar(key)}:"]
         for k, v in value.items():
@@ -564,6 +582,12 @@ def _replace(text: str, walk: _Walk, at: FieldPath, value: Any, style: Style) ->
             if not tail_of_line.endswith("\n"):
                 tail_of_line += style.newline
             return head + tail_of_line + style.newline.join(lines) + style.newline + after
+        literal = literal_lines(value, entry[0].start_mark.column + style.step) if entry else None
+        if block_parent and literal is not None and text[start:start + 1] in ("|", ">"):
+            # a block scalar replaced by a block scalar: up to its last non-blank line,
+            # so blank lines after it stay
+            finish = _after_line(text, start + len(text[start:end].rstrip()))
+            return text[:start] + style.newline.join(literal) + style.newline + text[finish:]
         rendered = flow(value)
         if start == end and text[start - 1:start] == ":":
             rendered = " " + rendered
