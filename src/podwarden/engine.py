@@ -222,7 +222,7 @@ class Engine:
             stdin["-"] = Source("-", True).read()
         if self.uses_index:
             extra = [s for s in expand(context_paths) if isinstance(s, Source)]
-            self.context.index = self._build_index([*sources, *extra], stdin)
+            self.context.index = self.build_index([*sources, *extra], stdin)
         files = [s for s in sources if s.name != "-"]
         if jobs > 1 and len(files) > 1:
             yield from self._parallel(sources, stdin, jobs)
@@ -241,7 +241,7 @@ class Engine:
         found_object = False
         for doc in docs:
             for prefix, data in yamlload.iter_objects(doc):
-                problem = _object_problem(data)
+                problem = object_problem(data)
                 if problem:
                     if source.explicit or found_object:
                         line, _ = doc.locate(prefix)
@@ -275,13 +275,13 @@ class Engine:
         if self.uses_index:
             index = Index()
             for name, data in items:
-                if not _object_problem(data):
+                if not object_problem(data):
                     index.add(KubeObject(data), name)
             self.context.index = index
         by_name: dict[str, FileResult] = {}
         for name, data in items:
             fr = by_name.setdefault(name, FileResult(name))
-            problem = _object_problem(data)
+            problem = object_problem(data)
             if problem:
                 fr.errors.append(InputError(name, 0, problem))
                 continue
@@ -316,7 +316,7 @@ class Engine:
         if pod is not None:
             checks[:0] = [(a, pod) for a in self.pod_checks]
         try:
-            ignores = _ignores(obj, pod)
+            ignores = ignores_of(obj, pod)
         except ShapeError as exc:
             shape_error(exc)
             ignores = []
@@ -326,7 +326,7 @@ class Engine:
                     finding = self._place(active.rule, violation, obj, doc, file)
                     if finding.severity < self.selection.min_severity:
                         continue
-                    reason = _suppressed_by(ignores, finding.rule_id, violation.path, pod)
+                    reason = suppressed_by(ignores, finding.rule_id, violation.path, pod)
                     if reason is not None:
                         out.suppressed.append(Suppressed(finding, reason))
                     elif self.selection.baseline and finding.fingerprint in self.selection.baseline:
@@ -363,7 +363,7 @@ class Engine:
         text = yamlload.decode(data, source.name)
         return yamlload.parse(text, source.name)
 
-    def _build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
+    def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
         """Index the kinds cross-resource rules ask about; a byte search skips other files."""
         index = Index()
         for source in sources:
@@ -385,7 +385,7 @@ class Engine:
                         continue
                     for doc in docs:
                         for prefix, data in yamlload.iter_objects(doc):
-                            if not _object_problem(data):
+                            if not object_problem(data):
                                 index.add(KubeObject(data, prefix), source.name)
             except InputError:
                 continue  # reported when the file itself is scanned (context files: ignored)
@@ -421,7 +421,7 @@ _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
 
 
-def _object_problem(data: Any) -> str:
+def object_problem(data: Any) -> str:
     """Why a document is not a Kubernetes object, or '' when it is one."""
     if not isinstance(data, dict):
         shape = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
@@ -436,15 +436,15 @@ def _object_problem(data: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Ignore:
+class Ignore:
     rule: str
     container: str | None
     reason: str
 
 
-def _ignores(obj: KubeObject, pod: PodView | None) -> list[_Ignore]:
+def ignores_of(obj: KubeObject, pod: PodView | None) -> list[Ignore]:
     """Ignore entries from the object's annotations and its pod template's."""
-    out: list[_Ignore] = []
+    out: list[Ignore] = []
     sources = [obj.annotations]
     if pod is not None and pod.metadata.path != obj.metadata.path:
         sources.append(pod.annotations)
@@ -456,11 +456,11 @@ def _ignores(obj: KubeObject, pod: PodView | None) -> list[_Ignore]:
         for item in value.split(","):
             rule_id, _, container = item.strip().partition(":")
             if rule_id:
-                out.append(_Ignore(rule_id.strip(), container.strip() or None, reason))
+                out.append(Ignore(rule_id.strip(), container.strip() or None, reason))
     return out
 
 
-def _suppressed_by(ignores: list[_Ignore], rule_id: str, path: FieldPath, pod: PodView | None) -> str | None:
+def suppressed_by(ignores: list[Ignore], rule_id: str, path: FieldPath, pod: PodView | None) -> str | None:
     """The reason an ignore entry silences this finding, or None."""
     family = rule_id.split("/", 1)[0]
     for entry in ignores:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.engine import Engine, Selection, _ignores, _object_problem, _suppressed_by
+from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
 from podwarden.load import yaml as yamlload
@@ -110,7 +110,7 @@ class Fixer:
             else:
                 sources.append(item)
         if any(a.rule.uses_index for a in (*self.pod_checks, *self.object_checks)):
-            self.engine.context.index = self.engine._build_index(sources, {})
+            self.engine.context.index = self.engine.build_index(sources, {})
         for source in sources:
             try:
                 raw = source.read()
@@ -128,7 +128,7 @@ class Fixer:
         except InputError as exc:
             out.errors.append(exc)
             return out
-        if not any(_object_problem(data) == "" for doc in docs for _, data in yamlload.iter_objects(doc)):
+        if not any(object_problem(data) == "" for doc in docs for _, data in yamlload.iter_objects(doc)):
             out.skipped = not explicit
             return out
         text = out.text
@@ -169,7 +169,7 @@ class Fixer:
         for doc in docs:
             edits: dict[tuple[str, FieldPath, str], Edit] = {}
             for prefix, data in yamlload.iter_objects(doc):
-                if _object_problem(data):
+                if object_problem(data):
                     continue
                 obj = KubeObject(data, prefix)
                 for active, target, violation in self._violations(obj):
@@ -191,7 +191,7 @@ class Fixer:
     def _violations(self, obj: KubeObject) -> Iterator[tuple[Active, Any, Violation]]:
         try:
             pod = obj.pod
-            ignores = _ignores(obj, pod)
+            ignores = ignores_of(obj, pod)
         except ShapeError:
             return  # ``check`` reports the shape error; nothing is fixed in this object
         targets: list[tuple[Active, Any]] = []
@@ -206,7 +206,7 @@ class Fixer:
             except ShapeError:
                 continue
             for violation in violations:
-                if _suppressed_by(ignores, active.rule.id, violation.path, pod) is None:
+                if suppressed_by(ignores, active.rule.id, violation.path, pod) is None:
                     yield active, target, violation
 
     def _enabled(self, rule: Rule) -> bool:

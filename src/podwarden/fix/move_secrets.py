@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from podwarden.engine import Engine, Selection, _ignores, _object_problem, _suppressed_by
+from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
 from podwarden.load import yaml as yamlload
@@ -246,7 +246,7 @@ class Mover:
     def _objects(self, fp: FilePlan) -> Iterator[tuple[int, FieldPath, dict[str, Any]]]:
         for doc in fp.docs:
             for prefix, data in yamlload.iter_objects(doc):
-                if not _object_problem(data):
+                if not object_problem(data):
                     yield doc.index, prefix, data
 
     # -- planning -----------------------------------------------------------------------
@@ -309,7 +309,7 @@ class Mover:
     def _env_credentials(self, obj: KubeObject, pod: PodView) -> dict[FieldPath, str]:
         """Env value paths (object-relative) holding a credential -> its fingerprint."""
         try:
-            ignores = _ignores(obj, pod)
+            ignores = ignores_of(obj, pod)
         except ShapeError:
             return {}
         out: dict[FieldPath, str] = {}
@@ -322,7 +322,7 @@ class Mover:
                 path = v.path
                 if (len(path) == len(pod.spec.path) + 5 and path[:len(pod.spec.path)] == pod.spec.path
                         and path[len(pod.spec.path)] in _POD_LISTS and path[-3] == "env" and path[-1] == "value"
-                        and _suppressed_by(ignores, active.rule.id, path, pod) is None):
+                        and suppressed_by(ignores, active.rule.id, path, pod) is None):
                     out.setdefault(path, v.secret or "")
         return out
 
@@ -483,7 +483,7 @@ class Mover:
             return
         node = source.node
         for part in path:
-            node = yamlload._child(node, part)
+            node = yamlload.child_node(node, part)
             if node is None:
                 return
         written = fp.text[node.start_mark.index:node.end_mark.index]

@@ -91,7 +91,7 @@ class Document:
             found = self._parents[parent] = self._walk(parent)
         node, complete = found
         if path and complete:
-            child = _child(node, path[-1])
+            child = child_node(node, path[-1])
             if child is not None:
                 node = child
         mark = node.start_mark
@@ -101,14 +101,14 @@ class Document:
         """The node at ``path`` (True), or its nearest present parent (False)."""
         node = self.node
         for part in path:
-            child = _child(node, part)
+            child = child_node(node, part)
             if child is None:
                 return node, False
             node = child
         return node, True
 
 
-def _child(node: Any, part: str | int) -> Any:
+def child_node(node: Any, part: str | int) -> Any:
     if isinstance(part, int):
         if node.id == "sequence":
             return node.value[part] if part < len(node.value) else None
