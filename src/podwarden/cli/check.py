@@ -13,11 +13,8 @@ from typing import Any, TextIO
 import click
 
 from podwarden.cli import common
-from podwarden.config import Config, discover, load_config
-from podwarden.engine import Engine, FileResult, Selection
-from podwarden.errors import ConfigError
+from podwarden.engine import Engine, FileResult
 from podwarden.report.tally import Tally
-from podwarden.rules.api import Level, Severity, Version
 from podwarden.rules.registry import Registry, default_registry
 
 FORMATS = ["text", "json", "sarif", "junit", "html"]
@@ -62,31 +59,11 @@ def command(
     Exit status: 0 no findings, 1 findings, 2 errors.
     """
     registry = default_registry()
-    config = _config(config_path)
-
-    def option(name: str, value: Any) -> Any:
-        """The command line wins; the configuration file fills in what it left unset."""
-        if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
-            key = name.replace("_", "-")
-            if key in config.options:
-                configured = config.options[key]
-                return frozenset(configured) if isinstance(value, frozenset) else str(configured)
-        return value
-
-    only, skip = option("only", only), option("skip", skip)
-    common.check_names(only, registry, "--only")
-    common.check_names(skip, registry, "--skip")
-    _check_settings(config, registry)
-    selection = Selection(
-        level=common.parse(Level.parse, option("level", level), "--level"),
-        version=common.parse(Version.parse, option("k8s_version", k8s_version), "--k8s-version"),
-        only=only,
-        skip=skip,
-        min_severity=common.parse(Severity.parse, option("min_severity", min_severity), "--min-severity"),
-        settings=config.settings,
-        baseline=_read_baseline(baseline_path) if baseline_path else frozenset(),
-    )
-    engine = Engine(selection, registry)
+    chosen = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
+                              k8s_version=k8s_version, only=only, skip=skip, min_severity=min_severity)
+    if baseline_path:
+        chosen.baseline = _read_baseline(baseline_path)
+    engine = Engine(chosen, registry)
     results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1)
     results = _with_progress(results)
     if write_baseline:
@@ -166,24 +143,6 @@ class _OpenOutput:
             os.replace(self.tmp, self.output)
         else:
             os.unlink(self.tmp)
-
-
-def _config(path: Path | None) -> Config:
-    found = path or discover()
-    if found is None:
-        return Config()
-    try:
-        return load_config(found)
-    except ConfigError as exc:
-        raise common.UsageError(str(exc)) from None
-
-
-def _check_settings(config: Config, registry: Registry) -> None:
-    for rule_id, opts in config.settings.items():
-        if registry.get(rule_id) is None:
-            raise common.UsageError(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
-        if "severity" in opts:
-            common.parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
 
 
 def _read_baseline(path: Path) -> frozenset[str]:

@@ -9,8 +9,11 @@ from typing import Any
 
 import click
 
-from podwarden.engine import Result
+from podwarden.config import Config, discover, load_config
+from podwarden.engine import Result, Selection
+from podwarden.errors import ConfigError
 from podwarden.report.tally import Tally
+from podwarden.rules.api import Level, Severity, Version
 from podwarden.rules.registry import Registry
 
 
@@ -85,3 +88,44 @@ def progress() -> Callable[[int], None] | None:
             click.echo(f"\rscanned {done} files...", err=True, nl=False)
 
     return tick
+
+
+def load_configuration(path: Path | None) -> Config:
+    """``--config FILE``, else the nearest ``.podwarden.yaml``; errors are usage errors."""
+    found = path or discover()
+    if found is None:
+        return Config()
+    try:
+        return load_config(found)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def selection(ctx: click.Context, registry: Registry, config: Config, **given: Any) -> Selection:
+    """The rule selection from the command's options (``level``, ``k8s_version``, ``only``,
+    ``skip``, ``min_severity``); the command line wins, the configuration fills the rest."""
+
+    def option(name: str) -> Any:
+        value = given.get(name)
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
+            configured = config.options.get(name.replace("_", "-"))
+            if configured is not None:
+                return frozenset(configured) if isinstance(value, frozenset) else str(configured)
+        return value
+
+    only, skip = option("only") or frozenset(), option("skip") or frozenset()
+    check_names(only, registry, "--only")
+    check_names(skip, registry, "--skip")
+    for rule_id, opts in config.settings.items():
+        if registry.get(rule_id) is None:
+            raise UsageError(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
+        if "severity" in opts:
+            parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
+    return Selection(
+        level=parse(Level.parse, option("level") or "restricted", "--level"),
+        version=parse(Version.parse, option("k8s_version") or "latest", "--k8s-version"),
+        only=only,
+        skip=skip,
+        min_severity=parse(Severity.parse, option("min_severity") or "info", "--min-severity"),
+        settings=config.settings,
+    )

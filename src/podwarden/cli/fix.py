@@ -11,12 +11,8 @@ from typing import Any
 import click
 
 from podwarden.cli import common
-from podwarden.config import Config, discover, load_config
-from podwarden.engine import Selection
-from podwarden.errors import ConfigError
 from podwarden.fix import diff, move_secrets, yamlfile
 from podwarden.fix.apply import Fixer
-from podwarden.rules.api import Level, Version
 from podwarden.rules.registry import default_registry
 
 
@@ -89,26 +85,8 @@ def command(
     if given:
         raise common.UsageError(f"{', '.join(given)}: only with --move-secrets")
     registry = default_registry()
-    config = _config(config_path)
-
-    def option(name: str, value: Any) -> Any:
-        if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
-            key = name.replace("_", "-")
-            if key in config.options:
-                configured = config.options[key]
-                return frozenset(configured) if isinstance(value, frozenset) else str(configured)
-        return value
-
-    only, skip = option("only", only), option("skip", skip)
-    common.check_names(only, registry, "--only")
-    common.check_names(skip, registry, "--skip")
-    selection = Selection(
-        level=common.parse(Level.parse, option("level", level), "--level"),
-        version=common.parse(Version.parse, option("k8s_version", k8s_version), "--k8s-version"),
-        only=only,
-        skip=skip,
-        settings=config.settings,
-    )
+    selection = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
+                                 k8s_version=k8s_version, only=only, skip=skip)
     values: dict[str, Any] = {}
     if run_as_user is not None:
         values["run_as_user"] = run_as_user
@@ -159,14 +137,6 @@ def _report_held(held: dict[str, list[str]]) -> None:
         click.echo(f"held back: {why} ({len(where)} finding(s), e.g. {where[0]})", err=True)
 
 
-def _config(path: Path | None) -> Config:
-    found = path or discover()
-    if found is None:
-        return Config()
-    try:
-        return load_config(found)
-    except ConfigError as exc:
-        raise common.UsageError(str(exc)) from None
 
 
 def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, tenant_id: str | None,
