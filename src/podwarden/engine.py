@@ -206,9 +206,15 @@ class Engine:
         return result
 
     def iter_files(
-        self, paths: Sequence[str], context_paths: Sequence[str] = (), jobs: int = 1
+        self, paths: Sequence[str], context_paths: Sequence[str] = (), jobs: int = 1,
+        skip_non_manifests: bool = False,
     ) -> Iterator[FileResult]:
-        """One FileResult per source, in a stable order whatever ``jobs`` is."""
+        """One FileResult per source, in a stable order whatever ``jobs`` is.
+
+        ``skip_non_manifests`` treats named files as a directory walk treats the files it
+        meets: no Kubernetes object, or an unrendered Helm template, is a note, not an error
+        (what a pre-commit hook handed every changed YAML file needs).
+        """
         sources: list[Source] = []
         for item in expand(paths):
             if isinstance(item, InputError):
@@ -216,7 +222,7 @@ class Engine:
             elif isinstance(item, Skipped):
                 yield FileResult(item.name, skipped=True)
             else:
-                sources.append(item)
+                sources.append(Source(item.name, False) if skip_non_manifests else item)
         stdin: dict[str, bytes] = {}
         if any(s.name == "-" for s in sources):
             stdin["-"] = Source("-", True).read()
@@ -236,7 +242,10 @@ class Engine:
         try:
             docs = self._load(source, raw)
         except InputError as exc:
-            fr.errors.append(exc)
+            if not source.explicit and "Helm template" in exc.message:
+                fr.skipped = True  # met in a walk (or told to skip): a template, not a manifest
+            else:
+                fr.errors.append(exc)
             return fr
         found_object = False
         for doc in docs:

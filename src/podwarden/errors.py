@@ -11,7 +11,7 @@ class InputError(PodwardenError):
     """A file or document that cannot be read as Kubernetes manifests."""
 
     def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{file}:{line}: {message}" if line > 0 else f"{file}: {message}")
         self.file = file
         self.line = line
         self.message = message

@@ -281,3 +281,23 @@ def test_output_to_a_device_writes_through_and_keeps_modes(tmp_path: Path) -> No
     target.chmod(0o640)
     invoke("--only", "pss", "--output", str(target), str(GUIDE_POD))
     assert stat.S_IMODE(target.stat().st_mode) == 0o640 and "pss/" in target.read_text()
+
+
+def test_nothing_to_check_is_an_error(tmp_path: Path) -> None:
+    code, _, err = invoke("-", input="")
+    assert code == 2 and "no Kubernetes objects found" in err
+    (tmp_path / "values.yaml").write_text("replicas: 2\n")
+    code, _, err = invoke(str(tmp_path))
+    assert code == 2 and "no Kubernetes objects found" in err
+
+
+def test_skip_non_manifests_for_pre_commit(tmp_path: Path) -> None:
+    ci = tmp_path / "ci.yml"
+    ci.write_text("on: [push]\njobs: {build: {runs-on: ubuntu-latest}}\n")
+    template = tmp_path / "deploy.yaml"
+    template.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    assert invoke(str(ci))[0] == 2  # named explicitly: not a manifest is an error
+    code, _, err = invoke("--skip-non-manifests", str(ci), str(template))
+    assert code == 0 and "skipped 2 file(s)" in err
+    code, out, _ = invoke("--skip-non-manifests", "--only", "pss", str(ci), str(GUIDE_POD))
+    assert code == 1 and "pss/" in out

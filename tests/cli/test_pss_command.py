@@ -161,7 +161,7 @@ def test_exit_2_on_bad_input_and_other_files_still_judged(tmp_path: Path) -> Non
     lines = err.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
     assert any(line.startswith(f"error: {broken}:") for line in lines)
-    assert f"error: {missing}:0: no such file or directory" in lines
+    assert f"error: {missing}: no such file or directory" in lines
 
 
 def test_stdin(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_a_template_is_left_untouched_with_exit_2(tmp_path: Path) -> None:
     code, _, err = run("fix", "--write", "--only", "pss", str(path), str(good))
     assert code == 2
     assert path.read_text() == text
-    assert f"error: {path}:0: not rewritten: looks like a template" in err
+    assert f"error: {path}: not rewritten: looks like a template" in err
     assert good.read_text() != DEPLOYMENT  # the other file is still fixed
 
 

@@ -151,7 +151,7 @@ def test_huge_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_path(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 2 and "nope.yaml:0: no such file or directory" in result.stderr
+    assert result.exit_code == 2 and "nope.yaml: no such file or directory" in result.stderr
 
 
 def test_non_kubernetes_yaml_in_walk_is_skipped_with_note(tmp_path: Path) -> None:

@@ -44,6 +44,19 @@ def run() -> None:
     except PodwardenError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # unwritable --output, unreadable certificate or kubeconfig ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or type(exc).__name__}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # never a traceback; the type names the problem, no values shown
+        click.echo(f"error: {type(exc).__name__}: {_first_line(exc)}", err=True)
+        sys.exit(2)
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message, clipped (YAML errors quote input lines)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unexpected error"
+    return text[:160]
 
 
 if __name__ == "__main__":  # pragma: no cover

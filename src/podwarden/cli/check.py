@@ -47,16 +47,20 @@ BASELINE_VERSION = 1
               help="Record the current findings in FILE (by stable fingerprint) and exit 0.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="Scan files in N processes (0: one per CPU); output order is unchanged.")
+@click.option("--skip-non-manifests", is_flag=True,
+              help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
+                   "templates) are skipped with a note instead of being errors; for pre-commit.")
 @click.pass_context
 def command(
     ctx: click.Context, paths: tuple[str, ...], level: str, k8s_version: str,
     only: frozenset[str], skip: frozenset[str], min_severity: str,
     context_paths: tuple[str, ...], fmt: str, output: str | None, config_path: Path | None,
-    baseline_path: Path | None, write_baseline: Path | None, jobs: int,
+    baseline_path: Path | None, write_baseline: Path | None, jobs: int, skip_non_manifests: bool,
 ) -> None:
     """Scan manifests (files, directories, or - for stdin) with every rule family.
 
-    Exit status: 0 no findings, 1 findings, 2 errors.
+    Exit status: 0 no findings, 1 findings, 2 errors (including input that holds no
+    Kubernetes object at all, such as empty stdin from a failed `helm template`).
     """
     registry = default_registry()
     chosen = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
@@ -64,7 +68,8 @@ def command(
     if baseline_path:
         chosen.baseline = _read_baseline(baseline_path)
     engine = Engine(chosen, registry)
-    results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1)
+    results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1,
+                                skip_non_manifests=skip_non_manifests)
     results = _with_progress(results)
     if write_baseline:
         _write_baseline(results, write_baseline)
@@ -74,6 +79,10 @@ def command(
         _report(fmt, results, out, registry, [a.rule for a in engine.active], tally,
                 colour=output is None and sys.stdout.isatty())
     common.report_errors_tally(tally)
+    if tally.objects == 0 and not tally.errors and not skip_non_manifests:
+        # a scan that read nothing must not pass a CI gate (an empty pipe, a wrong path)
+        click.echo("error: no Kubernetes objects found in the input", err=True)
+        sys.exit(2)
     sys.exit(tally.exit_code)
 
 
