@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from podwarden.engine import Selection
+from podwarden.errors import InputError
 from podwarden.fix import yamlfile
 from podwarden.fix.apply import Fixer
 from podwarden.load import yaml as yamlload
@@ -140,9 +141,14 @@ def test_json_keeps_key_order_and_indentation() -> None:
         assert out == json.dumps(want, indent=indent) + "\n"
 
 
+def test_duplicate_keys_are_refused_before_any_edit() -> None:
+    text = ('{"apiVersion": "v1", "kind": "Pod", "kind": "Pod", "metadata": {"name": "p"}, '
+            '"spec": {"containers": [{"name": "c"}]}}')
+    with pytest.raises(InputError, match="duplicate key"):
+        yamlload.parse(text, "t.yaml")
+
+
 @pytest.mark.parametrize(("text", "reason"), [
-    ('{"apiVersion": "v1", "kind": "Pod", "kind": "Pod", "metadata": {"name": "p"}, '
-     '"spec": {"containers": [{"name": "c"}]}}', "duplicate key"),
     (POD.replace("  name: p   # keep me", "  name: {{ .Values.name }}-x"), "template"),
     ("base: &sc {runAsUser: 1}\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
      "spec:\n  securityContext: *sc\n  containers: [{name: c}]\n", "alias"),

@@ -237,3 +237,12 @@ def test_locate_does_not_confuse_a_missing_parent_with_a_sibling() -> None:
     assert doc.locate(("spec", "containers", "image")) == (2, 3)
     assert doc.locate(("spec", "image")) == (3, 10)
     assert doc.locate(("spec", "securityContext", "runAsUser")) == (2, 20)
+
+
+def test_duplicate_keys_are_refused_as_kubernetes_does(tmp_path: Path) -> None:
+    content = GOOD.replace("privileged: true", "privileged: true\n        privileged: false")
+    code, out, err = run(tmp_path, "dup.yaml", content)
+    assert_one_line_error(code, out, err, "dup.yaml", 10, 'duplicate key "privileged" (first at line 9)')
+    # two files concatenated without '---' hide the first object: refused too
+    code, out, err = run(tmp_path, "cat.yaml", GOOD + GOOD)
+    assert code == 2 and 'duplicate key "apiVersion"' in err

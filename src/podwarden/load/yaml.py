@@ -303,8 +303,20 @@ def _construct_plain(node: Any, depth: int, file: str) -> Any:
         key = key_node.value if key_node.tag == _STR else _scalar(key_node, file)
         if isinstance(key, float | list | dict):
             key = str(key)
+        if key in result:
+            _duplicate(node, key_node, file)
         result[key] = _construct_plain(value_node, depth + 1, file)
     return result
+
+
+def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
+    """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
+    last value silently winning would hide, say, a second ``privileged: true``)."""
+    first = next(k for k, _ in mapping.value if k.value == key_node.value)
+    raise InputError(
+        file, key_node.start_mark.line + 1,
+        f'duplicate key "{key_node.value}" (first at line {first.start_mark.line + 1})',
+    )
 
 
 def _mapping(
@@ -333,6 +345,8 @@ def _mapping(
         key = _scalar(key_node, budget.file)
         if isinstance(key, float | list | dict):
             key = str(key)
+        if key in result:
+            _duplicate(node, key_node, budget.file)
         result[key] = _construct(value_node, budget, depth + 1, done, active)
     if merged:
         for k, v in merged.items():
