@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,13 +49,11 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity for baselines: rule, file, object, field path and secret
-        fingerprint; never the line, which moves when the file is edited."""
+        """Stable identity for baselines: rule, object, field path and secret fingerprint.
+        Neither the line (it moves when the file is edited) nor the file path (it depends
+        on where the command runs from, and files get moved)."""
         o = self.object
-        key = "\x1f".join((
-            self.rule_id, os.path.normpath(self.file), o.kind, o.namespace or "", o.name,
-            self.path, self.secret or "",
-        ))
+        key = "\x1f".join((self.rule_id, o.kind, o.namespace or "", o.name, self.path, self.secret or ""))
         return hashlib.sha256(key.encode()).hexdigest()[:20]
 
     def as_dict(self) -> dict[str, Any]:

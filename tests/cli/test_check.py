@@ -301,3 +301,12 @@ def test_skip_non_manifests_for_pre_commit(tmp_path: Path) -> None:
     assert code == 0 and "skipped 2 file(s)" in err
     code, out, _ = invoke("--skip-non-manifests", "--only", "pss", str(ci), str(GUIDE_POD))
     assert code == 1 and "pss/" in out
+
+
+def test_baseline_does_not_depend_on_how_paths_are_written(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text(deployment())
+    baseline = tmp_path / "baseline.json"
+    assert invoke("--only", "pss", "--write-baseline", str(baseline), str(f))[0] == 0
+    code, out, _ = invoke("--only", "pss", "--baseline", str(baseline), "-o", "json", "d.yaml", cwd=tmp_path)
+    assert code == 0 and json.loads(out)["findings"] == []
