@@ -42,3 +42,10 @@ def test_redacted_prints_only_the_fingerprint() -> None:
     r = Redacted(value)
     assert value not in str(r) and value not in repr(r) and r.length == 17
     assert r == Redacted(value) and hash(r) == hash(Redacted(value)) and r != Redacted(value + "x")
+
+
+def test_random_values_show_no_character() -> None:
+    # a password or a random key is not a format marker: nothing of it is shown
+    assert fingerprint("Tr0ub4dor&3-kx9Q!vR2").startswith("...(20)#")
+    assert fingerprint("xIF1" + "A" * 84).startswith("...(88)#")
+    assert fingerprint("AKIAIOSFODNN7EXAMPLE").startswith("AKIA...(20)#")

@@ -1,9 +1,10 @@
 """Redacted credentials: what podwarden shows instead of a secret value.
 
-A ``Redacted`` keeps only a fingerprint of the value (a short prefix, the length and a
-truncated keyed hash), never the value itself, so it can be printed, logged, stored in a
-baseline or compared without revealing what it stands for.  Short values show a shorter
-prefix (none under 12 characters), so a short password is never half-printed.
+A ``Redacted`` keeps only a fingerprint of the value (the length and a truncated keyed
+hash, plus a short prefix only where the value starts with a published format marker such
+as ``ghp_`` or ``AKIA``), never the value itself, so it can be printed, logged, stored in a
+baseline or compared without revealing what it stands for.  A password or a random key
+shows no character at all.
 
 The hash is HMAC-SHA256 keyed with ``PODWARDEN_FINGERPRINT_KEY`` (a fixed project key
 when unset, so baselines match across machines) and cut to 32 bits: enough to tell two
@@ -33,11 +34,22 @@ def prefix_length(length: int) -> int:
     return 4
 
 
-def fingerprint(value: str, prefix: bool = True) -> str:
-    """``ghp_...(40)#1a2b3c4d``: prefix, length and keyed hash; never the value.
+#: documented fixed prefixes of token formats: showing them tells the type, not the secret
+PUBLIC_MARKERS = (
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-",
+    "xoxr-", "xoxs-", "AKIA", "ASIA", "AIza", "eyJ", "-----BEGIN", "DefaultEndpointsProtocol=",
+    "Endpoint=", "AccountEndpoint=", "sv=", "https://", "http://", "postgres", "mysql://",
+    "mongodb", "redis://", "amqp",
+)
 
-    ``prefix=False`` shows no characters at all (for values made of several secrets)."""
-    shown = value[: prefix_length(len(value))] if prefix else ""
+
+def fingerprint(value: str, prefix: bool = True) -> str:
+    """``ghp_...(40)#1a2b3c4d``: format marker, length and keyed hash; never the value.
+
+    Only a published marker is shown, cut to the length-dependent cap; ``prefix=False``
+    shows no characters at all (for values made of several secrets)."""
+    marker = next((m for m in PUBLIC_MARKERS if value.startswith(m)), "") if prefix else ""
+    shown = marker[: prefix_length(len(value))]
     # a prefix is shown only when it is printable ASCII without spaces or quotes
     if not all(33 <= ord(ch) < 127 and ch not in "\"'\\" for ch in shown):
         shown = ""
