@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# exit status 1 means "findings": expected on the examples, so not a failure of `make run`
 run: $(STAMP)
-	-$(BIN)/podwarden check examples/
+	$(BIN)/podwarden check examples/ || test $$? -eq 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -310,3 +310,15 @@ def test_baseline_does_not_depend_on_how_paths_are_written(tmp_path: Path) -> No
     assert invoke("--only", "pss", "--write-baseline", str(baseline), str(f))[0] == 0
     code, out, _ = invoke("--only", "pss", "--baseline", str(baseline), "-o", "json", "d.yaml", cwd=tmp_path)
     assert code == 0 and json.loads(out)["findings"] == []
+
+
+def test_host_path_is_high_at_restricted_too() -> None:
+    agent = EXAMPLES / "node-agent-daemonset.yaml"
+    _, out, _ = invoke("--only", "pss", "--min-severity", "high", "-o", "json", str(agent))
+    rules = {f["rule"]: f["severity"] for f in json.loads(out)["findings"]}
+    assert rules["pss/volume-types"] == "high"
+
+
+def test_pss_takes_k8s_version_like_check() -> None:
+    result = CliRunner().invoke(main, ["pss", "--k8s-version", "v1.21", "-o", "json", str(GUIDE_POD)])
+    assert result.exit_code == 1 and json.loads(result.stdout)["version"] == "v1.21"

@@ -16,7 +16,7 @@ from podwarden.rules.registry import default_registry
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
               help="privileged, baseline or restricted.")
-@click.option("--version", "version_text", default="latest", show_default=True, metavar="VERSION",
+@click.option("--version", "--k8s-version", "version_text", default="latest", show_default=True, metavar="VERSION",
               help="v1.N or latest; a version newer than podwarden knows means the newest it knows.")
 @click.option("--per-file", is_flag=True, help="One verdict per file read (with -o json).")
 @click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",

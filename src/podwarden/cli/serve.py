@@ -11,7 +11,8 @@ from podwarden.errors import ConfigError
 
 
 @click.command()
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--host", default=None,
+              help="Address to listen on.  [default: 0.0.0.0; 127.0.0.1 with --self-signed]")
 @click.option("--port", default=8443, show_default=True, type=int, help="Port to listen on.")
 @click.option("--cert", type=click.Path(dir_okay=False), help="TLS certificate (PEM); reloaded when it changes.")
 @click.option("--key", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
@@ -44,7 +45,7 @@ from podwarden.errors import ConfigError
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--echo-endpoint", is_flag=True, hidden=True, help="Enable POST /echo (benchmark baseline).")
 def command(
-    host: str, port: int, cert: str | None, key: str | None, self_signed: str | None,
+    host: str | None, port: int, cert: str | None, key: str | None, self_signed: str | None,
     san: tuple[str, ...], policy_file: str | None, kube_api: str, kube_token_file: str | None,
     kube_ca_file: str | None, workload_identity: bool, workload_identity_layout: str,
     azure_tenant_id: str, azure_authority_host: str, timeout: float, max_body: int,
@@ -59,6 +60,8 @@ def command(
     from podwarden.webhook.kube import KubeClient
     from podwarden.webhook.server import WebhookServer
 
+    if host is None:  # a local try-out certificate should not be served to the network
+        host = "127.0.0.1" if self_signed else "0.0.0.0"
     if self_signed:
         if cert or key:
             raise common.UsageError("--self-signed and --cert/--key are exclusive")
