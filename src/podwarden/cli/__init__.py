@@ -7,7 +7,6 @@ Exit status: 0 clean, 1 findings (or violations), 2 errors (bad input or usage).
 
 from __future__ import annotations
 
-import gc
 import importlib
 import pkgutil
 import sys
@@ -34,11 +33,6 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
 
 def run() -> None:
     """Console entry point: errors are one line and exit 2, never a traceback."""
-    # Scans build millions of short-lived, acyclic objects (YAML nodes, dicts): leave the
-    # modules loaded so far out of every collection and collect the young generation less
-    # often (measured: 16% faster on 100k objects).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
     try:
         main(standalone_mode=True)
     except PodwardenError as exc:

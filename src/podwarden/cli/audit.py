@@ -54,6 +54,7 @@ def command(kubeconfig: str | None, context_name: str | None, in_cluster: bool, 
     Exit status: 0 no findings, 1 findings, 2 errors (cluster unreachable, credentials
     refused, nothing readable).
     """
+    common.tune_gc_for_batch()
     from podwarden.cluster import audit as cluster_audit
     from podwarden.cluster import readiness as cluster_readiness
     from podwarden.cluster.client import Client, load_config

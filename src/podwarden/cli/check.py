@@ -62,6 +62,7 @@ def command(
     Exit status: 0 no findings, 1 findings, 2 errors (including input that holds no
     Kubernetes object at all, such as empty stdin from a failed `helm template`).
     """
+    common.tune_gc_for_batch()
     registry = default_registry()
     chosen = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
                               k8s_version=k8s_version, only=only, skip=skip, min_severity=min_severity)

@@ -72,6 +72,7 @@ def command(
     SecretProviderClass, a read-only CSI mount, workload identity wiring, and the values
     written to files in a new 0700 directory outside the manifests with an upload script.
     """
+    common.tune_gc_for_batch()
     if move_secrets:
         if unsafe or run_as_user is not None or only or skip:
             raise common.UsageError("--move-secrets does not take --unsafe, --run-as-user, "

@@ -26,6 +26,7 @@ def command(paths: tuple[str, ...], level: str, version_text: str, per_file: boo
 
     Exit 0 when every pod-bearing object satisfies the level, 1 when any violates, 2 on error.
     """
+    common.tune_gc_for_batch()
     from podwarden.report import pss as pss_report
 
     registry = default_registry()
