@@ -23,14 +23,10 @@ BASELINE_VERSION = 1
 
 @click.command(name="check")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
-              help="Pod Security Standards level: privileged, baseline or restricted.")
+@common.level_option
 @click.option("--k8s-version", default="latest", show_default=True, metavar="VERSION",
               help="Kubernetes version whose PSS rules apply: v1.N or latest.")
-@click.option("--only", multiple=True, callback=common.split_list, metavar="LIST",
-              help="Run only these families or rule ids (comma-separated, repeatable).")
-@click.option("--skip", multiple=True, callback=common.split_list, metavar="LIST",
-              help="Skip these families or rule ids (comma-separated, repeatable).")
+@common.rule_list_options("Run")
 @click.option("--min-severity", default="info", show_default=True, metavar="SEVERITY",
               help="Report findings at or above: info, low, medium, high, critical.")
 @click.option("--context", "context_paths", multiple=True, metavar="PATH",

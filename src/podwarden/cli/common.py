@@ -30,6 +30,25 @@ def tune_gc_for_batch() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def level_option(f: Any) -> Any:
+    """``--level``: the PSS level for the pss family."""
+    return click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
+                        help="Pod Security Standards level: privileged, baseline or restricted.")(f)
+
+
+def rule_list_options(verb: str = "Run") -> Any:
+    """``--only`` and ``--skip``: families or rule ids, comma-separated and repeatable."""
+
+    def decorate(f: Any) -> Any:
+        f = click.option("--skip", multiple=True, callback=split_list, metavar="LIST",
+                         help="Leave out these families or rule ids (comma-separated, repeatable).")(f)
+        return click.option("--only", multiple=True, callback=split_list, metavar="LIST",
+                            help=f"{verb} only these families or rule ids (comma-separated, "
+                                 "repeatable).")(f)
+
+    return decorate
+
+
 def split_list(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> frozenset[str]:
     """List options take comma-separated values and may be repeated."""
     return frozenset(item.strip() for value in values for item in value.split(",") if item.strip())

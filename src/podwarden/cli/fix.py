@@ -20,14 +20,10 @@ from podwarden.rules.registry import default_registry
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--write", is_flag=True,
               help="Rewrite the files (atomically, permissions kept) instead of printing a diff.")
-@click.option("--level", default="restricted", show_default=True, metavar="LEVEL",
-              help="Pod Security Standards level: privileged, baseline or restricted.")
+@common.level_option
 @click.option("--k8s-version", default="latest", show_default=True, metavar="VERSION",
               help="Kubernetes version whose PSS rules apply: v1.N or latest.")
-@click.option("--only", multiple=True, callback=common.split_list, metavar="LIST",
-              help="Fix only these families or rule ids (comma-separated, repeatable).")
-@click.option("--skip", multiple=True, callback=common.split_list, metavar="LIST",
-              help="Do not fix these families or rule ids (comma-separated, repeatable).")
+@common.rule_list_options("Fix")
 @click.option("--unsafe", is_flag=True,
               help="Also apply fixes that can change what the application does.")
 @click.option("--run-as-user", type=click.IntRange(min=1), metavar="UID",
