@@ -56,6 +56,9 @@ def rule_page(r: Rule, fixtures: Path | None = None) -> str:
         body,
         "",
     ]
+    if r.settings:
+        keys = ", ".join(f"`{k}`" for k in r.settings)
+        lines += [f"Settings (`.podwarden.yaml`, `rules: {{{r.id}: ...}}`): {keys}, and `severity`.", ""]
     if fixtures is not None:
         folder = fixtures / r.family / r.slug
         for prefix, title in (("fail-", "Example: reported"), ("pass-", "Example: accepted")):

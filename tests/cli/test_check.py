@@ -322,3 +322,12 @@ def test_host_path_is_high_at_restricted_too() -> None:
 def test_pss_takes_k8s_version_like_check() -> None:
     result = CliRunner().invoke(main, ["pss", "--k8s-version", "v1.21", "-o", "json", str(GUIDE_POD)])
     assert result.exit_code == 1 and json.loads(result.stdout)["version"] == "v1.21"
+
+
+def test_unknown_rule_settings_are_usage_errors(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("rules:\n  pss/privileged: {enabled: false}\n")
+    code, _, err = invoke("--config", str(cfg), str(GUIDE_POD))
+    assert code == 2 and "unknown setting(s) enabled" in err
+    cfg.write_text("rules:\n  hardening/added-capabilities: {allow: [NET_ADMIN], severity: low}\n")
+    assert invoke("--config", str(cfg), str(GUIDE_POD))[0] == 1

@@ -145,8 +145,14 @@ def selection(ctx: click.Context, registry: Registry, config: Config, **given: A
     check_names(only, registry, "--only")
     check_names(skip, registry, "--skip")
     for rule_id, opts in config.settings.items():
-        if registry.get(rule_id) is None:
+        declared = registry.get(rule_id)
+        if declared is None:
             raise UsageError(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
+        unknown = sorted(set(opts) - {"severity", *declared.settings})
+        if unknown:
+            known = ", ".join(["severity", *declared.settings])
+            raise UsageError(f"{config.path}: rules.{rule_id}: unknown setting(s) "
+                             f"{', '.join(unknown)} (known: {known})")
         if "severity" in opts:
             parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
     return Selection(

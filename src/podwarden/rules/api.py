@@ -153,6 +153,8 @@ class Rule:
     reason: str = ""
     uses_index: bool = False
     static_only: bool = False
+    #: keys this rule reads from ``rules: {<id>: {...}}`` besides ``severity``
+    settings: tuple[str, ...] = ()
     variants: list[Variant] = field(default_factory=list)
     doc: str = ""
     module: str = ""
@@ -251,6 +253,7 @@ def rule(
     reason: str = "",
     uses_index: bool = False,
     static_only: bool = False,
+    settings: Iterable[str] = (),
 ) -> Rule:
     """Declare a rule.  ``target`` is ``pod`` (checks get a PodView) or ``object``
     (checks get every KubeObject, or those of ``kinds``).  ``uses_index`` rules read
@@ -269,6 +272,7 @@ def rule(
         reason=reason,
         uses_index=uses_index,
         static_only=static_only,
+        settings=tuple(settings),
     )
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
 from podwarden.rules.hardening._common import added_capabilities, cap_name
 
-RULE = rule("hardening/added-capabilities", severity=Severity.MEDIUM)
+RULE = rule("hardening/added-capabilities", severity=Severity.MEDIUM, settings=("allow",))
 
 _C, _H, _M, _L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
