@@ -331,3 +331,9 @@ def test_unknown_rule_settings_are_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and "unknown setting(s) enabled" in err
     cfg.write_text("rules:\n  hardening/added-capabilities: {allow: [NET_ADMIN], severity: low}\n")
     assert invoke("--config", str(cfg), str(GUIDE_POD))[0] == 1
+
+
+def test_stdin_named_twice_is_read_once() -> None:
+    _, once, _ = invoke("--only", "pss", "-o", "json", "-", input=GUIDE_POD.read_text())
+    _, twice, _ = invoke("--only", "pss", "-o", "json", "-", "-", input=GUIDE_POD.read_text())
+    assert json.loads(once)["summary"] == json.loads(twice)["summary"]

@@ -46,9 +46,12 @@ class Skipped:
 
 def expand(paths: Iterable[str]) -> Iterator[Source | InputError | Skipped]:
     """Sources for the given paths, in a stable order; missing paths become errors."""
+    stdin_seen = False
     for path in paths:
         if path == "-":
-            yield Source("-", True)
+            if not stdin_seen:  # standard input can be read once
+                stdin_seen = True
+                yield Source("-", True)
         elif os.path.isdir(path):
             yield from _walk(path)
         elif os.path.exists(path):
