@@ -56,6 +56,10 @@ def rule_page(r: Rule, fixtures: Path | None = None) -> str:
         body,
         "",
     ]
+    if r.covered_by:
+        covering = ", ".join(f"`{c}`" for c in r.covered_by)
+        lines += [f"Not reported when {covering} also run (they report the same hazard): "
+                  "with `--level restricted` at a version that has them.", ""]
     if r.settings:
         keys = ", ".join(f"`{k}`" for k in r.settings)
         lines += [f"Settings (`.podwarden.yaml`, `rules: {{{r.id}: ...}}`): {keys}, and `severity`.", ""]

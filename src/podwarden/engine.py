@@ -167,9 +167,14 @@ class Engine:
     def __init__(self, selection: Selection, registry: Registry | None = None) -> None:
         self.registry = registry or default_registry()
         self.selection = selection
+        wanted = [a for a in self.registry.active(selection.level, selection.version)
+                  if selection.wants(a.rule)]
+        running = {a.rule.id for a in wanted}
+        # one finding per hazard: a rule stays quiet where the rules covering it all run
+        # (hardening's "drop ALL" under PSS restricted, say); at other levels it speaks
         self.active: list[Active] = [
-            a for a in self.registry.active(selection.level, selection.version)
-            if selection.wants(a.rule)
+            a for a in wanted
+            if not (a.rule.covered_by and all(c in running for c in a.rule.covered_by))
         ]
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]

@@ -337,3 +337,15 @@ def test_stdin_named_twice_is_read_once() -> None:
     _, once, _ = invoke("--only", "pss", "-o", "json", "-", input=GUIDE_POD.read_text())
     _, twice, _ = invoke("--only", "pss", "-o", "json", "-", "-", input=GUIDE_POD.read_text())
     assert json.loads(once)["summary"] == json.loads(twice)["summary"]
+
+
+def test_one_finding_per_hazard_at_restricted_and_hardening_speaks_below_it() -> None:
+    web = EXAMPLES / "web-deployment.yaml"
+    _, out, _ = invoke("--only", "pss,hardening", "-o", "json", str(web))
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "pss/seccomp-profile-restricted" in rules and "hardening/seccomp-unconfined" not in rules
+    assert "pss/unrestricted-capabilities" in rules and "hardening/capabilities-not-dropped" not in rules
+    _, out, _ = invoke("--only", "pss,hardening", "--level", "baseline", "-o", "json", str(web))
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert {"hardening/seccomp-unconfined", "hardening/capabilities-not-dropped",
+            "hardening/privilege-escalation", "hardening/run-as-root"} <= rules

@@ -155,6 +155,8 @@ class Rule:
     static_only: bool = False
     #: keys this rule reads from ``rules: {<id>: {...}}`` besides ``severity``
     settings: tuple[str, ...] = ()
+    #: rules that report the same hazard: when all of them run, this one stays quiet
+    covered_by: tuple[str, ...] = ()
     variants: list[Variant] = field(default_factory=list)
     doc: str = ""
     module: str = ""
@@ -254,6 +256,7 @@ def rule(
     uses_index: bool = False,
     static_only: bool = False,
     settings: Iterable[str] = (),
+    covered_by: Iterable[str] = (),
 ) -> Rule:
     """Declare a rule.  ``target`` is ``pod`` (checks get a PodView) or ``object``
     (checks get every KubeObject, or those of ``kinds``).  ``uses_index`` rules read
@@ -273,6 +276,7 @@ def rule(
         uses_index=uses_index,
         static_only=static_only,
         settings=tuple(settings),
+        covered_by=tuple(covered_by),
     )
 
 

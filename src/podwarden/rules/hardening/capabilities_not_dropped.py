@@ -36,7 +36,8 @@ from podwarden.rules.hardening._common import (
     runs_as_non_root,
 )
 
-RULE = rule("hardening/capabilities-not-dropped", severity=Severity.MEDIUM)
+RULE = rule("hardening/capabilities-not-dropped", severity=Severity.MEDIUM,
+            covered_by=('pss/unrestricted-capabilities',))
 
 
 @RULE.check(since="1.0")

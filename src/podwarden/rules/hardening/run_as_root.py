@@ -34,7 +34,8 @@ from podwarden.rules.hardening._common import (
     positive_int,
 )
 
-RULE = rule("hardening/run-as-root", severity=Severity.MEDIUM)
+RULE = rule("hardening/run-as-root", severity=Severity.MEDIUM,
+            covered_by=('pss/run-as-non-root', 'pss/run-as-user'))
 
 
 @RULE.check(since="1.0")
