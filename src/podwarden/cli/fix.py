@@ -11,8 +11,6 @@ from typing import Any
 import click
 
 from podwarden.cli import common
-from podwarden.fix import diff, move_secrets, yamlfile
-from podwarden.fix.apply import Fixer
 from podwarden.rules.registry import default_registry
 
 
@@ -69,6 +67,8 @@ def command(
     written to files in a new 0700 directory outside the manifests with an upload script.
     """
     common.tune_gc_for_batch()
+    from podwarden.fix import diff, yamlfile  # imported here: other commands start faster
+    from podwarden.fix.apply import Fixer
     if move_secrets:
         if unsafe or run_as_user is not None or only or skip:
             raise common.UsageError("--move-secrets does not take --unsafe, --run-as-user, "
@@ -140,6 +140,7 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
                  client_id: str | None, service_account: str | None, as_env: bool,
                  secrets_dir: str | None) -> int:
     """``fix --move-secrets``: plan, print the diff or write; the exit status."""
+    from podwarden.fix import diff, move_secrets, yamlfile
     for flag, value in (("--keyvault", keyvault), ("--tenant-id", tenant_id), ("--client-id", client_id)):
         if not value:
             raise common.UsageError(f"--move-secrets needs {flag}")
