@@ -125,3 +125,29 @@ def test_unparsable_and_json_duplicates_exit_2(tmp_path: Path) -> None:
 def test_nothing_to_fix_exits_0(tmp_path: Path) -> None:
     path = write(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
     assert run("fix", str(path)) == (0, "", "would fix 0 finding(s) in 0 file(s)\n")
+
+
+def test_run_as_group_and_fs_group_enable_their_fixes(tmp_path: Path) -> None:
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 10001}
+  containers:
+    - name: c
+      image: x
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+    - name: data
+      persistentVolumeClaim: {claimName: data}
+"""
+    path = write(tmp_path, text)
+    code, _, err = run("fix", "--only", "hardening/root-group,hardening/fs-group-missing", str(path))
+    assert code == 0 and "--run-as-group" in err and "--fs-group" in err  # held back, and why
+    code, _, _ = run("fix", "--write", "--only", "hardening/root-group,hardening/fs-group-missing",
+                     "--run-as-group", "3000", "--fs-group", "2000", str(path))
+    fixed = path.read_text()
+    assert code == 0 and "runAsGroup: 3000" in fixed and "fsGroup: 2000" in fixed
+    code, _, _ = run("check", "--only", "hardening/root-group,hardening/fs-group-missing", str(path))
+    assert code == 0

@@ -26,6 +26,10 @@ from podwarden.rules.registry import default_registry
               help="Also apply fixes that can change what the application does.")
 @click.option("--run-as-user", type=click.IntRange(min=1), metavar="UID",
               help="Non-root user id to set where a concrete runAsUser is needed.")
+@click.option("--run-as-group", type=click.IntRange(min=1), metavar="GID",
+              help="Non-root group id to set where runAsGroup is missing or 0.")
+@click.option("--fs-group", type=click.IntRange(min=1), metavar="GID",
+              help="Group to set as fsGroup for pods with writable volumes.")
 @click.option("--move-secrets", is_flag=True,
               help="Move credentials found in pod env values to Azure Key Vault instead of "
                    "applying hardening fixes (needs --keyvault, --tenant-id, --client-id).")
@@ -48,6 +52,7 @@ from podwarden.rules.registry import default_registry
 def command(
     ctx: click.Context, paths: tuple[str, ...], write: bool, level: str, k8s_version: str,
     only: frozenset[str], skip: frozenset[str], unsafe: bool, run_as_user: int | None,
+    run_as_group: int | None, fs_group: int | None,
     config_path: Path | None, move_secrets: bool = False, keyvault: str | None = None,
     tenant_id: str | None = None, client_id: str | None = None,
     service_account: str | None = None, as_env: bool = False, secrets_dir: str | None = None,
@@ -70,7 +75,8 @@ def command(
     from podwarden.fix import diff, yamlfile  # imported here: other commands start faster
     from podwarden.fix.apply import Fixer
     if move_secrets:
-        if unsafe or run_as_user is not None or only or skip:
+        if unsafe or run_as_user is not None or run_as_group is not None or fs_group is not None \
+                or only or skip:
             raise common.UsageError("--move-secrets does not take --unsafe, --run-as-user, "
                                     "--only or --skip: run the hardening fixes separately")
         sys.exit(move_command(paths, write, keyvault=keyvault, tenant_id=tenant_id,
@@ -85,8 +91,10 @@ def command(
     selection = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
                                  k8s_version=k8s_version, only=only, skip=skip)
     values: dict[str, Any] = {}
-    if run_as_user is not None:
-        values["run_as_user"] = run_as_user
+    for key, value in (("run_as_user", run_as_user), ("run_as_group", run_as_group),
+                       ("fs_group", fs_group)):
+        if value is not None:
+            values[key] = value
     fixer = Fixer(selection, registry, unsafe=unsafe, values=values)
     changed = errors = fixes = skipped = 0
     held: dict[str, list[str]] = defaultdict(list)

@@ -81,7 +81,8 @@ def check(pod: PodView) -> Iterator[Violation]:
                         "fsGroup: set one above 0 so a non-root user can write them")
 
 
-@RULE.fix(safe=False)
+@RULE.fix(safe=False, enabled_by=("fs_group",),
+          unsafe_reason="the kubelet changes the group of every file on the volume to fsGroup")
 def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
     group = positive_int(ctx.fix_options.get("fs_group"))
     if group is None:

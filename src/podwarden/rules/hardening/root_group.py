@@ -40,7 +40,8 @@ def check(pod: PodView) -> Iterator[Violation]:
                             "group: set runAsGroup above 0 (here or at pod level)")
 
 
-@RULE.fix(safe=False)
+@RULE.fix(safe=False, enabled_by=("run_as_group",),
+          unsafe_reason="a concrete group id must match what the image's files expect")
 def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
     group = positive_int(ctx.fix_options.get("run_as_group"))
     if group is not None:
