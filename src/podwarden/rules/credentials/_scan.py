@@ -257,6 +257,38 @@ def connection_strings(text: str) -> Iterator[str]:
         yield match.group(0)
 
 
+#: a 64-byte key in base64 (storage, Cosmos DB): 86 characters and ``==``
+KEY_88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+
+
+def identifiable_88(signature: str) -> re.Pattern[str]:
+    """Microsoft's identifiable 88-character key: 76 base64 characters, the service's
+    four-character signature, five more, a checksum-derived character and ``==``."""
+    return re.compile(
+        rf"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{{76}}{re.escape(signature)}[A-Za-z0-9+/]{{5}}[AQgw]=="
+    )
+
+
+def connection_keys(text: str, name: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(value of name, all pairs)`` for each connection string in ``text`` that has ``name``
+    (lower-case, as connection_pairs keys are)."""
+    if f"{name}=" not in text.lower():
+        return
+    for cs in connection_strings(text):
+        pairs = connection_pairs(cs)
+        value = pairs.get(name)
+        if value is not None:
+            yield value, pairs
+
+
+def keyed_key_88(leaf: Leaf, keyed: re.Pattern[str]) -> str | None:
+    """The value of a leaf whose name matches ``keyed`` when it is a bare 88-character key."""
+    value = leaf.text.strip()
+    if leaf.key and keyed.search(normalise(leaf.key)) and KEY_88.match(value):
+        return value
+    return None
+
+
 # -- names and values -----------------------------------------------------------------------
 
 SECRET_WORDS = (

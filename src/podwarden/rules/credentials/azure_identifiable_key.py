@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, detector, violations
+from podwarden.rules.credentials._scan import Hit, Leaf, detector, identifiable_88, violations
 
 RULE = rule("credentials/azure-identifiable-key", severity=Severity.HIGH, target="object")
 
@@ -30,8 +30,8 @@ _PATTERNS = (
     (re.compile(rf"(?<!{_B64}){_B64}{{33}}AzCa[A-P]{_B64}{{5}}="), "azure cache for redis key"),
     (re.compile(rf"(?<!{_B64}){_B64}{{33}}AZEG[A-P]{_B64}{{5}}="), "azure event grid key"),
     (re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}(?![A-Za-z0-9])"), "azure ai search key"),
-    (re.compile(rf"(?<!{_B64}){_B64}{{76}}APIM{_B64}{{5}}[AQgw]=="), "azure api management key"),
-    (re.compile(rf"(?<!{_B64}){_B64}{{76}}\+ABa{_B64}{{5}}[AQgw]=="), "azure batch key"),
+    (identifiable_88("APIM"), "azure api management key"),
+    (identifiable_88("+ABa"), "azure batch key"),
 )
 
 

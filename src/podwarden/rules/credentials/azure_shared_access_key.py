@@ -26,8 +26,7 @@ from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._scan import (
     Hit,
     Leaf,
-    connection_pairs,
-    connection_strings,
+    connection_keys,
     detector,
     normalise,
     violations,
@@ -54,12 +53,8 @@ def _label(pairs: dict[str, str]) -> str:
 @detector(RULE, markers=("sharedaccesskey=", "+asb", "+aeh", "aiot", "+arm"), keys=r"^sharedaccesskey$")
 def detect(leaf: Leaf) -> Iterator[Hit]:
     text = leaf.text
-    if "sharedaccesskey=" in text.lower():
-        for cs in connection_strings(text):
-            pairs = connection_pairs(cs)
-            key = pairs.get("sharedaccesskey")
-            if key is not None:
-                yield Hit(key, _label(pairs))
+    for key, pairs in connection_keys(text, "sharedaccesskey"):
+        yield Hit(key, _label(pairs))
     for match in _IDENTIFIABLE.finditer(text):
         yield Hit(match.group(0), _SERVICE[match.group(1)])
     if leaf.key and normalise(leaf.key) == "sharedaccesskey" and "=" not in text.rstrip("="):

@@ -27,34 +27,30 @@ from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._scan import (
     Hit,
     Leaf,
-    connection_pairs,
-    connection_strings,
+    connection_keys,
     detector,
-    normalise,
+    identifiable_88,
+    keyed_key_88,
     violations,
 )
 
 RULE = rule("credentials/azure-storage-account-key", severity=Severity.HIGH, target="object")
 
 _KEYED = re.compile(r"(?:storage|account)(?:access)?key\d?$")
-_KEY88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
-_IDENTIFIABLE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{76}\+ASt[A-Za-z0-9+/]{5}[AQgw]==")
+_IDENTIFIABLE = identifiable_88("+ASt")
 
 
 @detector(RULE, markers=("accountkey=", "+ast"), keys=_KEYED.pattern)
 def detect(leaf: Leaf) -> Iterator[Hit]:
-    text = leaf.text
-    if "accountkey=" in text.lower():
-        for cs in connection_strings(text):
-            pairs = connection_pairs(cs)
-            key = pairs.get("accountkey")
-            endpoint = pairs.get("accountendpoint", "")
-            if key is not None and "documents.azure" not in endpoint and "cosmos" not in endpoint:
-                yield Hit(key, "azure storage account key in a connection string")
-    for match in _IDENTIFIABLE.finditer(text):
+    for key, pairs in connection_keys(leaf.text, "accountkey"):
+        endpoint = pairs.get("accountendpoint", "")
+        if "documents.azure" not in endpoint and "cosmos" not in endpoint:
+            yield Hit(key, "azure storage account key in a connection string")
+    for match in _IDENTIFIABLE.finditer(leaf.text):
         yield Hit(match.group(0), "azure storage account key")
-    if leaf.key and _KEYED.search(normalise(leaf.key)) and _KEY88.match(text.strip()):
-        yield Hit(text.strip(), "azure storage account key")
+    keyed = keyed_key_88(leaf, _KEYED)
+    if keyed is not None:
+        yield Hit(keyed, "azure storage account key")
 
 
 @RULE.check(since="1.0")
