@@ -164,18 +164,25 @@ class Result:
 class Engine:
     """Runs a selection of rules over sources."""
 
-    def __init__(self, selection: Selection, registry: Registry | None = None) -> None:
+    def __init__(
+        self, selection: Selection, registry: Registry | None = None, active: list[Active] | None = None
+    ) -> None:
+        """``active`` replaces the checks the selection would choose (the webhook runs the
+        union of several selections in one pass); the selection still gives the settings."""
         self.registry = registry or default_registry()
         self.selection = selection
-        wanted = [a for a in self.registry.active(selection.level, selection.version)
-                  if selection.wants(a.rule)]
-        running = {a.rule.id for a in wanted}
-        # one finding per hazard: a rule stays quiet where the rules covering it all run
-        # (hardening's "drop ALL" under PSS restricted, say); at other levels it speaks
-        self.active: list[Active] = [
-            a for a in wanted
-            if not (a.rule.covered_by and all(c in running for c in a.rule.covered_by))
-        ]
+        if active is None:
+            wanted = [a for a in self.registry.active(selection.level, selection.version)
+                      if selection.wants(a.rule)]
+            running = {a.rule.id for a in wanted}
+            # one finding per hazard: a rule stays quiet where the rules covering it all run
+            # (hardening's "drop ALL" under PSS restricted, say); at other levels it speaks
+            active = [
+                a for a in wanted
+                if not (a.rule.covered_by and all(c in running for c in a.rule.covered_by))
+            ]
+        self.active: list[Active] = active
+        self.rule_ids = frozenset(a.rule.id for a in active)
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
         self._by_kind: dict[str, list[Active]] = {}
@@ -352,6 +359,7 @@ class Engine:
                 out.errors.append(InputError(file, line, str(crash)))
         out.findings.extend(findings)
         out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
+        obj.release()
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -147,6 +147,10 @@ class PodView:
                 return key
         return "emptyDir"
 
+    def release(self) -> None:
+        """Drop the container views (they point back at this view)."""
+        self._containers = None
+
     def iter_security_contexts(self) -> Iterator[tuple[str, Node]]:
         """``("pod", pod securityContext)`` then each container's, described."""
         yield "pod", self.security_context

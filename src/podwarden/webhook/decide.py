@@ -17,7 +17,7 @@ from podwarden.fix.jsonpatch import PatchBuilder, PatchError
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
 from podwarden.rules.api import Level, Version, Violation
-from podwarden.rules.registry import Registry, default_registry
+from podwarden.rules.registry import Active, Registry, default_registry
 from podwarden.webhook import wi
 from podwarden.webhook.policy import FAMILIES, LevelVersion, Mode, NamespacePolicy, PolicyConfig
 from podwarden.webhook.review import AdmissionRequest
@@ -70,7 +70,7 @@ class Evaluator:
         self.wi_settings = wi_settings
         self._engines: dict[tuple[Level, Version | None, frozenset[str]], Engine] = {}
         self._lock = threading.Lock()
-        self._splits: dict[Version | None, tuple[frozenset[str], list[str]]] = {}
+        self._unions: dict[frozenset[int], Engine] = {}
         self._known = set(self.registry.families) | set(self.registry.rules)
 
     def engine(self, level: Level, version: Version | None, only: Iterable[str]) -> Engine:
@@ -125,20 +125,29 @@ class Evaluator:
         ref = KubeObject(obj).ref
         where = f'{ref.kind} "{ref.name}"' if ref.name else ref.kind
 
+        # every level, version and family the policy names, evaluated in one pass
+        families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
+        family_lenses = []
+        if families:
+            engine = self.engine(Level.RESTRICTED, None, families)
+            family_lenses = [(f, policy.family_mode(f), engine) for f in families]
+        lenses = [*self._pss_lens(policy.enforce, Mode.ENFORCE), *family_lenses,
+                  *self._pss_lens(policy.warn, Mode.WARN), *self._pss_lens(policy.audit, Mode.AUDIT)]
+        found = self._findings_of(obj, [engine for _, _, engine in lenses])
+
         deny: list[str] = []
         warnings: list[str] = []
         audit: list[str] = []
         rules: list[str] = []
         seen: set[tuple[str, str, str]] = set()
-        cache: dict[LevelVersion, list[Finding]] = {}
-
-        def pss(lv: LevelVersion) -> list[Finding]:
-            if lv not in cache:
-                cache[lv] = self._pss_findings(lv, obj, policy, cache)
-            return cache[lv]
-
-        def route(findings: list[Finding], mode: Mode, label: str) -> None:
-            for f in findings:
+        enforce_labels: list[str] = []
+        for label, mode, engine in lenses:
+            if mode is Mode.ENFORCE:
+                enforce_labels.append(label)
+            family = label if label in families else "pss"
+            for f in found[id(engine)]:
+                if f.rule_id.split("/", 1)[0] != family:
+                    continue
                 key = (f.rule_id, f.path, f.message)
                 text = f"{f.rule_id}: {f.message} ({f.path})"
                 rules.append(f.rule_id)
@@ -152,23 +161,6 @@ class Evaluator:
                         warnings.append(f"podwarden {label} {prefix}: {text}")
                 elif mode is Mode.AUDIT:
                     audit.append(f"{label} {text}")
-
-        enforce_labels: list[str] = []
-        if policy.enforce.level is not Level.PRIVILEGED:
-            enforce_labels.append(str(policy.enforce))
-            route(pss(policy.enforce), Mode.ENFORCE, str(policy.enforce))
-        families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
-        if families:
-            found = self._findings(self.engine(Level.RESTRICTED, None, families), obj)
-            for family in families:
-                mode = policy.family_mode(family)
-                if mode is Mode.ENFORCE:
-                    enforce_labels.append(family)
-                route([f for f in found if f.rule_id.split("/", 1)[0] == family], mode, family)
-        if policy.warn.level is not Level.PRIVILEGED:
-            route(pss(policy.warn), Mode.WARN, str(policy.warn))
-        if policy.audit.level is not Level.PRIVILEGED:
-            route(pss(policy.audit), Mode.AUDIT, str(policy.audit))
 
         annotations = {"enforce-policy": str(policy.enforce)}
         if audit:
@@ -186,34 +178,38 @@ class Evaluator:
             )
         return decision
 
-    def _pss_findings(self, lv: LevelVersion, obj: dict[str, Any], policy: NamespacePolicy,
-                      cache: dict[LevelVersion, list[Finding]]) -> list[Finding]:
-        """PSS findings at ``lv``.  A baseline level whose version is also evaluated at
-        restricted reuses those findings (baseline rules run in both) and runs only the
-        baseline rules that restricted overrides: one pass instead of two."""
-        restricted = LevelVersion(Level.RESTRICTED, lv.version)
-        wanted = (policy.enforce, policy.warn, policy.audit)
-        if lv.level is Level.BASELINE and restricted in wanted:
-            if restricted not in cache:
-                cache[restricted] = self._findings(self.engine(Level.RESTRICTED, lv.version, ["pss"]), obj)
-            base_ids, overridden = self._baseline_split(lv.version)
-            findings = [f for f in cache[restricted] if f.rule_id in base_ids]
-            if overridden:
-                findings.extend(self._findings(self.engine(Level.BASELINE, lv.version, overridden), obj))
-            return findings
-        return self._findings(self.engine(lv.level, lv.version, ["pss"]), obj)
+    def _pss_lens(self, lv: LevelVersion, mode: Mode) -> list[tuple[str, Mode, Engine]]:
+        if lv.level is Level.PRIVILEGED:
+            return []
+        return [(str(lv), mode, self.engine(lv.level, lv.version, ["pss"]))]
 
-    def _baseline_split(self, version: Version | None) -> tuple[frozenset[str], list[str]]:
-        """Baseline rule ids active at ``version``, and those restricted overrides (cached)."""
-        found = self._splits.get(version)
+    def _findings_of(self, obj: dict[str, Any], engines: list[Engine]) -> dict[int, list[Finding]]:
+        """Each engine's findings (by ``id(engine)``) from one pass per Kubernetes version:
+        the union of their checks runs once, and each engine keeps its own rules' findings.
+        Within one version a rule id has a single check, so filtering by id is exact."""
+        by_minor: dict[int, list[Engine]] = {}
+        for engine in engines:
+            by_minor.setdefault(self.registry.minor(engine.selection.version), []).append(engine)
+        out: dict[int, list[Finding]] = {}
+        for group in by_minor.values():
+            findings = self._findings(self._union(group), obj)
+            for engine in group:
+                out[id(engine)] = [f for f in findings if f.rule_id in engine.rule_ids]
+        return out
+
+    def _union(self, engines: list[Engine]) -> Engine:
+        """One engine running every check of ``engines`` (all at one version), cached."""
+        key = frozenset(id(e) for e in engines)
+        found = self._unions.get(key)
         if found is None:
-            found = self._splits[version] = self._compute_split(version)
+            chosen: dict[str, Active] = {}
+            for engine in engines:
+                for active in engine.active:
+                    chosen.setdefault(active.rule.id, active)
+            order = list(self.registry.rules)
+            union = sorted(chosen.values(), key=lambda a: order.index(a.rule.id))
+            found = self._unions[key] = Engine(engines[0].selection, self.registry, union)
         return found
-
-    def _compute_split(self, version: Version | None) -> tuple[frozenset[str], list[str]]:
-        baseline = {a.rule.id for a in self.engine(Level.BASELINE, version, ["pss"]).active}
-        restricted = {a.rule.id for a in self.engine(Level.RESTRICTED, version, ["pss"]).active}
-        return frozenset(baseline), sorted(baseline - restricted)
 
     def _findings(self, engine: Engine, obj: dict[str, Any]) -> list[Finding]:
         out: FileResult = engine.evaluate_object(obj, "<admission>")
@@ -289,6 +285,12 @@ class Evaluator:
             pod = kube.pod
         except ShapeError:
             return []
+        try:
+            return self._fixer_edits(engine, kube, pod)
+        finally:
+            kube.release()
+
+    def _fixer_edits(self, engine: Engine, kube: KubeObject, pod: Any) -> list[Any]:
         edits: list[Any] = []
         targets: list[tuple[Any, Any]] = []
         if pod is not None:
