@@ -2,9 +2,15 @@
 
 The server runs in its own process (`podwarden serve --self-signed ... --echo-endpoint`);
 the load comes from another process: an asyncio client holding N keep-alive TLS
-connections, each sending one request after another.  Scenarios: a realistic Deployment
-review and a realistic Pod review on /validate, the Pod on /mutate, and the same
-Deployment review on /echo (parse and echo only), the baseline for the ratio.
+connections, each sending one request after another.  Every request is a new admission
+review (its own uid), as the API server sends them:
+
+- replicas: Pods of one ReplicaSet, each with its own name, uid and timestamps, and a
+  Deployment applied again unchanged (one evaluation, then the cache);
+- all different: every object differs in one env value, so every request is evaluated;
+- mutate: workload identity injection on the Pod;
+- echo: the same server parsing and echoing the same reviews, run just before each
+  scenario: the baseline of its ratio.
 
     .venv/bin/python bench/webhook.py [--seconds 8] [--connections 8]
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import multiprocessing
 import os
@@ -75,35 +82,53 @@ def deployment() -> dict[str, Any]:
 
 def pod() -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"generateName": "shop-api-6f9c7d8b5-", "namespace": "shop", "labels": LABELS,
+            "metadata": {"name": "shop-api-6f9c7d8b5-@NAME@", "generateName": "shop-api-6f9c7d8b5-",
+                         "namespace": "shop", "uid": "@UID@", "creationTimestamp": "2026-11-28T10:00:00Z",
+                         "labels": LABELS,
                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
                                               "name": "shop-api-6f9c7d8b5", "uid": str(uuid.uuid4()),
                                               "controller": True, "blockOwnerDeletion": True}]},
             "spec": POD_SPEC}
 
 
-def review(obj: dict[str, Any]) -> bytes:
+def vary(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with an env value that differs on every request (no two are the same)."""
+    varied = json.loads(json.dumps(obj))
+    spec = varied["spec"] if varied["kind"] == "Pod" else varied["spec"]["template"]["spec"]
+    spec["containers"][0]["env"].append({"name": "BUILD", "value": "@SEQ@"})
+    return varied
+
+
+def review(obj: dict[str, Any], operation: str = "CREATE") -> bytes:
+    """An AdmissionReview template; ``@UID@``, ``@NAME@`` and ``@SEQ@`` change per request."""
     group, _, version = obj["apiVersion"].rpartition("/")
     kind = {"group": group, "version": version, "kind": obj["kind"]}
     return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
-        "uid": str(uuid.uuid4()), "kind": kind, "requestKind": kind,
+        "uid": "@UID@", "kind": kind, "requestKind": kind,
         "resource": {"group": group, "version": version, "resource": obj["kind"].lower() + "s"},
-        "name": obj["metadata"].get("name", ""), "namespace": "shop", "operation": "CREATE",
+        "name": obj["metadata"].get("name", ""), "namespace": "shop", "operation": operation,
         "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller",
                      "groups": ["system:serviceaccounts", "system:authenticated"]},
-        "object": obj, "oldObject": None, "dryRun": False,
+        "object": obj, "oldObject": obj if operation == "UPDATE" else None, "dryRun": False,
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}}}).encode()
+
+
+def filled(template: bytes, n: int) -> bytes:
+    """The n-th request of a template: its own uid, pod name and sequence number."""
+    return (template.replace(b"@UID@", str(uuid.UUID(int=n)).encode())
+            .replace(b"@NAME@", f"{n:05x}"[-5:].encode()).replace(b"@SEQ@", str(n).encode()))
 
 
 # -- client (its own process) ---------------------------------------------------------------
 
 
-async def _connection(port: int, ctx: ssl.SSLContext, path: str, body: bytes, stop: float,
-                      latencies: list[float]) -> None:
+async def _connection(port: int, ctx: ssl.SSLContext, path: str, template: bytes, stop: float,
+                      latencies: list[float], counter: itertools.count) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="127.0.0.1")
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
     while time.perf_counter() < stop:
+        body = filled(template, next(counter))
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
         started = time.perf_counter()
         writer.write(head + body)
         status = await reader.readline()
@@ -122,30 +147,51 @@ async def _connection(port: int, ctx: ssl.SSLContext, path: str, body: bytes, st
 
 
 def _client(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
-            queue: Any) -> None:
+            first: int, queue: Any) -> None:
     async def main() -> list[float]:
         ctx = ssl.create_default_context(cafile=ca)
         latencies: list[float] = []
         # warm-up, then measure
+        counter = itertools.count(first)
         warm = time.perf_counter() + 1.0
-        await asyncio.gather(*(_connection(port, ctx, path, body, warm, []) for _ in range(connections)))
+        await asyncio.gather(*(_connection(port, ctx, path, body, warm, [], counter) for _ in range(connections)))
         stop = time.perf_counter() + seconds
-        await asyncio.gather(*(_connection(port, ctx, path, body, stop, latencies) for _ in range(connections)))
+        await asyncio.gather(*(_connection(port, ctx, path, body, stop, latencies, counter)
+                               for _ in range(connections)))
         return latencies
 
     queue.put(asyncio.run(main()))
 
 
-def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int) -> dict[str, float]:
+def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
+            first: int = 0) -> dict[str, float]:
+    """Drive one scenario; request numbers start at ``first`` (a new range: new objects)."""
     mp = multiprocessing.get_context("spawn")
     queue = mp.Queue()
-    proc = mp.Process(target=_client, args=(port, ca, path, body, seconds, connections, queue))
+    proc = mp.Process(target=_client, args=(port, ca, path, body, seconds, connections, first, queue))
     proc.start()
     latencies = sorted(queue.get(timeout=seconds + 60))
     proc.join()
     n = len(latencies)
     return {"requests": n, "rps": n / seconds,
             "p50": latencies[n // 2] * 1000, "p99": latencies[min(n - 1, int(n * 0.99))] * 1000}
+
+
+def cache_counts(port: int, ca: str) -> tuple[float, float]:
+    """The server's evaluation cache (hits, misses) from /metrics."""
+    ctx = ssl.create_default_context(cafile=ca)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+            ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+        conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        text = b""
+        while chunk := conn.recv(65536):
+            text += chunk
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in text.decode().splitlines():
+        if line.startswith("podwarden_evaluation_cache_total{"):
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            counts[result] = float(line.rsplit(" ", 1)[1])
+    return counts["hit"], counts["miss"]
 
 
 def main() -> None:
@@ -180,24 +226,30 @@ def main() -> None:
             time.sleep(0.2)
         print(f"podwarden webhook benchmark: {os.cpu_count()} cores, {args.connections} keep-alive "
               f"HTTPS connections, {args.seconds:g}s per scenario")
+        deploy_update, a_pod = review(deployment(), "UPDATE"), review(pod())
+        varied_deploy, varied_pod = review(vary(deployment())), review(vary(pod()))
+        # each scenario right after the echo of the same reviews: the ratio compares like with like
         scenarios = [
-            ("echo (Deployment review, parse+echo)", "/echo", review(deployment())),
-            ("validate Deployment", "/validate", review(deployment())),
-            ("validate Pod", "/validate", review(pod())),
-            ("mutate Pod (workload identity)", "/mutate", review(pod())),
+            ("validate Pod, replicas", "/validate", a_pod),
+            ("validate Deployment, re-applied", "/validate", deploy_update),
+            ("validate Pod, all different", "/validate", varied_pod),
+            ("validate Deployment, all different", "/validate", varied_deploy),
+            ("mutate Pod (workload identity)", "/mutate", a_pod),
         ]
-        results = {}
-        for name, path, body in scenarios:
-            r = measure(port, ca, path, body, args.seconds, args.connections)
-            results[name] = r
-            print(f"  {name:<40} {r['rps']:8.0f} reviews/s   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms"
-                  f"   ({int(r['requests'])} requests, body {len(body)} bytes)")
-        echo = results[scenarios[0][0]]
-        for name in list(results)[1:]:
-            r = results[name]
-            over = (echo["rps"] / r["rps"] - 1) * 100
-            print(f"  {name:<40} costs {over:+.1f}% time per review over echo "
-                  f"(p50 x{r['p50'] / echo['p50']:.2f})")
+        ratios = []
+        for number, (name, path, body) in enumerate(scenarios):
+            echo = measure(port, ca, "/echo", body, args.seconds, args.connections, first=number * 10**8)
+            before = cache_counts(port, ca)
+            r = measure(port, ca, path, body, args.seconds, args.connections, first=number * 10**8)
+            hits, misses = (now - then for now, then in zip(cache_counts(port, ca), before, strict=True))
+            cached = f", {hits / (hits + misses):.0%} from cache" if hits + misses else ""
+            for label, m in (("  echo", echo), (name, r)):
+                print(f"  {label:<36} {m['rps']:7.0f} reviews/s  p50 {m['p50']:5.2f} ms  p99 {m['p99']:5.2f} ms"
+                      f"  ({int(m['requests'])} requests, {len(filled(body, 0))} bytes"
+                      f"{cached if m is r else ''})")
+            ratios.append((name, (echo["rps"] / r["rps"] - 1) * 100, r["p50"] / echo["p50"]))
+        for name, over, p50 in ratios:
+            print(f"  {name:<36} costs {over:+6.1f}% time per review over echo (p50 x{p50:.2f})")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -4,6 +4,7 @@ and no garbage left for the cyclic collector (whose runs were the webhook's long
 from __future__ import annotations
 
 import gc
+import json
 from typing import Any
 
 import pytest
@@ -87,3 +88,65 @@ def test_validation_leaves_no_cyclic_garbage() -> None:
         if enabled:
             gc.enable()
 
+
+
+def _replica(obj: dict[str, Any], n: int) -> dict[str, Any]:
+    """``obj`` as the API server stores the n-th replica: its own name, uid, timestamps."""
+    copy = json.loads(json.dumps(obj))
+    meta = copy.setdefault("metadata", {})
+    meta.update(name=f"{meta.get('name', 'obj')}-{n}x7k2", uid=f"00000000-0000-4000-8000-{n:012d}",
+                creationTimestamp=f"2026-11-28T10:00:{n:02d}Z", resourceVersion=str(1000 + n),
+                managedFields=[{"manager": "kube-controller-manager", "operation": "Update",
+                                "time": f"2026-11-28T10:00:{n:02d}Z"}])
+    return copy
+
+
+def _decided(evaluator: Evaluator, obj: dict[str, Any]) -> tuple[Any, ...]:
+    policy = evaluator.config.resolve("app", None)
+    d = evaluator.validate(admission(obj, namespace="app")["request"], policy)
+    return d.allowed, d.message, d.warnings, d.audit, d.rules
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_replicas_share_one_evaluation_and_get_what_evaluation_gives(name: str) -> None:
+    cached = Evaluator(parse_config(POLICIES[name]))
+    fresh = Evaluator(parse_config(POLICIES[name]), cache_size=0)
+    objects = [data for _, data in _objects()]
+    for data in objects:
+        _decided(cached, _replica(data, 1))
+    misses, hits = cached.cache.misses, cached.cache.hits
+    assert misses > 150  # (a few fixtures are the same object)
+    denied = 0
+    for data in objects:
+        second = _replica(data, 2)
+        answer = _decided(cached, second)
+        assert answer == _decided(fresh, second)  # names the second replica, as evaluation does
+        denied += not answer[0]
+    assert cached.cache.misses == misses  # every replica came from the cache
+    assert cached.cache.hits == hits + len(objects)
+    assert fresh.cache.hits == fresh.cache.misses == 0
+    assert denied > 0 or name == "restricted only"
+
+
+def test_a_changed_field_is_evaluated_again() -> None:
+    evaluator = Evaluator(parse_config({}))
+    obj = pod()
+    assert _decided(evaluator, obj)[0] is True
+    changed = json.loads(json.dumps(obj))
+    changed["spec"]["containers"][0]["securityContext"]["privileged"] = True
+    assert _decided(evaluator, changed)[0] is False
+    annotated = json.loads(json.dumps(obj))
+    annotated["metadata"]["annotations"] = {"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
+    assert _decided(evaluator, annotated)[0] is False
+    assert evaluator.cache.misses == 3 and evaluator.cache.hits == 0
+
+
+def test_cache_keeps_the_most_recently_used() -> None:
+    evaluator = Evaluator(parse_config({}), cache_size=2)
+    a, b, c = pod("a", hostname="a"), pod("b", hostname="b"), pod("c", hostname="c")
+    for obj in (a, b, a, c):  # c evicts b, the least recently used
+        _decided(evaluator, obj)
+    assert (evaluator.cache.hits, evaluator.cache.misses) == (1, 3)
+    _decided(evaluator, a)
+    _decided(evaluator, b)
+    assert (evaluator.cache.hits, evaluator.cache.misses) == (2, 4)

@@ -254,6 +254,18 @@ def test_health_ready_and_metrics(webhook: Running) -> None:
     assert webhook.client.get("/validate").status_code == 405
 
 
+def test_replicas_are_answered_from_the_cache_under_their_own_names(webhook: Running) -> None:
+    first, second = privileged(pod("web-7d9f-abcde")), privileged(pod("web-7d9f-fghij"))
+    second["metadata"]["uid"] = "6d1f6a52-5f0e-4c39-9d55-3f1f9b0f6c1e"
+    answers = [webhook.review("/validate", admission(obj)) for obj in (first, second)]
+    assert [a["allowed"] for a in answers] == [False, False]
+    assert answers[1]["status"]["message"].startswith('Pod "web-7d9f-fghij" is forbidden')
+    assert answers[0]["status"]["message"].split("\n")[1:] == answers[1]["status"]["message"].split("\n")[1:]
+    text = webhook.client.get("/metrics").text
+    assert 'podwarden_evaluation_cache_total{result="hit"} 1.0' in text
+    assert 'podwarden_evaluation_cache_total{result="miss"} 1.0' in text
+
+
 def test_logs_are_json_and_hold_no_object_data(webhook: Running, caplog: pytest.LogCaptureFixture) -> None:
     secret = "Sup3rS3cretPassw0rd-do-not-log"
     obj = privileged(pod())

@@ -39,6 +39,9 @@ from podwarden.errors import ConfigError
               help="Seconds to answer one admission request.")
 @click.option("--max-body", default=4 * 1024 * 1024, show_default=True, type=int,
               help="Largest request body accepted, in bytes.")
+@click.option("--cache-size", default=1024, show_default=True, type=click.IntRange(min=0),
+              help="Validated objects whose findings are kept for identical ones (the replicas of "
+                   "a ReplicaSet differ only in name and uid); 0 turns the cache off.")
 @click.option("--graceful-timeout", default=20.0, show_default=True, type=float,
               help="Seconds to drain requests in flight on SIGTERM.")
 @click.option("--log-level", default="info", show_default=True,
@@ -48,7 +51,7 @@ def command(
     host: str | None, port: int, cert: str | None, key: str | None, self_signed: str | None,
     san: tuple[str, ...], policy_file: str | None, kube_api: str, kube_token_file: str | None,
     kube_ca_file: str | None, workload_identity: bool, workload_identity_layout: str,
-    azure_tenant_id: str, azure_authority_host: str, timeout: float, max_body: int,
+    azure_tenant_id: str, azure_authority_host: str, timeout: float, max_body: int, cache_size: int,
     graceful_timeout: float, log_level: str, echo_endpoint: bool,
 ) -> None:
     """Run the admission webhook (POST /validate, POST /mutate, /healthz, /readyz, /metrics).
@@ -85,7 +88,7 @@ def command(
     if workload_identity:
         wi_settings = wi.Settings(workload_identity_layout, azure_tenant_id, azure_authority_host)
     settings = Settings(policy=config, timeout=timeout, max_body=max_body,
-                        workload_identity=wi_settings, echo=echo_endpoint)
+                        workload_identity=wi_settings, echo=echo_endpoint, cache_size=cache_size)
     logs.configure(log_level)
     app = create_app(settings, kube_factory=kube_factory)
     WebhookServer(app, host, port, cert, key, graceful_timeout).run()

@@ -33,6 +33,9 @@ from podwarden.webhook.metrics import CONTENT_TYPE, Metrics
 from podwarden.webhook.policy import PolicyConfig
 
 ADMISSION_PATHS = frozenset({"/validate", "/mutate"})
+#: bodies up to this size may be answered from the cache on the event loop (hashing a
+#: larger one there would hold up other requests)
+INLINE_MAX_BODY = 256 * 1024
 
 
 @dataclass(slots=True)
@@ -47,6 +50,8 @@ class Settings:
     workload_identity: wi.Settings | None = field(default_factory=wi.Settings)
     echo: bool = False
     workers: int = 4
+    #: objects whose findings are kept for identical objects (a ReplicaSet's pods); 0: none
+    cache_size: int = 1024
 
 
 class _TooLarge(Exception):
@@ -63,8 +68,10 @@ class Webhook:
         kube_factory: Callable[[], KubeClient | None] | None = None,
     ) -> None:
         self.settings = settings
-        self.evaluator = Evaluator(settings.policy, registry, settings.workload_identity)
+        self.evaluator = Evaluator(settings.policy, registry, settings.workload_identity, settings.cache_size)
         self.metrics = Metrics()
+        cache = self.evaluator.cache
+        self.metrics.watch_cache(lambda: (cache.hits, cache.misses))
         self.kube_factory = kube_factory or (lambda: None)
         self.kube: KubeClient | None = None
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="podwarden-eval")
@@ -117,7 +124,8 @@ class Webhook:
         """Parse and echo: the benchmark's baseline, the same server minus evaluation."""
         started = time.perf_counter()
         try:
-            body = await asyncio.wait_for(self._read_body(request), self.settings.timeout)
+            async with asyncio.timeout(self.settings.timeout):  # no extra task, unlike wait_for
+                body = await self._read_body(request)
             parsed = review.parse(body)
         except (review.BadRequest, _TooLarge, TimeoutError) as exc:
             return _bad_request(str(exc) or "bad request")
@@ -131,7 +139,8 @@ class Webhook:
         started = time.perf_counter()
         deadline = started + self.settings.timeout
         try:
-            body = await asyncio.wait_for(self._read_body(request), self.settings.timeout)
+            async with asyncio.timeout(self.settings.timeout):  # no extra task, unlike wait_for
+                body = await self._read_body(request)
             parsed = review.parse(body)
         except (review.BadRequest, _TooLarge, TimeoutError) as exc:
             message = str(exc)
@@ -147,7 +156,8 @@ class Webhook:
         self.metrics.requests.labels(endpoint, kind["kind"], req["operation"]).inc()
         try:
             remaining = max(deadline - time.perf_counter(), 0.001)
-            decision = await asyncio.wait_for(self._decide(endpoint, req), remaining)
+            async with asyncio.timeout(remaining):
+                decision = await self._decide(endpoint, req, len(body))
         except TimeoutError:
             decision = self._failure(endpoint, "timeout", f"evaluation exceeded {self.settings.timeout:g}s")
         except InvalidObject as exc:
@@ -181,12 +191,18 @@ class Webhook:
         )
         return _json(review.wrap(response))
 
-    async def _decide(self, endpoint: str, req: review.AdmissionRequest) -> Decision:
+    async def _decide(self, endpoint: str, req: review.AdmissionRequest, size: int) -> Decision:
         namespace = req.get("namespace", "")
         labels = await self._namespace_labels(namespace)
         policy = self.settings.policy.resolve(namespace, labels)
         call: Callable[[], Decision]
         if endpoint == "validate":
+            # a decision that needs no evaluation (an identical object's, cached) is answered
+            # here; evaluation goes to a worker thread, under the time limit
+            if size <= INLINE_MAX_BODY:
+                decided = self.evaluator.validate_if_cached(req, policy)
+                if decided is not None:
+                    return decided
             call = functools.partial(self.evaluator.validate, req, policy)
         else:
             sa_annotations = None

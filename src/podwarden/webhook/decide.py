@@ -7,7 +7,10 @@ object the request carries.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +58,29 @@ class Decision:
         return "warn" if self.warnings else "allow"
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What validating an object decided, before it is worded for one request."""
+
+    deny: tuple[str, ...]
+    warnings: tuple[str, ...]
+    audit: tuple[tuple[str, str], ...]
+    rules: tuple[str, ...]
+    enforce_labels: tuple[str, ...]
+
+    def decision(self, where: str) -> Decision:
+        """The answer for the object called ``where`` (``Pod "web-7d9f"``)."""
+        decision = Decision(warnings=list(self.warnings), audit=dict(self.audit), rules=list(self.rules))
+        if self.deny:
+            decision.allowed = False
+            count = f"{len(self.deny)} violation{'s' if len(self.deny) != 1 else ''}"
+            decision.message = (
+                f"{where} is forbidden by podwarden (enforce {', '.join(self.enforce_labels)}; {count}):\n"
+                + "\n".join(self.deny)
+            )
+        return decision
+
+
 class InternalError(Exception):
     """Evaluation failed (a rule crashed): answered by the failure mode, never a pass."""
 
@@ -63,7 +89,8 @@ class Evaluator:
     """Validates and mutates requests; holds one engine per (level, version, families)."""
 
     def __init__(
-        self, config: PolicyConfig, registry: Registry | None = None, wi_settings: wi.Settings | None = None
+        self, config: PolicyConfig, registry: Registry | None = None, wi_settings: wi.Settings | None = None,
+        cache_size: int = 1024,
     ) -> None:
         self.config = config
         self.registry = registry or default_registry()
@@ -71,6 +98,7 @@ class Evaluator:
         self._engines: dict[tuple[Level, Version | None, frozenset[str]], Engine] = {}
         self._lock = threading.Lock()
         self._unions: dict[frozenset[int], Engine] = {}
+        self.cache = VerdictCache(cache_size)
         self._known = set(self.registry.families) | set(self.registry.rules)
 
     def engine(self, level: Level, version: Version | None, only: Iterable[str]) -> Engine:
@@ -109,6 +137,17 @@ class Evaluator:
         return ""
 
     def validate(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision:
+        """The validation decision, evaluating the object unless an identical one was."""
+        decision = self._validate(request, policy, evaluate=True)
+        assert decision is not None
+        return decision
+
+    def validate_if_cached(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision | None:
+        """The decision when it needs no evaluation (cached, exempt, not evaluated at all),
+        else None: what the app answers on the event loop without a worker thread."""
+        return self._validate(request, policy, evaluate=False)
+
+    def _validate(self, request: AdmissionRequest, policy: NamespacePolicy, evaluate: bool) -> Decision | None:
         operation = request["operation"]
         sub = request.get("subResource", "") or ""
         if operation not in ("CREATE", "UPDATE") or sub not in ("", "ephemeralcontainers"):
@@ -122,10 +161,20 @@ class Evaluator:
         if operation == "UPDATE" and is_pod and not sub and _same_pod_spec(obj, request.get("oldObject")):
             return Decision()  # metadata-only pod updates are not re-evaluated (as PSA does)
         enforcing = is_pod or policy.enforce_workloads
+        stable = without_per_object_metadata(obj)
+        key = self.cache.key(stable, policy, enforcing)
+        verdict = self.cache.get(key)
+        if verdict is None:
+            if not evaluate:
+                return None
+            verdict = self._judge(stable, policy, enforcing)
+            self.cache.put(key, verdict)
         ref = KubeObject(obj).ref
-        where = f'{ref.kind} "{ref.name}"' if ref.name else ref.kind
+        return verdict.decision(f'{ref.kind} "{ref.name}"' if ref.name else ref.kind)
 
-        # every level, version and family the policy names, evaluated in one pass
+    def _judge(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> Verdict:
+        """Evaluate the object under every level, version and family of the policy (one
+        pass) and route each finding by its mode: deny, warning or audit annotation."""
         families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
         family_lenses = []
         if families:
@@ -168,15 +217,8 @@ class Evaluator:
         if policy.problems:
             warnings.append(f"podwarden: invalid namespace policy value(s) {', '.join(policy.problems)}; "
                             "the strictest choice applies")
-        decision = Decision(warnings=_cap(warnings), audit=annotations, rules=sorted(set(rules)))
-        if deny:
-            decision.allowed = False
-            count = f"{len(deny)} violation{'s' if len(deny) != 1 else ''}"
-            decision.message = (
-                f"{where} is forbidden by podwarden (enforce {', '.join(enforce_labels)}; {count}):\n"
-                + "\n".join(deny)
-            )
-        return decision
+        return Verdict(tuple(deny), tuple(_cap(warnings)), tuple(annotations.items()),
+                       tuple(sorted(set(rules))), tuple(enforce_labels))
 
     def _pss_lens(self, lv: LevelVersion, mode: Mode) -> list[tuple[str, Mode, Engine]]:
         if lv.level is Level.PRIVILEGED:
@@ -309,6 +351,63 @@ class Evaluator:
             except Exception as exc:
                 raise InternalError(f"fixer of {active.rule.id} failed: {type(exc).__name__}") from None
         return edits
+
+
+#: metadata the API server sets on each object it stores: a ReplicaSet's pods differ only
+#: here.  No rule reads these fields; the webhook evaluates objects without them, so that
+#: identical replicas share one cached evaluation and the cache cannot answer differently
+#: from a fresh evaluation.
+PER_OBJECT_METADATA = frozenset(
+    {"name", "uid", "creationTimestamp", "resourceVersion", "generation", "managedFields"}
+)
+
+
+def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object minus ``PER_OBJECT_METADATA`` (the object itself when it has none)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or PER_OBJECT_METADATA.isdisjoint(meta):
+        return obj
+    return {**obj, "metadata": {k: v for k, v in meta.items() if k not in PER_OBJECT_METADATA}}
+
+
+class VerdictCache:
+    """Verdicts on recently validated objects, least recently used first out.
+
+    Keyed by a digest of the object (as parsed: the pickle of plain JSON data, whose bytes
+    differ whenever the data does), the namespace policy and whether it is enforced.  A
+    verdict is a function of those alone (rule settings are fixed for the process, the
+    webhook's index is empty), so a hit is what evaluation would return.  Size 0: off.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[tuple[bytes, NamespacePolicy, bool], Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> tuple[bytes, NamespacePolicy, bool]:
+        digest = hashlib.blake2b(pickle.dumps(obj, 5), digest_size=20).digest() if self.size else b""
+        return digest, policy, enforcing
+
+    def get(self, key: tuple[bytes, NamespacePolicy, bool]) -> Verdict | None:
+        if not self.size:
+            return None
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self.hits += 1
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[bytes, NamespacePolicy, bool], verdict: Verdict) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = verdict
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 class InvalidObject(Exception):

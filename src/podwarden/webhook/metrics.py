@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -34,6 +38,25 @@ class Metrics:
             ["endpoint", "type"], registry=self.registry,
         )
 
+    def watch_cache(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """Export the evaluation cache's (hits, misses), read when scraped."""
+        self.registry.register(_CacheCollector(counts))
+
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+class _CacheCollector(Collector):
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        hits, misses = self.counts()
+        family = CounterMetricFamily(
+            "podwarden_evaluation_cache", "Validations answered from the cache (hit) or evaluated (miss).",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family
