@@ -8,7 +8,7 @@ object the request carries.
 from __future__ import annotations
 
 import hashlib
-import pickle
+import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -129,11 +129,11 @@ class Evaluator:
             return "namespace"
         if request.get("userInfo", {}).get("username", "") in ex.usernames:
             return "username"
-        obj = request.get("object") or {}
-        view = _pod_spec(obj)
-        runtime = view.get("runtimeClassName") if view else None
-        if isinstance(runtime, str) and runtime in ex.runtime_classes:
-            return "runtimeClass"
+        if ex.runtime_classes:
+            view = _pod_spec(request.get("object") or {})
+            runtime = view.get("runtimeClassName") if view else None
+            if isinstance(runtime, str) and runtime in ex.runtime_classes:
+                return "runtimeClass"
         return ""
 
     def validate(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision:
@@ -169,8 +169,9 @@ class Evaluator:
                 return None
             verdict = self._judge(stable, policy, enforcing)
             self.cache.put(key, verdict)
-        ref = KubeObject(obj).ref
-        return verdict.decision(f'{ref.kind} "{ref.name}"' if ref.name else ref.kind)
+        meta = obj.get("metadata")
+        name = (meta.get("name") or meta.get("generateName")) if isinstance(meta, dict) else None
+        return verdict.decision(f'{kind["kind"]} "{name}"' if name else kind["kind"])
 
     def _judge(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> Verdict:
         """Evaluate the object under every level, version and family of the policy (one
@@ -373,10 +374,11 @@ def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
 class VerdictCache:
     """Verdicts on recently validated objects, least recently used first out.
 
-    Keyed by a digest of the object (as parsed: the pickle of plain JSON data, whose bytes
-    differ whenever the data does), the namespace policy and whether it is enforced.  A
-    verdict is a function of those alone (rule settings are fixed for the process, the
-    webhook's index is empty), so a hit is what evaluation would return.  Size 0: off.
+    Keyed by a 256-bit BLAKE2 digest of the object serialized (``marshal`` of plain JSON
+    data: equal bytes load as equal data, so different objects never share a key short of
+    a BLAKE2 collision), the namespace policy and whether it is enforced.  A verdict is a function of those alone (rule
+    settings are fixed for the process, the webhook's index is empty), so a hit is what
+    evaluation would return.  Size 0 turns it off.
     """
 
     def __init__(self, size: int) -> None:
@@ -387,7 +389,7 @@ class VerdictCache:
         self._lock = threading.Lock()
 
     def key(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> tuple[bytes, NamespacePolicy, bool]:
-        digest = hashlib.blake2b(pickle.dumps(obj, 5), digest_size=20).digest() if self.size else b""
+        digest = hashlib.blake2b(marshal.dumps(obj)).digest() if self.size else b""
         return digest, policy, enforcing
 
     def get(self, key: tuple[bytes, NamespacePolicy, bool]) -> Verdict | None:

@@ -99,6 +99,16 @@ class NamespacePolicy:
     enforce_workloads: bool = False
     #: labels or values that could not be parsed; they fell back to the strict choice
     problems: tuple[str, ...] = ()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # computed once: policies key the verdict cache on every request
+        fields = (self.enforce, self.audit, self.warn, self.families, self.mutate,
+                  self.enforce_workloads, self.problems)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def family_mode(self, family: str) -> Mode:
         return dict(self.families).get(family, Mode.OFF)
