@@ -198,6 +198,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the scenarios whose name contains TEXT (repeatable)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="podwarden-bench-"))
     with socket.socket() as s:
@@ -238,6 +240,8 @@ def main() -> None:
         ]
         ratios = []
         for number, (name, path, body) in enumerate(scenarios):
+            if args.only and not any(text in name for text in args.only):
+                continue
             echo = measure(port, ca, "/echo", body, args.seconds, args.connections, first=number * 10**8)
             before = cache_counts(port, ca)
             r = measure(port, ca, path, body, args.seconds, args.connections, first=number * 10**8)

@@ -10,6 +10,7 @@ an already-patched object yields an empty patch.
 from __future__ import annotations
 
 import copy
+import marshal
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,11 +29,20 @@ def pointer(path: FieldPath) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def copy_data(value: Any) -> Any:
+    """A deep copy of parsed JSON or YAML data; a marshal round trip is exact for JSON's
+    types and several times faster than ``copy.deepcopy`` (the webhook copies every pod)."""
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:  # YAML timestamps, binary: not marshal's types
+        return copy.deepcopy(value)
+
+
 class PatchBuilder:
     """Collects the JSONPatch equivalent of a sequence of edits against ``document``."""
 
     def __init__(self, document: Any) -> None:
-        self.document = copy.deepcopy(document)
+        self.document = copy_data(document)
         self.ops: list[Operation] = []
         #: containers added by this builder (by id, objects kept alive): edits inside them
         #: change the value of the operation that added them instead of adding operations
@@ -44,7 +54,7 @@ class PatchBuilder:
         """Apply one edit to the working copy and record the operations it needs."""
         if not edit.path:
             raise PatchError("an edit needs a non-empty path")
-        value = copy.deepcopy(edit.value)
+        value = copy_data(edit.value)
         if edit.op == "set":
             self._set(edit.path, value)
         elif edit.op == "add":
@@ -166,7 +176,7 @@ def edits_to_patch(document: Any, edits: Iterable[Edit]) -> list[Operation]:
     """The JSONPatch that applies ``edits`` to ``document`` (which is not changed)."""
     builder = PatchBuilder(document)
     builder.apply_all(edits)
-    return copy.deepcopy(builder.ops)
+    return copy_data(builder.ops)
 
 
 def apply_patch(document: Any, ops: Iterable[Operation]) -> Any:

@@ -33,8 +33,9 @@ from podwarden.webhook.metrics import CONTENT_TYPE, Metrics
 from podwarden.webhook.policy import PolicyConfig
 
 ADMISSION_PATHS = frozenset({"/validate", "/mutate"})
-#: bodies up to this size may be answered from the cache on the event loop (hashing a
-#: larger one there would hold up other requests)
+#: bodies up to this size may be answered on the event loop when no rule runs (a cached
+#: verdict, workload identity injection alone); copying or hashing a larger one there
+#: would hold up other requests
 INLINE_MAX_BODY = 256 * 1024
 
 
@@ -214,6 +215,8 @@ class Webhook:
                                     message=f'service account "{namespace}/{name}" not found')
                 sa_annotations = annotations_of(sa)
             call = functools.partial(self.evaluator.mutate, req, policy, sa_annotations)
+            if not policy.mutate and size <= INLINE_MAX_BODY:
+                return call()  # workload identity alone: a few edits, no rule runs
         return await asyncio.get_running_loop().run_in_executor(self.pool, call)
 
     async def _namespace_labels(self, namespace: str) -> dict[str, str] | None:
