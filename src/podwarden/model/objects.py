@@ -44,13 +44,14 @@ def type_name(value: Any) -> str:
 class Node:
     """A mapping at a known path; absent mappings are empty Nodes that keep their path."""
 
-    __slots__ = ("_children", "data", "path", "present")
+    __slots__ = ("_children", "_lists", "data", "path", "present")
 
     def __init__(self, data: dict[str, Any] | None, path: FieldPath) -> None:
         self.data: dict[str, Any] = data if data is not None else {}
         self.path = path
         self.present = data is not None
         self._children: dict[builtins.str, Node] | None = None
+        self._lists: dict[builtins.str, list[Node]] | None = None
 
     def __repr__(self) -> str:
         return f"Node({render(self.path)!r})"
@@ -103,21 +104,30 @@ class Node:
             child = children.get(key)
             if child is not None:
                 return child
-        value = self._typed(key, dict, "a mapping")
+        value = self.data.get(key)
+        if value is not None and type(value) is not dict:
+            value = self._typed(key, dict, "a mapping")
         child = children[key] = Node(value, (*self.path, key))
         return child
 
     def maps(self, key: builtins.str) -> list[Node]:
-        """A list of mappings (containers, volumes, env ...); [] when unset."""
+        """A list of mappings (containers, volumes, env ...); [] when unset (built once)."""
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = {}
+        else:
+            found = lists.get(key)
+            if found is not None:
+                return found
         value = self._typed(key, list, "a list")
-        if value is None:
-            return []
-        base = self.at(key)
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise ShapeError((*base, i), f"expected a mapping, got {type_name(item)}")
-            out.append(Node(item, (*base, i)))
+        out: list[Node] = []
+        if value is not None:
+            base = self.at(key)
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise ShapeError((*base, i), f"expected a mapping, got {type_name(item)}")
+                out.append(Node(item, (*base, i)))
+        lists[key] = out
         return out
 
     def strs(self, key: builtins.str) -> list[builtins.str]:
