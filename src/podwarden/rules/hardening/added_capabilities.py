@@ -7,8 +7,11 @@ reported on its own line, with its own risk and severity: `ALL`, `SYS_ADMIN` and
 `SYS_PTRACE`, `BPF`, `DAC_READ_SEARCH`, `SYS_RAWIO`, `MAC_ADMIN` and `MAC_OVERRIDE` high;
 `SYS_TIME`, `NET_RAW`, `DAC_OVERRIDE`, `PERFMON`, `SYSLOG` and similar medium; the
 runtime's ordinary defaults (`CHOWN`, `SETUID`, ...) and `NET_BIND_SERVICE` low; an
-unknown name medium. Names are read as the runtime reads them (`cap_sys_admin` is
-`SYS_ADMIN`). Windows pods are skipped.
+unknown name medium. `NET_BIND_SERVICE` is not reported on a container that declares a
+port below 1024 (or below the pod's `net.ipv4.ip_unprivileged_port_start`): it is the one
+capability such a port needs, and what `podwarden fix` keeps when it drops the others.
+Names are read as the runtime reads them (`cap_sys_admin` is `SYS_ADMIN`). Windows pods
+are skipped.
 
 Justified capabilities can be accepted in the configuration; each is then not reported
 anywhere:
@@ -36,7 +39,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
-from podwarden.rules.hardening._common import added_capabilities, cap_name
+from podwarden.rules.hardening._common import NET_BIND_SERVICE, added_capabilities, cap_name, low_ports
 
 RULE = rule("hardening/added-capabilities", severity=Severity.MEDIUM, settings=("allow",))
 
@@ -108,7 +111,7 @@ def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     accepted = allowed(ctx.rule_settings(RULE.id))
     for c in pod.containers():
         for path, cap, written in added_capabilities(c):
-            if cap in accepted:
+            if cap in accepted or (cap == NET_BIND_SERVICE and low_ports(c)):
                 continue
             severity, risk = RISKS.get(cap, UNKNOWN)
             yield Violation(path, f'{c.describe()} adds capability "{written.strip()}": {risk}',
