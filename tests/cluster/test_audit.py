@@ -171,6 +171,10 @@ def test_text_output_has_findings_and_readiness(kubeconfig: Path) -> None:
     result = run(kubeconfig)
     assert result.exit_code == 1
     assert "DaemonSet/monitoring/log-agent: container \"agent\" must not set privileged=true (2 of 2 pods)" in result.stdout
+    # no file, no line: each finding is placed by its field path
+    line = next(x for x in result.stdout.splitlines() if "log-agent: container \"agent\" must not set privileged" in x)
+    assert line.split()[0] == "spec.template.spec.containers[0].securityContext.privileged"
+    assert " 0:" not in result.stdout
     assert "payments    restricted:v1.18   enforces baseline:v1.29" in result.stdout
     assert "sealed      unknown" in result.stdout
 

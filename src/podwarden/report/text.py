@@ -53,14 +53,20 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
         out.write("\n")
     for s in tally.suppressed:
         f = s.finding
-        out.write(style(f"suppressed: {f.file}:{f.line} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
+        where = f"{f.file}:{f.line}" if f.line else f.file
+        out.write(style(f"suppressed: {where} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
     out.write(summary(tally) + "\n")
 
 
 def _finding_line(f: Finding, style: Callable[..., str]) -> str:
     sev = style(f"{f.severity!s:<8}", fg=_COLOURS[f.severity])
     secret = f" [{f.secret}]" if f.secret else ""
-    return f"  {f.line}:{f.column}  {sev} {style(f.rule_id, bold=True)}  {f.object}: {f.message}{secret}"
+    return f"  {_position(f)}  {sev} {style(f.rule_id, bold=True)}  {f.object}: {f.message}{secret}"
+
+
+def _position(f: Finding) -> str:
+    """``line:column`` in a file; the field path for objects read from a live cluster."""
+    return f"{f.line}:{f.column}" if f.line else f.path
 
 
 def _plural(n: int, word: str) -> str:
