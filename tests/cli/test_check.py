@@ -140,7 +140,17 @@ def test_junit_parses_with_one_testcase_per_object(tmp_path: Path) -> None:
     assert code == 1
     names = {c.get("name") for c in cases}
     assert "Pod/security-context-demo" in names and "DaemonSet/monitoring/log-agent" in names
-    assert {f.get("type") for f in failures} >= {"pss/privileged", "pss/host-namespaces"}
+    failing = [c for c in cases if c.find("failure") is not None]
+    assert len(failures) == len(failing)  # one failure per case: JUnit readers show only one
+    agent = next(c for c in cases if c.get("name") == "DaemonSet/monitoring/log-agent")
+    failure = agent.find("failure")
+    assert failure is not None and failure.text is not None
+    message = failure.get("message", "")
+    assert "pss/privileged" in message and "pss/host-namespaces" in message
+    assert failure.get("type") == "pss/privileged"  # the most severe (critical)
+    blocks = [line for line in failure.text.splitlines() if line.startswith("[")]
+    assert len(blocks) == int(message.split("] ", 1)[1].split(" finding")[0])
+    assert "pss/host-namespaces at " in failure.text
     hardened_suite = next(s for s in root.findall("testsuite") if s.get("name", "").endswith("hardened.yaml"))
     assert hardened_suite.get("failures") == "0"
 

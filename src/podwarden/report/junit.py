@@ -1,5 +1,6 @@
-"""JUnit XML for CI systems: a test suite per file, a test case per object, a failure per
-finding, an error per input problem."""
+"""JUnit XML for CI systems: a test suite per file, a test case per object with one failure
+listing that object's findings (JUnit readers show one failure per case), an error per input
+problem."""
 
 from __future__ import annotations
 
@@ -40,17 +41,22 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
             if not o.findings:
                 out.write("/>\n")
                 continue
-            out.write(">\n")
+            worst = max(o.findings, key=lambda f: f.severity)
+            rules = list(dict.fromkeys(f.rule_id for f in o.findings))
+            count = f"{len(o.findings)} finding{'s' if len(o.findings) != 1 else ''}"
+            blocks = []
             for f in o.findings:
-                text = f"{f.file}:{f.line}:{f.column} {f.path}\n{f.message}"
+                where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
+                block = f"[{f.severity}] {f.rule_id} at {where} {f.path}\n  {f.message}"
                 if f.secret:
-                    text += f"\nsecret fingerprint: {f.secret}"
-                out.write(
-                    f"      <failure type={quoteattr(f.rule_id)} "
-                    f"message={quoteattr(f'[{f.severity}] {f.rule_id}: {f.message}')}>"
-                    f"{escape(text)}</failure>\n"
-                )
-            out.write("    </testcase>\n")
+                    block += f"\n  secret fingerprint: {f.secret}"
+                blocks.append(block)
+            message = f"[{worst.severity}] {count}: " + ", ".join(rules)
+            body = "\n".join(blocks)
+            out.write(
+                f">\n      <failure type={quoteattr(worst.rule_id)} message={quoteattr(message)}>"
+                f"{escape(body)}</failure>\n    </testcase>\n"
+            )
         for e in fr.errors:
             out.write(
                 f"    <testcase classname={quoteattr(fr.path)} name={quoteattr(f'line {e.line}')}>\n"
