@@ -45,10 +45,13 @@ VOLUME_SOURCES = frozenset(
 )
 
 
+_LIST_WORDS = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}
+
+
 class ContainerView:
     """One container, init container or ephemeral container of a pod."""
 
-    __slots__ = ("index", "list_name", "name", "node", "pod", "security_context")
+    __slots__ = ("_described", "index", "list_name", "name", "node", "pod", "security_context")
 
     def __init__(self, pod: PodView, node: Node, list_name: str, index: int) -> None:
         self.pod = pod
@@ -57,6 +60,7 @@ class ContainerView:
         self.index = index
         self.name: str = node.str("name") or ""
         self.security_context: Node = node.map("securityContext")
+        self._described = f'{_LIST_WORDS.get(list_name, "container")} "{self.name}"'
 
     def __repr__(self) -> str:
         return f"ContainerView({self.describe()})"
@@ -81,8 +85,7 @@ class ContainerView:
 
     def describe(self) -> str:
         """``container "app"``, ``init container "setup"``, ``ephemeral container "debug"``."""
-        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}
-        return f'{kind.get(self.list_name, "container")} "{self.name}"'
+        return self._described
 
 
 class PodView:

@@ -22,12 +22,21 @@ RULE = rule("pss/probe-host", severity=Severity.MEDIUM, pss=Level.BASELINE,
             upstream_id="hostProbesAndHostLifecycle", reason="probe or lifecycle host")
 
 
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+HOOKS = ("postStart", "preStop")
+
+
 def _handlers(container: Node) -> Iterator[tuple[str, Node]]:
-    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-        yield probe, container.map(probe)
-    lifecycle = container.map("lifecycle")
-    for hook in ("postStart", "preStop"):
-        yield f"lifecycle.{hook}", lifecycle.map(hook)
+    """The probes and lifecycle hooks a container sets (absent ones are skipped unread)."""
+    data = container.data
+    for probe in PROBES:
+        if data.get(probe) is not None:
+            yield probe, container.map(probe)
+    if data.get("lifecycle") is not None:
+        lifecycle = container.map("lifecycle")
+        for hook in HOOKS:
+            if lifecycle.data.get(hook) is not None:
+                yield f"lifecycle.{hook}", lifecycle.map(hook)
 
 
 @RULE.check(since="1.34")
@@ -35,6 +44,8 @@ def check(pod: PodView) -> Iterator[Violation]:
     for c in pod.containers():
         for name, handler in _handlers(c.node):
             for action in ("httpGet", "tcpSocket"):
+                if handler.data.get(action) is None:
+                    continue
                 target = handler.map(action)
                 host = target.str("host")
                 if host:
