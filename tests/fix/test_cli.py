@@ -83,6 +83,20 @@ def test_write_then_check_reports_none_of_the_fixed_findings(tmp_path: Path) -> 
     assert run("fix", "--only", "pss", str(path))[0] == 0
 
 
+def test_run_as_non_root_fix_cautions_about_root_images(tmp_path: Path) -> None:
+    path = write(tmp_path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                           "spec:\n  containers:\n    - {name: app, image: nginx}\n")
+    _, _, err = run("fix", "--only", "pss/run-as-non-root", str(path))
+    caution = [line for line in err.splitlines() if line.startswith("caution: pss/run-as-non-root:")]
+    assert len(caution) == 1 and "refuses to start a container whose image runs as root" in caution[0]
+    assert "Pod/p spec.containers[0].securityContext.runAsNonRoot" in caution[0]
+    # a concrete user settles it; a file the fix does not change gets no caution
+    _, _, err = run("fix", "--only", "pss/run-as-non-root,pss/run-as-user", "--run-as-user", "10001", str(path))
+    assert "caution:" not in err
+    run("fix", "--write", "--only", "pss/run-as-non-root", str(path))
+    assert "caution:" not in run("fix", "--only", "pss/run-as-non-root", str(path))[2]
+
+
 def test_unsafe_fixes_everything_the_pss_fixers_can(tmp_path: Path) -> None:
     path = write(tmp_path, DEPLOYMENT)
     code, _, err = run("fix", "--write", "--unsafe", "--only", ",".join(PSS_FIXED), str(path))

@@ -98,6 +98,7 @@ def command(
     fixer = Fixer(selection, registry, unsafe=unsafe, values=values)
     changed = errors = fixes = skipped = 0
     held: dict[str, list[str]] = defaultdict(list)
+    cautions: dict[str, list[str]] = defaultdict(list)
     for ff in fixer.iter_files(paths):
         if ff.skipped:
             skipped += 1
@@ -111,6 +112,11 @@ def command(
             held[f"{hb.rule_id}: {hb.why}"].append(f"{ff.path}: {hb.object} {hb.path}")
         if not ff.changed:
             continue
+        for done in ff.applied:
+            found = registry.get(done.rule_id)
+            if found is not None and found.fix_caution and not any(
+                    k in values for k in found.fix_caution_unless):
+                cautions[f"{done.rule_id}: {found.fix_caution}"].append(f"{ff.path}: {done.object} {done.path}")
         changed += 1
         fixes += len(ff.applied)
         if not write:
@@ -126,6 +132,8 @@ def command(
                 continue
             click.echo(f"fixed {ff.path} ({len(ff.applied)} finding(s))", err=True)
     _report_held(held)
+    for why, where in sorted(cautions.items()):
+        click.echo(f"caution: {why} ({len(where)} fix(es), e.g. {where[0]})", err=True)
     if skipped:
         click.echo(f"note: skipped {skipped} file(s) without Kubernetes objects or with unrendered "
                    "Helm templates", err=True)

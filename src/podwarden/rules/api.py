@@ -166,6 +166,10 @@ class Rule:
     fix_enabled_by: tuple[str, ...] = ()
     #: why the fix (or its unsafe part) can change what the application does
     fix_unsafe_reason: str = ""
+    #: what to verify after the fix is applied (a safe fix that still has a condition)
+    fix_caution: str = ""
+    #: ``ctx.fix_options`` keys that make the caution moot
+    fix_caution_unless: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -221,7 +225,8 @@ class Rule:
         return register
 
     def fix(
-        self, safe: bool = True, enabled_by: Iterable[str] = (), unsafe_reason: str = ""
+        self, safe: bool = True, enabled_by: Iterable[str] = (), unsafe_reason: str = "",
+        caution: str = "", caution_unless: Iterable[str] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated function as this rule's fixer.
 
@@ -231,7 +236,9 @@ class Rule:
         the user asks: ``--unsafe``, or an explicit value in ``ctx.fix_options`` under one
         of the ``enabled_by`` keys (``run_as_user``).  A safe fixer may hold back an unsafe
         part unless ``ctx.fix_options["unsafe"]``; ``unsafe_reason`` says, for the output,
-        why that part (or the whole unsafe fix) can break the application.
+        why that part (or the whole unsafe fix) can break the application.  ``caution`` is
+        what to check once the fix is applied (printed with the files it changes), unless one
+        of the ``caution_unless`` option keys was given (``run_as_user`` settles the user).
         """
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -239,6 +246,8 @@ class Rule:
             self.fix_safe = safe
             self.fix_enabled_by = tuple(enabled_by)
             self.fix_unsafe_reason = unsafe_reason
+            self.fix_caution = caution
+            self.fix_caution_unless = tuple(caution_unless)
             return fn
 
         return register

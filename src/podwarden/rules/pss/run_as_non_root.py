@@ -53,7 +53,10 @@ def _root_user(pod: PodView) -> bool:
 
 
 @RULE.fix(safe=True, unsafe_reason="runAsNonRoot=false was set on purpose; with true the "
-          "kubelet refuses to start an image whose user is root")
+          "kubelet refuses to start an image whose user is root",
+          caution="with runAsNonRoot=true the kubelet refuses to start a container whose image "
+          "runs as root (no USER, or USER 0/root) unless runAsUser gives a non-zero user: check "
+          "each image, or set one with --run-as-user", caution_unless=("run_as_user",))
 def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
     pod_sc = pod.security_context
     unsafe = bool(ctx.fix_options.get("unsafe"))
