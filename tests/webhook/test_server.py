@@ -206,6 +206,15 @@ def test_slow_body_gets_400_not_a_hang(tmp_path: Path) -> None:
         running.stop()
 
 
+def test_wrongly_typed_field_is_refused_naming_object_and_field(webhook: Running) -> None:
+    obj = pod("web-5c7d")
+    obj["spec"]["containers"][0]["securityContext"] = "privileged"
+    res = webhook.review("/validate", admission(obj))
+    assert res["allowed"] is False and res["status"]["code"] == 400
+    message = res["status"]["message"]
+    assert "Pod/team/web-5c7d" in message and "spec.containers[0].securityContext" in message
+
+
 def test_crashing_rule_fails_closed_or_open(tmp_path: Path) -> None:
     running = start(tmp_path / "closed", registry=registry_with(crash_rule()))
     try:

@@ -167,7 +167,12 @@ class Evaluator:
         if verdict is None:
             if not evaluate:
                 return None
-            verdict = self._judge(stable, policy, enforcing)
+            try:
+                verdict = self._judge(stable, policy, enforcing)
+            except (InvalidObject, InternalError) as exc:
+                # name the object as it was sent, not as evaluated (without its name)
+                seen, sent = str(KubeObject(stable).ref), str(KubeObject(obj).ref)
+                raise type(exc)(str(exc).replace(seen, sent, 1)) from None
             self.cache.put(key, verdict)
         meta = obj.get("metadata")
         name = (meta.get("name") or meta.get("generateName")) if isinstance(meta, dict) else None
