@@ -200,11 +200,13 @@ class Webhook:
         if endpoint == "validate":
             # a decision that needs no evaluation (an identical object's, cached) is answered
             # here; evaluation goes to a worker thread, under the time limit
-            if size <= INLINE_MAX_BODY:
-                decided = self.evaluator.validate_if_cached(req, policy)
-                if decided is not None:
-                    return decided
-            call = functools.partial(self.evaluator.validate, req, policy)
+            if size > INLINE_MAX_BODY:
+                call = functools.partial(self.evaluator.validate, req, policy)
+            else:
+                found = self.evaluator.prepare(req, policy)
+                if isinstance(found, Decision):
+                    return found
+                call = found
         else:
             sa_annotations = None
             if self.kube is not None and self.evaluator.needs_service_account(req):

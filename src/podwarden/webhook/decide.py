@@ -11,7 +11,7 @@ import hashlib
 import marshal
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,16 +138,15 @@ class Evaluator:
 
     def validate(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision:
         """The validation decision, evaluating the object unless an identical one was."""
-        decision = self._validate(request, policy, evaluate=True)
-        assert decision is not None
-        return decision
+        found = self.prepare(request, policy)
+        return found if isinstance(found, Decision) else found()
 
-    def validate_if_cached(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision | None:
-        """The decision when it needs no evaluation (cached, exempt, not evaluated at all),
-        else None: what the app answers on the event loop without a worker thread."""
-        return self._validate(request, policy, evaluate=False)
-
-    def _validate(self, request: AdmissionRequest, policy: NamespacePolicy, evaluate: bool) -> Decision | None:
+    def prepare(
+        self, request: AdmissionRequest, policy: NamespacePolicy
+    ) -> Decision | Callable[[], Decision]:
+        """The decision when it needs no evaluation (not evaluated at all, exempt, cached),
+        else the evaluation to run: the app answers the first on the event loop and runs the
+        second in a worker thread, under the time limit."""
         operation = request["operation"]
         sub = request.get("subResource", "") or ""
         if operation not in ("CREATE", "UPDATE") or sub not in ("", "ephemeralcontainers"):
@@ -161,12 +160,16 @@ class Evaluator:
         if operation == "UPDATE" and is_pod and not sub and _same_pod_spec(obj, request.get("oldObject")):
             return Decision()  # metadata-only pod updates are not re-evaluated (as PSA does)
         enforcing = is_pod or policy.enforce_workloads
+        meta = obj.get("metadata")
+        name = (meta.get("name") or meta.get("generateName")) if isinstance(meta, dict) else None
+        where = f'{kind["kind"]} "{name}"' if name else kind["kind"]
         stable = without_per_object_metadata(obj)
         key = self.cache.key(stable, policy, enforcing)
         verdict = self.cache.get(key)
-        if verdict is None:
-            if not evaluate:
-                return None
+        if verdict is not None:
+            return verdict.decision(where)
+
+        def evaluate() -> Decision:
             try:
                 verdict = self._judge(stable, policy, enforcing)
             except (InvalidObject, InternalError) as exc:
@@ -174,9 +177,9 @@ class Evaluator:
                 seen, sent = str(KubeObject(stable).ref), str(KubeObject(obj).ref)
                 raise type(exc)(str(exc).replace(seen, sent, 1)) from None
             self.cache.put(key, verdict)
-        meta = obj.get("metadata")
-        name = (meta.get("name") or meta.get("generateName")) if isinstance(meta, dict) else None
-        return verdict.decision(f'{kind["kind"]} "{name}"' if name else kind["kind"])
+            return verdict.decision(where)
+
+        return evaluate
 
     def _judge(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> Verdict:
         """Evaluate the object under every level, version and family of the policy (one
