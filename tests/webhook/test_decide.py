@@ -150,3 +150,36 @@ def test_cache_keeps_the_most_recently_used() -> None:
     _decided(evaluator, a)
     _decided(evaluator, b)
     assert (evaluator.cache.hits, evaluator.cache.misses) == (2, 4)
+
+
+def _capabilities_kept() -> dict[str, Any]:
+    obj = pod()
+    del obj["spec"]["containers"][0]["securityContext"]["capabilities"]
+    return obj
+
+
+@pytest.mark.parametrize(("defaults", "expected"), [
+    # restricted warns: its capabilities check says it; hardening's "drop ALL" stays quiet
+    ({}, {"pss/unrestricted-capabilities": "warning"}),
+    # restricted only audited: the hardening warning is the only one the user would see
+    ({"warn": "privileged"}, {"pss/unrestricted-capabilities": "audit",
+                              "hardening/capabilities-not-dropped": "warning"}),
+    # hardening enforced: it denies, whatever restricted's mode
+    ({"hardening": "enforce"}, {"pss/unrestricted-capabilities": "warning",
+                                "hardening/capabilities-not-dropped": "deny"}),
+    # the version pinned before restricted checked capabilities (v1.22): hardening speaks
+    ({"warn-version": "v1.21", "audit-version": "v1.21"}, {"hardening/capabilities-not-dropped": "warning"}),
+])
+def test_one_hazard_is_reported_once_in_the_loudest_mode(defaults: dict[str, str], expected: dict[str, str]) -> None:
+    evaluator = Evaluator(parse_config({"defaults": defaults}))
+    policy = evaluator.config.resolve("app", None)
+    decision = evaluator.validate(admission(_capabilities_kept(), namespace="app")["request"], policy)
+    said = {}
+    for rule in ("pss/unrestricted-capabilities", "hardening/capabilities-not-dropped"):
+        places = [where for where, texts in (("deny", [decision.message]), ("warning", decision.warnings),
+                                             ("audit", list(decision.audit.values())))
+                  if any(rule in text for text in texts)]
+        if places:
+            said[rule] = places[0]
+    assert said == expected
+    assert sorted(expected) == [r for r in decision.rules if r in said]

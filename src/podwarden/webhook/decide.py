@@ -192,6 +192,7 @@ class Evaluator:
         lenses = [*self._pss_lens(policy.enforce, Mode.ENFORCE), *family_lenses,
                   *self._pss_lens(policy.warn, Mode.WARN), *self._pss_lens(policy.audit, Mode.AUDIT)]
         found = self._findings_of(obj, [engine for _, _, engine in lenses])
+        quiet = _covered(family_lenses, [lens for lens in lenses if lens[0] not in families])
 
         deny: list[str] = []
         warnings: list[str] = []
@@ -204,7 +205,7 @@ class Evaluator:
                 enforce_labels.append(label)
             family = label if label in families else "pss"
             for f in found[id(engine)]:
-                if f.rule_id.split("/", 1)[0] != family:
+                if f.rule_id.split("/", 1)[0] != family or f.rule_id in quiet:
                     continue
                 key = (f.rule_id, f.path, f.message)
                 text = f"{f.rule_id}: {f.message} ({f.path})"
@@ -422,6 +423,32 @@ class VerdictCache:
 
 class InvalidObject(Exception):
     """The object has a field of the wrong type: denied with 400."""
+
+
+#: how much a mode does to a request: a finding in a weaker one adds nothing to a stronger
+_MODE_RANK = {Mode.AUDIT: 1, Mode.WARN: 2, Mode.ENFORCE: 3}
+
+
+def _covered(
+    family_lenses: list[tuple[str, Mode, Engine]], pss_lenses: list[tuple[str, Mode, Engine]]
+) -> frozenset[str]:
+    """Family rules that stay quiet because PSS says the same at least as loudly.
+
+    One finding per hazard, as in ``check``: hardening's "drop ALL" says what PSS
+    restricted's capabilities check says.  It stays quiet when every rule covering it runs
+    in one PSS level whose mode is at least the family's (restricted warned, hardening
+    warned); otherwise (restricted only audited, hardening enforced) it speaks.
+    """
+    quiet = set()
+    for family, mode, engine in family_lenses:
+        for active in engine.active:
+            covers = active.rule.covered_by
+            if covers and active.rule.family == family and any(
+                _MODE_RANK[pss_mode] >= _MODE_RANK[mode] and all(c in pss.rule_ids for c in covers)
+                for _, pss_mode, pss in pss_lenses
+            ):
+                quiet.add(active.rule.id)
+    return frozenset(quiet)
 
 
 def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
