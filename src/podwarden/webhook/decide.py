@@ -22,12 +22,16 @@ from podwarden.model.podspec import POD_TEMPLATE_PATHS
 from podwarden.rules.api import Level, Version, Violation
 from podwarden.rules.registry import Active, Registry, default_registry
 from podwarden.webhook import wi
-from podwarden.webhook.policy import FAMILIES, LevelVersion, Mode, NamespacePolicy, PolicyConfig
+from podwarden.webhook.policy import FAMILIES, Mode, NamespacePolicy, PolicyConfig
 from podwarden.webhook.review import AdmissionRequest
 
 WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_WARNINGS = 25
 MAX_AUDIT_CHARS = 8000
+MAX_PLANS = 256
+#: one way of reading findings: label (``restricted:v1.30``, ``hardening``), the family it
+#: reports, its mode, and the engine whose rules it reads
+Lens = tuple[str, str, Mode, Engine]
 
 
 @dataclass(slots=True)
@@ -98,6 +102,7 @@ class Evaluator:
         self._engines: dict[tuple[Level, Version | None, frozenset[str]], Engine] = {}
         self._lock = threading.Lock()
         self._unions: dict[frozenset[int], Engine] = {}
+        self._plans: dict[NamespacePolicy, tuple[list[Lens], frozenset[str]]] = {}
         self.cache = VerdictCache(cache_size)
         self._known = set(self.registry.families) | set(self.registry.rules)
 
@@ -184,15 +189,13 @@ class Evaluator:
     def _judge(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> Verdict:
         """Evaluate the object under every level, version and family of the policy (one
         pass) and route each finding by its mode: deny, warning or audit annotation."""
-        families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
-        family_lenses = []
-        if families:
-            engine = self.engine(Level.RESTRICTED, None, families)
-            family_lenses = [(f, policy.family_mode(f), engine) for f in families]
-        lenses = [*self._pss_lens(policy.enforce, Mode.ENFORCE), *family_lenses,
-                  *self._pss_lens(policy.warn, Mode.WARN), *self._pss_lens(policy.audit, Mode.AUDIT)]
-        found = self._findings_of(obj, [engine for _, _, engine in lenses])
-        quiet = _covered(family_lenses, [lens for lens in lenses if lens[0] not in families])
+        plan = self._plans.get(policy)
+        if plan is None:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()  # namespaces' labels vary without bound; plans are cheap
+            plan = self._plans[policy] = self._plan(policy)
+        lenses, quiet = plan
+        found = self._findings_of(obj, [engine for _, _, _, engine in lenses])
 
         deny: list[str] = []
         warnings: list[str] = []
@@ -200,10 +203,9 @@ class Evaluator:
         rules: list[str] = []
         seen: set[tuple[str, str, str]] = set()
         enforce_labels: list[str] = []
-        for label, mode, engine in lenses:
+        for label, family, mode, engine in lenses:
             if mode is Mode.ENFORCE:
                 enforce_labels.append(label)
-            family = label if label in families else "pss"
             for f in found[id(engine)]:
                 if f.rule_id.split("/", 1)[0] != family or f.rule_id in quiet:
                     continue
@@ -230,10 +232,21 @@ class Evaluator:
         return Verdict(tuple(deny), tuple(_cap(warnings)), tuple(annotations.items()),
                        tuple(sorted(set(rules))), tuple(enforce_labels))
 
-    def _pss_lens(self, lv: LevelVersion, mode: Mode) -> list[tuple[str, Mode, Engine]]:
-        if lv.level is Level.PRIVILEGED:
-            return []
-        return [(str(lv), mode, self.engine(lv.level, lv.version, ["pss"]))]
+    def _plan(self, policy: NamespacePolicy) -> tuple[list[Lens], frozenset[str]]:
+        """What a policy evaluates (computed once per policy): its lenses, each a label, the
+        family it reports, its mode and engine; and the family rules kept quiet."""
+        families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
+        family_lenses: list[Lens] = []
+        if families:
+            engine = self.engine(Level.RESTRICTED, None, families)
+            family_lenses = [(f, f, policy.family_mode(f), engine) for f in families]
+        pss_lenses = [(str(lv), "pss", mode, self.engine(lv.level, lv.version, ["pss"]))
+                      for lv, mode in ((policy.enforce, Mode.ENFORCE), (policy.warn, Mode.WARN),
+                                       (policy.audit, Mode.AUDIT))
+                      if lv.level is not Level.PRIVILEGED]
+        enforce = [lens for lens in pss_lenses if lens[2] is Mode.ENFORCE]
+        others = [lens for lens in pss_lenses if lens[2] is not Mode.ENFORCE]
+        return [*enforce, *family_lenses, *others], _covered(family_lenses, pss_lenses)
 
     def _findings_of(self, obj: dict[str, Any], engines: list[Engine]) -> dict[int, list[Finding]]:
         """Each engine's findings (by ``id(engine)``) from one pass per Kubernetes version:
@@ -429,9 +442,7 @@ class InvalidObject(Exception):
 _MODE_RANK = {Mode.AUDIT: 1, Mode.WARN: 2, Mode.ENFORCE: 3}
 
 
-def _covered(
-    family_lenses: list[tuple[str, Mode, Engine]], pss_lenses: list[tuple[str, Mode, Engine]]
-) -> frozenset[str]:
+def _covered(family_lenses: list[Lens], pss_lenses: list[Lens]) -> frozenset[str]:
     """Family rules that stay quiet because PSS says the same at least as loudly.
 
     One finding per hazard, as in ``check``: hardening's "drop ALL" says what PSS
@@ -440,12 +451,12 @@ def _covered(
     warned); otherwise (restricted only audited, hardening enforced) it speaks.
     """
     quiet = set()
-    for family, mode, engine in family_lenses:
+    for _, family, mode, engine in family_lenses:
         for active in engine.active:
             covers = active.rule.covered_by
             if covers and active.rule.family == family and any(
                 _MODE_RANK[pss_mode] >= _MODE_RANK[mode] and all(c in pss.rule_ids for c in covers)
-                for _, pss_mode, pss in pss_lenses
+                for _, _, pss_mode, pss in pss_lenses
             ):
                 quiet.add(active.rule.id)
     return frozenset(quiet)
