@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from podwarden.errors import ConfigError
 from podwarden.rules.api import Level, Version
-from podwarden.webhook.policy import Mode, parse_config
+from podwarden.webhook.policy import Mode, load, parse_config
 
 
 def test_default_policy_without_config_or_labels() -> None:
@@ -62,6 +66,9 @@ def test_strictest_level() -> None:
     ({"onError": "maybe"}, "onError"),
     ({"exemptions": {"usernames": "alice"}}, "list of strings"),
     ({"colour": 1}, "unknown key"),
+    # YAML reads 1.30 as 1.3: refused rather than pinned to v1.3
+    ({"defaults": {"enforce-version": 1.3}}, "write the version as text"),
+    ({"namespaces": {"team": {"warn-version": 1}}}, "write the version as text"),
 ])
 def test_config_errors(doc: dict[str, object], problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
@@ -73,3 +80,27 @@ def test_exemptions_and_failure_mode() -> None:
                                           "runtimeClassNames": ["kata"]}, "onError": "allow"})
     assert config.exemptions.usernames == {"ci"} and config.exemptions.runtime_classes == {"kata"}
     assert config.fail_open
+
+
+def test_a_policy_file_with_broken_yaml_is_one_line_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("defaults:\n  enforce: baseline\nnamespaces: {team: {enforce: restricted}\n")
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:4: invalid YAML:") and "\n" not in message
+
+
+def test_serve_refuses_a_bad_policy_before_making_certificates(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults:\n  enforce-version: 1.30\n")
+    certs = tmp_path / "certs"
+    done = subprocess.run(
+        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--self-signed", str(certs),
+         "--policy", str(policy)], capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""  # no caBundle printed
+    assert done.stderr.splitlines() == [
+        f'error: {policy}: defaults: enforce-version: write the version as text ("v1.N" or latest), not the number 1.3'
+    ]
+    assert not certs.exists()

@@ -63,6 +63,10 @@ def command(
     from podwarden.webhook.kube import KubeClient
     from podwarden.webhook.server import WebhookServer
 
+    # the policy and numbers first: a mistake there should not wait for certificates
+    config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
+    if timeout <= 0 or max_body <= 0:
+        raise ConfigError("--timeout and --max-body must be positive")
     if host is None:  # a local try-out certificate should not be served to the network
         host = "127.0.0.1" if self_signed else "0.0.0.0"
     if self_signed:
@@ -73,9 +77,6 @@ def command(
         click.echo(f"caBundle: {pair.ca_bundle}")
     if not cert or not key:
         raise common.UsageError("give --cert and --key, or --self-signed DIR")
-    config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
-    if timeout <= 0 or max_body <= 0:
-        raise ConfigError("--timeout and --max-body must be positive")
 
     def kube_factory() -> KubeClient | None:
         if kube_api == "off":

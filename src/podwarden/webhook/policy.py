@@ -226,6 +226,9 @@ def _flat(where: str, data: Any) -> dict[str, str]:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_KEYS))})")
     out = {}
     for key, value in data.items():
+        if str(key).endswith("-version") and isinstance(value, int | float):
+            # YAML reads 1.30 as the number 1.3: a silent v1.3 would be worse than an error
+            raise ConfigError(f'{where}: {key}: write the version as text ("v1.N" or latest), not the number {value!r}')
         text = str(value).lower() if isinstance(value, bool) else str(value)
         out[str(key)] = text
     # validate now, so a typo fails at start-up rather than falling back silently
@@ -285,5 +288,8 @@ def load(path: Path) -> PolicyConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     return parse_config(data, str(path))
