@@ -89,6 +89,7 @@ def test_run_as_non_root_fix_cautions_about_root_images(tmp_path: Path) -> None:
     _, _, err = run("fix", "--only", "pss/run-as-non-root", str(path))
     caution = [line for line in err.splitlines() if line.startswith("caution: pss/run-as-non-root:")]
     assert len(caution) == 1 and "refuses to start a container whose image runs as root" in caution[0]
+    assert "check each image, or give --run-as-user" in caution[0]
     assert "Pod/p spec.containers[0].securityContext.runAsNonRoot" in caution[0]
     # a concrete user settles it; a file the fix does not change gets no caution
     _, _, err = run("fix", "--only", "pss/run-as-non-root,pss/run-as-user", "--run-as-user", "10001", str(path))

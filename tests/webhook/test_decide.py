@@ -183,3 +183,18 @@ def test_one_hazard_is_reported_once_in_the_loudest_mode(defaults: dict[str, str
             said[rule] = places[0]
     assert said == expected
     assert sorted(expected) == [r for r in decision.rules if r in said]
+
+
+def test_mutation_says_what_to_check_after_setting_run_as_non_root() -> None:
+    evaluator = Evaluator(parse_config({"defaults": {"mutate": "true", "enforce": "restricted"}}))
+    policy = evaluator.config.resolve("app", None)
+    bare = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "app"},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+    decision = evaluator.mutate(admission(bare, namespace="app")["request"], policy, None)
+    assert any(op["path"] == "/spec/securityContext" and op["value"].get("runAsNonRoot") is True
+               for op in decision.patch)
+    cautions = [w for w in decision.warnings if w.startswith("podwarden: default set for pss/run-as-non-root:")]
+    assert len(cautions) == 1 and "refuses to start a container whose image runs as root" in cautions[0]
+    # nothing set, nothing to check
+    hardened = evaluator.mutate(admission(pod(), namespace="app")["request"], policy, None)
+    assert not any("run-as-non-root" in w for w in hardened.warnings)

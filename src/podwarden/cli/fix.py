@@ -116,7 +116,9 @@ def command(
             found = registry.get(done.rule_id)
             if found is not None and found.fix_caution and not any(
                     k in values for k in found.fix_caution_unless):
-                cautions[f"{done.rule_id}: {found.fix_caution}"].append(f"{ff.path}: {done.object} {done.path}")
+                settle = " or ".join(f"--{k.replace('_', '-')}" for k in found.fix_caution_unless)
+                why = f"{found.fix_caution}{f', or give {settle}' if settle else ''}"
+                cautions[f"{done.rule_id}: {why}"].append(f"{ff.path}: {done.object} {done.path}")
         changed += 1
         fixes += len(ff.applied)
         if not write:

@@ -19,7 +19,7 @@ from podwarden.engine import Engine, FileResult, Finding, Selection
 from podwarden.fix.jsonpatch import PatchBuilder, PatchError
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
-from podwarden.rules.api import Level, Version, Violation
+from podwarden.rules.api import Level, Rule, Version, Violation
 from podwarden.rules.registry import Active, Registry, default_registry
 from podwarden.webhook import wi
 from podwarden.webhook.policy import FAMILIES, Mode, NamespacePolicy, PolicyConfig
@@ -319,13 +319,20 @@ class Evaluator:
         decision = Decision()
         if policy.mutate and not self.exemption(request):
             skipped = 0
-            for edit in self._default_edits(obj, policy):
+            cautions: dict[str, str] = {}
+            for rule, edit in self._default_edits(obj, policy):
                 try:
                     builder.apply(edit)
                 except PatchError:
                     skipped += 1
+                    continue
+                if rule.fix_caution:
+                    cautions[rule.id] = rule.fix_caution
             if skipped:
                 decision.warnings.append(f"podwarden: {skipped} security default(s) could not be applied")
+            # what to check after a default is set (runAsNonRoot=true and root images)
+            decision.warnings.extend(f"podwarden: default set for {rule_id}: {caution}"
+                                     for rule_id, caution in cautions.items())
         if self.needs_service_account(request):
             assert self.wi_settings is not None
             if sa_annotations is None:
@@ -340,8 +347,9 @@ class Evaluator:
         decision.patch = builder.ops
         return decision
 
-    def _default_edits(self, obj: dict[str, Any], policy: NamespacePolicy) -> list[Any]:
-        """Edits of the safe fixers of every rule selected for the namespace."""
+    def _default_edits(self, obj: dict[str, Any], policy: NamespacePolicy) -> list[tuple[Rule, Any]]:
+        """Edits of the safe fixers of every rule selected for the namespace, each with
+        its rule."""
         lv = policy.strictest
         families = ["pss", *(f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF)]
         engine = self.engine(lv.level, lv.version, families)
@@ -355,8 +363,8 @@ class Evaluator:
         finally:
             kube.release()
 
-    def _fixer_edits(self, engine: Engine, kube: KubeObject, pod: Any) -> list[Any]:
-        edits: list[Any] = []
+    def _fixer_edits(self, engine: Engine, kube: KubeObject, pod: Any) -> list[tuple[Rule, Any]]:
+        edits: list[tuple[Rule, Any]] = []
         targets: list[tuple[Any, Any]] = []
         if pod is not None:
             targets.extend((a, pod) for a in engine.pod_checks)
@@ -368,7 +376,7 @@ class Evaluator:
             try:
                 violations: list[Violation] = list(active.fn(target, engine.context))
                 for violation in violations:
-                    edits.extend(fixer(target, violation, engine.context) or ())
+                    edits.extend((active.rule, e) for e in fixer(target, violation, engine.context) or ())
             except ShapeError:
                 continue
             except Exception as exc:

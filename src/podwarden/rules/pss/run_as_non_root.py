@@ -56,7 +56,7 @@ def _root_user(pod: PodView) -> bool:
           "kubelet refuses to start an image whose user is root",
           caution="with runAsNonRoot=true the kubelet refuses to start a container whose image "
           "runs as root (no USER, or USER 0/root) unless runAsUser gives a non-zero user: check "
-          "each image, or set one with --run-as-user", caution_unless=("run_as_user",))
+          "each image", caution_unless=("run_as_user",))
 def fix(pod: PodView, v: Violation, ctx: Context) -> Iterator[Edit]:
     pod_sc = pod.security_context
     unsafe = bool(ctx.fix_options.get("unsafe"))
