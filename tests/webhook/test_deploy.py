@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,35 @@ def test_helm_chart_matches_the_plain_manifests() -> None:
     for kind in ("Deployment", "PodDisruptionBudget", "Service", "ClusterRole", "ClusterRoleBinding",
                  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
         assert f"kind: {kind}\n" in templates
+
+
+def _chart_deployment() -> dict[str, Any]:
+    """The chart's Deployment without helm (not on the build machines): lines that are only a
+    template directive dropped, inline expressions replaced by a placeholder, then the
+    fields those directives fill taken from values.yaml.  Enough for the pod spec's security
+    settings, which hold no template expression."""
+    chart = DEPLOY / "helm" / "podwarden"
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    docs = (chart / "templates" / "deployment.yaml").read_text().split("\n---\n")
+    (text,) = [d for d in docs if "\nkind: Deployment\n" in d]
+    lines = [line for line in text.splitlines() if not re.fullmatch(r"\s*\{\{-.*\}\}\s*", line)]
+    deployment: dict[str, Any] = yaml.safe_load(re.sub(r"\{\{.*?\}\}", "podwarden", "\n".join(lines)))
+    labels = {"app.kubernetes.io/name": "podwarden"}
+    deployment["metadata"]["labels"] = deployment["spec"]["selector"]["matchLabels"] = labels
+    template = deployment["spec"]["template"]
+    template["metadata"]["labels"] = labels
+    template["spec"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"] = labels
+    template["spec"]["containers"][0]["resources"] = values["resources"]
+    return deployment
+
+
+def test_helm_chart_pod_spec_is_the_manifests_and_passes_every_rule() -> None:
+    chart = _chart_deployment()["spec"]["template"]["spec"]
+    plain = objects()["Deployment"][0]["spec"]["template"]["spec"]
+    for field in ("securityContext", "automountServiceAccountToken", "volumes"):
+        assert chart[field] == plain[field], field
+    for field in ("securityContext", "volumeMounts", "ports", "readinessProbe", "livenessProbe", "resources"):
+        assert chart["containers"][0][field] == plain["containers"][0][field], field
+    result = Engine(Selection()).evaluate_objects([("chart", _chart_deployment())])
+    assert not result.errors, [str(e) for e in result.errors]
+    assert result.findings == [], [f"{f.rule_id} {f.path}: {f.message}" for f in result.findings]
