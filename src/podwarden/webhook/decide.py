@@ -29,9 +29,9 @@ WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_WARNINGS = 25
 MAX_AUDIT_CHARS = 8000
 MAX_PLANS = 256
-#: one way of reading findings: label (``restricted:v1.30``, ``hardening``), the family it
-#: reports, its mode, and the engine whose rules it reads
-Lens = tuple[str, str, Mode, Engine]
+#: one way of reading findings: label (``restricted:v1.30``, ``hardening``), its mode, the
+#: engine whose findings it reads, and the rule ids among them it reports
+Lens = tuple[str, Mode, Engine, frozenset[str]]
 
 
 @dataclass(slots=True)
@@ -102,7 +102,7 @@ class Evaluator:
         self._engines: dict[tuple[Level, Version | None, frozenset[str]], Engine] = {}
         self._lock = threading.Lock()
         self._unions: dict[frozenset[int], Engine] = {}
-        self._plans: dict[NamespacePolicy, tuple[list[Lens], frozenset[str]]] = {}
+        self._plans: dict[NamespacePolicy, list[Lens]] = {}
         self.cache = VerdictCache(cache_size)
         self._known = set(self.registry.families) | set(self.registry.rules)
 
@@ -189,13 +189,12 @@ class Evaluator:
     def _judge(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> Verdict:
         """Evaluate the object under every level, version and family of the policy (one
         pass) and route each finding by its mode: deny, warning or audit annotation."""
-        plan = self._plans.get(policy)
-        if plan is None:
+        lenses = self._plans.get(policy)
+        if lenses is None:
             if len(self._plans) >= MAX_PLANS:
                 self._plans.clear()  # namespaces' labels vary without bound; plans are cheap
-            plan = self._plans[policy] = self._plan(policy)
-        lenses, quiet = plan
-        found = self._findings_of(obj, [engine for _, _, _, engine in lenses])
+            lenses = self._plans[policy] = self._plan(policy)
+        found = self._findings_of(obj, [engine for _, _, engine, _ in lenses])
 
         deny: list[str] = []
         warnings: list[str] = []
@@ -203,11 +202,11 @@ class Evaluator:
         rules: list[str] = []
         seen: set[tuple[str, str, str]] = set()
         enforce_labels: list[str] = []
-        for label, family, mode, engine in lenses:
+        for label, mode, engine, reports in lenses:
             if mode is Mode.ENFORCE:
                 enforce_labels.append(label)
             for f in found[id(engine)]:
-                if f.rule_id.split("/", 1)[0] != family or f.rule_id in quiet:
+                if f.rule_id not in reports:
                     continue
                 key = (f.rule_id, f.path, f.message)
                 text = f"{f.rule_id}: {f.message} ({f.path})"
@@ -232,21 +231,26 @@ class Evaluator:
         return Verdict(tuple(deny), tuple(_cap(warnings)), tuple(annotations.items()),
                        tuple(sorted(set(rules))), tuple(enforce_labels))
 
-    def _plan(self, policy: NamespacePolicy) -> tuple[list[Lens], frozenset[str]]:
-        """What a policy evaluates (computed once per policy): its lenses, each a label, the
-        family it reports, its mode and engine; and the family rules kept quiet."""
+    def _plan(self, policy: NamespacePolicy) -> list[Lens]:
+        """What a policy evaluates, computed once per policy: PSS enforce, each family on,
+        PSS warn and audit.  A family lens reports its family's rules but those PSS says
+        at least as loudly (one finding per hazard, as ``check`` reports it)."""
+        pss: dict[Mode, Lens] = {}
+        for lv, mode in ((policy.enforce, Mode.ENFORCE), (policy.warn, Mode.WARN), (policy.audit, Mode.AUDIT)):
+            if lv.level is not Level.PRIVILEGED:
+                engine = self.engine(lv.level, lv.version, ["pss"])
+                pss[mode] = (str(lv), mode, engine, engine.rule_ids)
         families = [f for f in FAMILIES if policy.family_mode(f) is not Mode.OFF and f in self._known]
-        family_lenses: list[Lens] = []
+        lenses = [pss[Mode.ENFORCE]] if Mode.ENFORCE in pss else []
         if families:
             engine = self.engine(Level.RESTRICTED, None, families)
-            family_lenses = [(f, f, policy.family_mode(f), engine) for f in families]
-        pss_lenses = [(str(lv), "pss", mode, self.engine(lv.level, lv.version, ["pss"]))
-                      for lv, mode in ((policy.enforce, Mode.ENFORCE), (policy.warn, Mode.WARN),
-                                       (policy.audit, Mode.AUDIT))
-                      if lv.level is not Level.PRIVILEGED]
-        enforce = [lens for lens in pss_lenses if lens[2] is Mode.ENFORCE]
-        others = [lens for lens in pss_lenses if lens[2] is not Mode.ENFORCE]
-        return [*enforce, *family_lenses, *others], _covered(family_lenses, pss_lenses)
+            for family in families:
+                mode = policy.family_mode(family)
+                reports = frozenset(a.rule.id for a in engine.active
+                                    if a.rule.family == family and not _said_by_pss(a.rule, mode, pss.values()))
+                lenses.append((family, mode, engine, reports))
+        lenses.extend(pss[mode] for mode in (Mode.WARN, Mode.AUDIT) if mode in pss)
+        return lenses
 
     def _findings_of(self, obj: dict[str, Any], engines: list[Engine]) -> dict[int, list[Finding]]:
         """Each engine's findings (by ``id(engine)``) from one pass per Kubernetes version:
@@ -450,24 +454,18 @@ class InvalidObject(Exception):
 _MODE_RANK = {Mode.AUDIT: 1, Mode.WARN: 2, Mode.ENFORCE: 3}
 
 
-def _covered(family_lenses: list[Lens], pss_lenses: list[Lens]) -> frozenset[str]:
-    """Family rules that stay quiet because PSS says the same at least as loudly.
+def _said_by_pss(rule: Rule, mode: Mode, pss_lenses: Iterable[Lens]) -> bool:
+    """True when PSS reports ``rule``'s hazard at least as loudly as ``mode`` would.
 
-    One finding per hazard, as in ``check``: hardening's "drop ALL" says what PSS
-    restricted's capabilities check says.  It stays quiet when every rule covering it runs
-    in one PSS level whose mode is at least the family's (restricted warned, hardening
-    warned); otherwise (restricted only audited, hardening enforced) it speaks.
+    Hardening's "drop ALL" says what PSS restricted's capabilities check says: it stays
+    quiet when every rule covering it runs in one PSS level whose mode is at least its own
+    (restricted warned, hardening warned), and speaks otherwise (restricted only audited,
+    or hardening enforced while restricted warns).
     """
-    quiet = set()
-    for _, family, mode, engine in family_lenses:
-        for active in engine.active:
-            covers = active.rule.covered_by
-            if covers and active.rule.family == family and any(
-                _MODE_RANK[pss_mode] >= _MODE_RANK[mode] and all(c in pss.rule_ids for c in covers)
-                for _, _, pss_mode, pss in pss_lenses
-            ):
-                quiet.add(active.rule.id)
-    return frozenset(quiet)
+    return bool(rule.covered_by) and any(
+        _MODE_RANK[pss_mode] >= _MODE_RANK[mode] and all(c in ids for c in rule.covered_by)
+        for _, pss_mode, _, ids in pss_lenses
+    )
 
 
 def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
