@@ -47,15 +47,24 @@ def discover(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate one configuration file."""
+def read_yaml_file(path: Path) -> Any:
+    """A settings file's YAML; a problem is one line naming the file (and line)."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one configuration file."""
+    data = read_yaml_file(path)
     if data is None:
         return Config(path)
     if not isinstance(data, dict):

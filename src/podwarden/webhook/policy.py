@@ -40,8 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from podwarden.config import read_yaml_file
 from podwarden.errors import ConfigError
 from podwarden.rules.api import Level, Version
 
@@ -283,13 +282,4 @@ def parse_config(data: Any, where: str = "policy") -> PolicyConfig:
 
 def load(path: Path) -> PolicyConfig:
     """Read a policy file."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
-    return parse_config(data, str(path))
+    return parse_config(read_yaml_file(path), str(path))
