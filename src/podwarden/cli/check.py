@@ -157,9 +157,9 @@ def _read_baseline(path: Path) -> frozenset[str]:
         entries = data["findings"]
         return frozenset(str(e["fingerprint"]) for e in entries)
     except OSError as exc:
-        raise common.UsageError(f"--baseline {path}: {exc.strerror}") from None
+        raise common.FileProblem(f"--baseline {path}: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError):
-        raise common.UsageError(f"--baseline {path}: not a podwarden baseline file") from None
+        raise common.FileProblem(f"--baseline {path}: not a podwarden baseline file") from None
 
 
 def _write_baseline(results: Iterator[FileResult], path: Path) -> None:

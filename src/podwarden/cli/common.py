@@ -22,6 +22,15 @@ class UsageError(click.UsageError):
     """Bad options: exit status 2, as click gives."""
 
 
+class FileProblem(click.ClickException):
+    """A settings file the command cannot use (configuration, baseline): one line, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 def tune_gc_for_batch() -> None:
     """Batch scans build millions of short-lived, acyclic objects (YAML nodes, dicts): leave
     what is loaded out of every collection and collect the young generation less often
@@ -126,7 +135,7 @@ def load_configuration(path: Path | None) -> Config:
     try:
         return load_config(found)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        raise FileProblem(str(exc)) from None
 
 
 def selection(ctx: click.Context, registry: Registry, config: Config, **given: Any) -> Selection:
@@ -147,11 +156,11 @@ def selection(ctx: click.Context, registry: Registry, config: Config, **given: A
     for rule_id, opts in config.settings.items():
         declared = registry.get(rule_id)
         if declared is None:
-            raise UsageError(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
+            raise FileProblem(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
         unknown = sorted(set(opts) - {"severity", *declared.settings})
         if unknown:
             known = ", ".join(["severity", *declared.settings])
-            raise UsageError(f"{config.path}: rules.{rule_id}: unknown setting(s) "
+            raise FileProblem(f"{config.path}: rules.{rule_id}: unknown setting(s) "
                              f"{', '.join(unknown)} (known: {known})")
         if "severity" in opts:
             parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
