@@ -72,3 +72,23 @@ def test_sigterm_drains_the_request_in_flight(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_port_in_use_or_a_missing_certificate_is_one_error_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--port", str(port),
+             "--self-signed", str(tmp_path), "--kube-api", "off"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    missing = tmp_path / "missing.crt"
+    done = subprocess.run(
+        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--cert", str(missing),
+         "--key", str(missing)], capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2 and str(missing) in done.stderr and "Traceback" not in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -13,9 +14,9 @@ from podwarden.errors import ConfigError
 @click.command()
 @click.option("--host", default=None,
               help="Address to listen on.  [default: 0.0.0.0; 127.0.0.1 with --self-signed]")
-@click.option("--port", default=8443, show_default=True, type=int, help="Port to listen on.")
-@click.option("--cert", type=click.Path(dir_okay=False), help="TLS certificate (PEM); reloaded when it changes.")
-@click.option("--key", type=click.Path(dir_okay=False), help="TLS private key (PEM).")
+@click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM); reloaded when it changes.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
 @click.option("--self-signed", "self_signed", type=click.Path(file_okay=False), metavar="DIR",
               help="Create or reuse ca.crt, tls.crt and tls.key for localhost/127.0.0.1 in DIR "
                    "and print the caBundle.")
@@ -92,7 +93,13 @@ def command(
                         workload_identity=wi_settings, echo=echo_endpoint, cache_size=cache_size)
     logs.configure(log_level)
     app = create_app(settings, kube_factory=kube_factory)
-    WebhookServer(app, host, port, cert, key, graceful_timeout).run()
+    server = WebhookServer(app, host, port, cert, key, graceful_timeout)
+    try:
+        server.bind()
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from None
+    server.run()
 
 
 command.name = "serve"

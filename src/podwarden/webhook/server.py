@@ -42,6 +42,14 @@ class WebhookServer:
         self.key = key
         self.reload_interval = reload_interval
         self.reloader: CertReloader | None = None
+        self.socket: socket.socket | None = None
+
+    def bind(self) -> None:
+        """Listen on host:port now, so that a port in use is an error before anything
+        starts (``OSError``), not a log line from inside the server."""
+        host, port = self.config.host, self.config.port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.create_server((host, port), family=family)
 
     @property
     def port(self) -> int:
@@ -50,15 +58,19 @@ class WebhookServer:
             for sock in server.sockets:
                 if sock.family in (socket.AF_INET, socket.AF_INET6):
                     return int(sock.getsockname()[1])
+        if self.socket is not None:
+            return int(self.socket.getsockname()[1])
         return self.config.port
 
     async def serve(self) -> None:
+        if self.socket is None:
+            self.bind()
         self.config.load()
         assert self.config.ssl is not None
         self.reloader = CertReloader(self.config.ssl, self.cert, self.key, self.reload_interval)
         watcher = asyncio.create_task(self.reloader.watch())
         try:
-            await self.server.serve()
+            await self.server.serve(sockets=[self.socket] if self.socket is not None else None)
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
