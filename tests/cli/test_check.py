@@ -282,6 +282,18 @@ def test_help_everywhere() -> None:
         assert result.exit_code == 0 and "Usage:" in result.stdout
 
 
+@pytest.mark.parametrize(("asked", "hint"), [
+    ("privileged", "did you mean pss/privileged?"),  # the family left out
+    ("pss/privilegd", "did you mean pss/privileged?"),  # a typo
+    ("seccomp", "hardening/seccomp-unconfined"),  # part of a name
+    ("nope/rule", None),  # nothing close: no guess
+])
+def test_explain_suggests_only_close_rule_ids(asked: str, hint: str | None) -> None:
+    result = CliRunner().invoke(main, ["explain", asked])
+    assert result.exit_code == 2 and f"unknown rule {asked!r}" in result.output
+    assert (hint in result.output) if hint else "did you mean" not in result.output
+
+
 def test_output_to_a_device_writes_through_and_keeps_modes(tmp_path: Path) -> None:
     import stat
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -51,7 +52,11 @@ def explain_command(rule_id: str) -> None:
     registry = default_registry()
     r = registry.get(rule_id)
     if r is None:
-        close = [i for i in registry.rules if rule_id.split("/")[-1] in i]
+        slug = rule_id.split("/")[-1]
+        slugs = {i.split("/")[-1]: i for i in registry.rules}
+        close = ([i for i in registry.rules if i.split("/")[-1] == slug]
+                 or [slugs[s] for s in difflib.get_close_matches(slug, list(slugs), n=3, cutoff=0.75)]
+                 or [i for i in registry.rules if len(slug) >= 5 and slug in i.split("/")[-1]])
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise common.UsageError(f"unknown rule {rule_id!r}{hint}")
     click.echo(docs.rule_page(r))
