@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -166,3 +168,17 @@ spec:
     assert code == 0 and "runAsGroup: 3000" in fixed and "fsGroup: 2000" in fixed
     code, _, _ = run("check", "--only", "hardening/root-group,hardening/fs-group-missing", str(path))
     assert code == 0
+
+
+def test_standard_input_is_fixed_with_every_family_selected() -> None:
+    # rules that read other objects (identity, vault) index the input first: standard input
+    # can be read only once, so the index and the fix must share it
+    command = [sys.executable, "-c", "from podwarden.cli import run; run()", "fix"]
+    dry = subprocess.run([*command, "-"], input=DEPLOYMENT, capture_output=True, text=True, timeout=60, check=False)
+    assert dry.returncode == 1 and "+++ -" in dry.stdout and "allowPrivilegeEscalation: false" in dry.stdout
+    assert "would fix 0" not in dry.stderr
+    done = subprocess.run([*command, "--write", "-"], input=DEPLOYMENT, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0
+    again = subprocess.run([*command, "-"], input=done.stdout, capture_output=True, text=True, timeout=60, check=False)
+    assert again.returncode == 0 and again.stdout == ""  # what --write printed is fixed

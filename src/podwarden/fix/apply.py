@@ -109,11 +109,19 @@ class Fixer:
                 yield FileFix(item.name, skipped=True)
             else:
                 sources.append(item)
+        # standard input can be read once: the index and the fix share what was read
+        stdin: dict[str, bytes] = {}
+        try:
+            if any(s.name == "-" for s in sources):
+                stdin["-"] = Source("-", True).read()
+        except InputError as exc:
+            yield FileFix("-", errors=[exc])
+            sources = [s for s in sources if s.name != "-"]
         if any(a.rule.uses_index for a in (*self.pod_checks, *self.object_checks)):
-            self.engine.context.index = self.engine.build_index(sources, {})
+            self.engine.context.index = self.engine.build_index(sources, stdin)
         for source in sources:
             try:
-                raw = source.read()
+                raw = stdin[source.name] if source.name in stdin else source.read()
             except InputError as exc:
                 yield FileFix(source.name, errors=[exc])
                 continue
