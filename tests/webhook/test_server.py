@@ -157,12 +157,25 @@ def test_policy_file_labels_and_exemptions(tmp_path: Path) -> None:
     (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}', "no 'request'"),
     (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": ""}}', "uid"),
     (b"\xff\xfe\x00", "UTF-8"),
-    (b"[" * 100000 + b"]" * 100000, "nests too deeply"),
+    (b"[" * 100000 + b"]" * 100000, "nests deeper than 256 levels"),
 ])
 def test_malformed_requests_are_400(webhook: Running, body: bytes, words: str) -> None:
     response = webhook.client.post("/validate", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert words in response.json()["error"]
+
+
+@pytest.mark.parametrize("depth", [300, 985])
+def test_an_object_nested_deeper_than_rules_walk_is_400_not_a_failure(webhook: Running, depth: int) -> None:
+    # 985 levels: JSON decodes, but the rules' recursive walks would not (fail closed, 500)
+    data = admission(pod())
+    data["request"]["object"]["spec"]["containers"][0]["env"] = [{"name": "X", "valueFrom": "@NESTED@"}]
+    body = json.dumps(data).replace('"@NESTED@"', '{"a":' * depth + "{}" + "}" * depth).encode()
+    response = webhook.client.post("/validate", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "nests deeper than 256 levels" in response.json()["error"]
+    shallow = admission(pod())
+    shallow["request"]["object"]["spec"]["containers"][0]["env"] = [{"name": "X", "valueFrom": {"a": {"b": {}}}}]
+    assert webhook.client.post("/validate", json=shallow).status_code == 200
 
 
 def test_missing_object_is_400(webhook: Running) -> None:

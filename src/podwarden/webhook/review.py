@@ -11,6 +11,8 @@ import base64
 import json
 from typing import Any, NotRequired, TypedDict
 
+from podwarden.load.yaml import MAX_DEPTH
+
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
 OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
@@ -79,6 +81,18 @@ class BadRequest(Exception):
     """The HTTP request is not a usable AdmissionReview: answered with 400 and this text."""
 
 
+def _deeper_than(data: Any, limit: int) -> bool:
+    """True when JSON data nests more than ``limit`` objects and arrays deep."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def parse(body: bytes) -> AdmissionReview:
     """Decode and validate a request body; raises ``BadRequest`` with a clear message."""
     if not body.strip():
@@ -90,7 +104,11 @@ def parse(body: bytes) -> AdmissionReview:
     except json.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc.msg} at offset {exc.pos}") from None
     except RecursionError:
-        raise BadRequest("request body nests too deeply") from None
+        raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels") from None
+    # rules walk objects recursively: refuse what they could not walk (a byte count first,
+    # so ordinary reviews, with fewer brackets than the limit, skip the walk)
+    if body.count(b"{") + body.count(b"[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+        raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict):
         raise BadRequest("expected a JSON object (an AdmissionReview)")
     if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
