@@ -4,6 +4,7 @@ readiness for every namespace, secrets never read, errors as one line with exit 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,8 @@ def test_text_output_has_findings_and_readiness(kubeconfig: Path) -> None:
     line = next(x for x in result.stdout.splitlines() if "log-agent: container \"agent\" must not set privileged" in x)
     assert line.split()[0] == "spec.template.spec.containers[0].securityContext.privileged"
     assert " 0:" not in result.stdout
+    # a live cluster's sources are its namespaces, not files
+    assert re.search(r"findings \(.*\) in \d+ objects, \d+ namespaces\n", result.stdout)
     assert "payments    restricted:v1.18   enforces baseline:v1.29" in result.stdout
     assert "sealed      unknown" in result.stdout
 

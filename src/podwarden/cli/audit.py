@@ -95,7 +95,7 @@ def _render(fmt: str, result: Any, registry: Any, verdicts: list[Any], snapshot:
             newest: int) -> str:
     from podwarden.report.tally import Tally, file_results
 
-    tally = Tally()
+    tally = Tally(source="namespace")
     out = io.StringIO()
     if fmt == "html":
         from podwarden.report import html

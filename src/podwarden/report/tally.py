@@ -15,6 +15,8 @@ class Tally:
     """Everything a summary needs; errors and suppressions are kept (they are few)."""
 
     files: int = 0
+    #: what a source is, for the summary line: a file, or a namespace of a live cluster
+    source: str = "file"
     objects: int = 0
     findings: int = 0
     by_severity: Counter[str] = field(default_factory=Counter)

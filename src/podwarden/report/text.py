@@ -74,12 +74,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary(tally: Tally) -> str:
-    """One line: findings by severity, objects, files, and what was left out."""
+    """One line: findings by severity, objects, sources (files), and what was left out."""
     parts = [f"{tally.by_severity[s.name.lower()]} {s}" for s in sorted(Severity, reverse=True)
              if tally.by_severity[s.name.lower()]]
     detail = f" ({', '.join(parts)})" if parts else ""
     text = (f"{_plural(tally.findings, 'finding')}{detail} in {_plural(tally.objects, 'object')}, "
-            f"{_plural(tally.files, 'file')}")
+            f"{_plural(tally.files, tally.source)}")
     extras = []
     if tally.suppressed:
         extras.append(f"{len(tally.suppressed)} suppressed")
