@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from click.testing import CliRunner
 
@@ -18,3 +20,14 @@ def test_hooks_call_existing_commands() -> None:
         result = CliRunner().invoke(main, [*argv[1:], str(ROOT / "examples" / "aks-guide-example-pod-hardened.yaml"),
                                            "--help"])
         assert result.exit_code == 0, result.output
+
+
+def test_hooks_skip_files_that_are_not_manifests(tmp_path: Path) -> None:
+    # pre-commit hands every changed YAML file to each hook: CI workflows, Helm values ...
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("name: ci\non: [push]\njobs: {}\n")
+    hardened = ROOT / "examples" / "aks-guide-example-pod-hardened.yaml"
+    for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()):
+        argv = hook["entry"].split()
+        result = CliRunner().invoke(main, [*argv[1:], str(workflow), str(hardened)])
+        assert result.exit_code == 0, (hook["id"], result.output)

@@ -205,10 +205,11 @@ class Engine:
         context_paths: Sequence[str] = (),
         progress: Callable[[int], None] | None = None,
         jobs: int = 1,
+        skip_non_manifests: bool = False,
     ) -> Result:
         """Evaluate every source; objects of ``context_paths`` only feed the index."""
         result = Result()
-        for n, fr in enumerate(self.iter_files(paths, context_paths, jobs), 1):
+        for n, fr in enumerate(self.iter_files(paths, context_paths, jobs, skip_non_manifests), 1):
             result.add(fr)
             if progress:
                 progress(n)

@@ -380,3 +380,18 @@ def test_per_file_json_all_clean_exits_0(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert [(e["path"], e["allowed"], e["violations"]) for e in doc["files"]] == [(a, True, []), (b, True, [])]
     assert (doc["level"], doc["version"], doc["errors"]) == ("restricted", "latest", [])
+
+
+def test_skip_non_manifests_for_pre_commit(tmp_path: Path) -> None:
+    ci = write(tmp_path, "ci.yml", "name: ci\non: [push]\njobs: {}\n")
+    good = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                 "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n"
+                 "  containers:\n  - name: c\n    image: i\n    securityContext:\n"
+                 "      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n")
+    code, out, err = pss(ci, good)
+    assert code == 2 and f"error: {ci}:1: not a Kubernetes object" in err
+    assert out.endswith("1 of 1 pod-bearing objects allowed at restricted:latest; 1 error\n")
+    code, out, err = pss("--skip-non-manifests", ci, good)
+    assert code == 0 and "error" not in err and f"note: skipped 1 file(s) without Kubernetes objects (e.g. {ci})" in err
+    code, _, _ = pss("--skip-non-manifests", ci)
+    assert code == 0

@@ -21,7 +21,12 @@ from podwarden.rules.registry import default_registry
 @click.option("--per-file", is_flag=True, help="One verdict per file read (with -o json).")
 @click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def command(paths: tuple[str, ...], level: str, version_text: str, per_file: bool, fmt: str) -> None:
+@click.option("--skip-non-manifests", is_flag=True,
+              help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
+                   "templates) are skipped instead of being errors; for pre-commit.")
+def command(
+    paths: tuple[str, ...], level: str, version_text: str, per_file: bool, fmt: str, skip_non_manifests: bool,
+) -> None:
     """Evaluate the Pod Security Standards exactly as Pod Security Admission does.
 
     Exit 0 when every pod-bearing object satisfies the level, 1 when any violates, 2 on error.
@@ -33,7 +38,7 @@ def command(paths: tuple[str, ...], level: str, version_text: str, per_file: boo
     parsed_level = common.parse(Level.parse, level, "--level")
     version = common.parse(Version.parse, version_text, "--version")
     selection = Selection(level=parsed_level, version=version, only=frozenset({"pss"}))
-    result = Engine(selection, registry).run(paths)
+    result = Engine(selection, registry).run(paths, skip_non_manifests=skip_non_manifests)
     shown = str(Version(registry.minor(version))) if version else "latest"
     if fmt == "json":
         text = pss_report.render_json(result, registry, str(parsed_level), shown, per_file)

@@ -89,6 +89,6 @@ def render_text(result: Result, registry: Registry, level: str, version: str) ->
     bad = sum(1 for o in pods if o.findings)
     lines.append(
         f"{len(pods) - bad} of {len(pods)} pod-bearing objects allowed at {level}:{version}"
-        + (f"; {len(result.errors)} errors" if result.errors else "")
+        + (f"; {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}" if result.errors else "")
     )
     return "\n".join(lines) + "\n"
