@@ -182,3 +182,38 @@ def test_standard_input_is_fixed_with_every_family_selected() -> None:
     assert done.returncode == 0
     again = subprocess.run([*command, "-"], input=done.stdout, capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 0 and again.stdout == ""  # what --write printed is fixed
+
+
+POD_WITH_CREDENTIALS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: c
+    image: nginx
+    env:
+    - name: TLS_KEY
+      value: |
+        -----BEGIN RSA PRIVATE KEY-----
+        MIIEowIBAAKCAQEA1c2VjcmV0LWtleS1ib2R5LWZvci1hLXRlc3QtMDEyMzQ1Njc4
+        OWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0hJSktMTU5PUFFSU1RV
+        -----END RSA PRIVATE KEY-----
+    - {name: DB_PASSWORD, value: "Hunter2-Sup3rS3cret!x"}
+"""
+
+
+def test_the_diff_hides_credentials_next_to_a_change(tmp_path: Path) -> None:
+    # the diff's context lines are the file's own: a password beside a fixed field showed
+    path = write(tmp_path, POD_WITH_CREDENTIALS, "pod.yaml")
+    code, out, err = run("fix", "--only", "pss", str(path))
+    assert code == 1 and "+    securityContext:" in out
+    shown = out + err
+    for fragment in ("Hunter2-Sup3rS3cret!x", "MIIEowIBAAKCAQEA1c2VjcmV0", "OWFiY2RlZmdoaWprbG1ub3Bx"):
+        assert fragment not in shown
+    # each in its place: the password (21 characters) and the key's lines
+    assert "- {name: DB_PASSWORD, value: <redacted ...(21)#" in out
+    assert "         <redacted ----...(193)#" in out
+    # the file itself is only ever rewritten, never redacted
+    run("fix", "--write", "--only", "pss", str(path))
+    assert "Hunter2-Sup3rS3cret!x" in path.read_text() and "MIIEowIBAAKCAQEA1c2VjcmV0" in path.read_text()

@@ -122,7 +122,7 @@ def command(
         changed += 1
         fixes += len(ff.applied)
         if not write:
-            click.echo(diff.unified(ff.path, ff.text, ff.fixed_text or ""), nl=False)
+            click.echo(ff.redact(diff.unified(ff.path, ff.text, ff.fixed_text or "")), nl=False)
         elif ff.path == "-":
             sys.stdout.buffer.write(ff.fixed_bytes())
         else:

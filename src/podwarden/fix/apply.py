@@ -14,6 +14,7 @@ stays unfixed for either reason is reported as ``HeldBack`` with the rule's reas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
+from podwarden.fix.redact import Redactions, credentials_in
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import Skipped, Source, expand
 from podwarden.model.edits import Edit
@@ -64,6 +66,8 @@ class FileFix:
     held_back: list[HeldBack] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     skipped: bool = False
+    #: credentials of the file, to hide in what is printed about it (``ff.redact(text)``)
+    redact: Redactions = field(default_factory=Redactions, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -140,6 +144,7 @@ class Fixer:
             out.skipped = not explicit
             return out
         text = out.text
+        original = docs
         applied: dict[Applied, None] = {}
         for _ in range(MAX_ROUNDS):
             plan, round_applied, held = self.plan(docs, name)
@@ -164,7 +169,15 @@ class Fixer:
         out.applied = list(applied)
         if text != out.text:
             out.fixed_text = text
+            # a diff shows lines around each change: hide the credentials among them
+            credentials_in(self.credentials, out.text, original, out.redact)
+            credentials_in(self.credentials, text, docs, out.redact)
         return out
+
+    @functools.cached_property
+    def credentials(self) -> Engine:
+        """The credentials family, whatever the selection: what a diff must not show."""
+        return Engine(Selection(only=frozenset({"credentials"})), self.engine.registry)
 
     # -- planning -------------------------------------------------------------------------
 

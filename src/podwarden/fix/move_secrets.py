@@ -44,6 +44,7 @@ import yaml
 from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
+from podwarden.fix.redact import Redactions, credentials_in
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import Skipped, expand
 from podwarden.model.edits import Edit
@@ -146,19 +147,12 @@ class Plan:
     skipped: int = 0
     #: synced Kubernetes Secrets (``as_env``), ``namespace/name``
     synced: list[str] = field(default_factory=list)
-    #: what to hide in anything printed: source text fragments and values -> fingerprint
-    _redactions: dict[str, str] = field(default_factory=dict)
+    #: what to hide in anything printed (``plan.redact(text)``): every credential of the files
+    redact: Redactions = field(default_factory=Redactions)
 
     @property
     def changed(self) -> list[FilePlan]:
         return [f for f in self.files if f.changed]
-
-    def redact(self, text: str) -> str:
-        """``text`` with every moved value (and its YAML source) replaced by a fingerprint."""
-        for fragment in sorted(self._redactions, key=len, reverse=True):
-            if fragment in text:
-                text = text.replace(fragment, f"<redacted {self._redactions[fragment]}>")
-        return text
 
 
 # -- where things are ------------------------------------------------------------------------
@@ -287,6 +281,8 @@ class Mover:
                     params = (data.get("spec") or {}).get("parameters") if isinstance(data.get("spec"), dict) else None
                     if isinstance(params, dict) and _same(params.get("keyvaultName"), self.options.keyvault):
                         self.used_names.update(self._entry_names(params.get("objects")))
+        for fp in files:
+            credentials_in(self.engine, fp.text, fp.docs, plan.redact)
         for fp in files:
             if fp.path in failed:
                 continue
@@ -444,7 +440,9 @@ class Mover:
                 names_here.append((object_name, value))
                 moved.append(Moved(fp.path, str(obj.ref), cname, var, found[path] or fingerprint(value),
                                    object_name, target.name))
-                self._redact(plan, fp, doc, (*pre, *path), value)
+                source = next((d for d in fp.docs if d.index == doc), None)
+                if source is not None:
+                    plan.redact.add(fp.text, source, (*pre, *path), value)
 
         names = [*target.added, *(n for n, _ in names_here)]
         if _objects_text(target.objects_text, target.entries,
@@ -474,22 +472,6 @@ class Mover:
             n += 1
             name = f"{base}-{n}"
         return name
-
-    def _redact(self, plan: Plan, fp: FilePlan, doc: int, path: FieldPath, value: str) -> None:
-        secret = fingerprint(value)
-        plan._redactions[value] = secret
-        source = next((d for d in fp.docs if d.index == doc), None)
-        if source is None or source.node is None:
-            return
-        node = source.node
-        for part in path:
-            node = yamlload.child_node(node, part)
-            if node is None:
-                return
-        written = fp.text[node.start_mark.index:node.end_mark.index]
-        for line in written.splitlines():
-            if len(line.strip()) >= 4:
-                plan._redactions[line.strip()] = secret
 
     # -- SecretProviderClass ------------------------------------------------------------
 
