@@ -201,6 +201,12 @@ def test_config_discovered_upward(tmp_path: Path) -> None:
     assert "pss/unrestricted-capabilities" in {f["rule"] for f in json.loads(out)["findings"]}
 
 
+@pytest.mark.parametrize("args", [("--only", "pss", "--skip", "pss"), ("--only", "pss", "--level", "privileged")])
+def test_a_selection_without_rules_is_an_error_not_a_pass(args: tuple[str, ...]) -> None:
+    code, out, err = invoke(*args, str(GUIDE_POD))
+    assert code == 2 and out == "" and "leave no rule to run" in err
+
+
 def test_config_errors_are_one_line_naming_the_file(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.yaml"
     for text, problem in (("levle: baseline\n", "unknown key(s) levle"),

@@ -65,6 +65,9 @@ def command(
     if baseline_path:
         chosen.baseline = _read_baseline(baseline_path)
     engine = Engine(chosen, registry)
+    if not engine.active:
+        # a gate that checks nothing must not pass
+        raise common.UsageError("--only, --skip and --level (or the configuration) leave no rule to run")
     results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1,
                                 skip_non_manifests=skip_non_manifests)
     results = _with_progress(results)
