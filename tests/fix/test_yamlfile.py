@@ -100,6 +100,15 @@ def test_a_scalar_is_replaced_in_place() -> None:
     assert out == text.replace("runAsNonRoot: false", "runAsNonRoot: true")
 
 
+@pytest.mark.parametrize("indicator", ["|", "|-", ">", ">-", "|+"])
+def test_a_block_scalar_replaced_by_a_plain_value_keeps_the_lines_after_it(indicator: str) -> None:
+    # what --move-secrets does to a private key in env: the next item stays on its own line
+    text = (f"env:\n- name: TLS_KEY\n  value: {indicator}\n    line one\n    line two\n\n"
+            "- {name: B, value: x}  # after a blank line\n")
+    out = apply(text, [Edit.set(("env", 0, "value"), "/mnt/secrets/tls-key")])
+    assert out == 'env:\n- name: TLS_KEY\n  value: "/mnt/secrets/tls-key"\n\n- {name: B, value: x}  # after a blank line\n'
+
+
 @pytest.mark.parametrize("null", ["", " ~", " null", " # nothing yet"])
 def test_a_null_mapping_is_filled_below_its_key(null: str) -> None:
     text = POD + f"  securityContext:{null}\n  restartPolicy: Always\n"

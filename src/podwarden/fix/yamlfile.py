@@ -588,6 +588,9 @@ def _replace(text: str, walk: _Walk, at: FieldPath, value: Any, style: Style) ->
             # so blank lines after it stay
             finish = _after_line(text, start + len(text[start:end].rstrip()))
             return text[:start] + style.newline.join(literal) + style.newline + text[finish:]
+        if text[start:start + 1] in ("|", ">"):
+            # a block scalar's span ends after its line break: keep that and what follows
+            end = start + len(text[start:end].rstrip())
         rendered = flow(value)
         if start == end and text[start - 1:start] == ":":
             rendered = " " + rendered
