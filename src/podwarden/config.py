@@ -15,13 +15,17 @@ rules:                       # per-rule settings
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from podwarden.errors import ConfigError
+
+if TYPE_CHECKING:
+    from podwarden.rules.registry import Registry
 
 FILE_NAMES = (".podwarden.yaml", ".podwarden.yml")
 KNOWN_KEYS = frozenset({"level", "k8s-version", "only", "skip", "min-severity", "rules"})
@@ -83,3 +87,26 @@ def load_config(path: Path) -> Config:
         elif value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{path}: '{key}' is a list of families or rule ids")
     return Config(path, options, {str(k): dict(v or {}) for k, v in rules.items()})
+
+
+def check_rule_settings(settings: Mapping[str, Mapping[str, Any]], registry: Registry, where: str) -> None:
+    """Refuse ``rules:`` settings that name an unknown rule or setting, or that the rule
+    cannot read (a wrong type), so a mistake fails when the file is loaded, not on every
+    object later."""
+    from podwarden.rules.api import Severity
+
+    for rule_id, opts in settings.items():
+        declared = registry.get(rule_id)
+        if declared is None:
+            raise ConfigError(f"{where}: 'rules' names unknown rule {rule_id!r}")
+        unknown = sorted(set(opts) - {"severity", *declared.settings})
+        if unknown:
+            known = ", ".join(["severity", *declared.settings])
+            raise ConfigError(f"{where}: rules.{rule_id}: unknown setting(s) {', '.join(unknown)} (known: {known})")
+        try:
+            if "severity" in opts:
+                Severity.parse(str(opts["severity"]))
+            if declared.settings_reader is not None:
+                declared.settings_reader(opts)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: rules.{rule_id}: {exc}") from None

@@ -17,6 +17,7 @@ from podwarden.fix.jsonpatch import apply_patch
 from podwarden.webhook import review, tls, wi
 from podwarden.webhook.app import Settings
 from podwarden.webhook.kube import KubeClient
+from podwarden.webhook.policy import parse_config
 from tests.webhook.conftest import Running, admission, pod, start
 
 TOKEN = "test-bearer-token"
@@ -167,7 +168,15 @@ def test_api_failure_on_service_account_fails_closed(tmp_path: Path) -> None:
     try:
         res = running.review("/mutate", admission(wi_pod()))
         assert res["allowed"] is False and "Kubernetes API" in res["status"]["message"]
-        # validation falls back to the policy file when namespace labels are unreadable
-        assert running.review("/validate", admission(pod()))["allowed"] is True
+        # unreadable namespace labels fail closed too: a namespace labelled restricted must
+        # not fall back to the defaults because the API did not answer
+        res = running.review("/validate", admission(pod()))
+        assert res["allowed"] is False and "Kubernetes API" in res["status"]["message"]
+    finally:
+        running.stop()
+    running = start(tmp_path, Settings(policy=parse_config({"onError": "allow"})), kube_factory=dead)
+    try:
+        res = running.review("/validate", admission(pod()))
+        assert res["allowed"] is True and any("onError: allow" in w for w in res["warnings"])
     finally:
         running.stop()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from podwarden.config import Config, discover, load_config
+from podwarden.config import Config, check_rule_settings, discover, load_config
 from podwarden.engine import Result, Selection
 from podwarden.errors import ConfigError
 from podwarden.report.tally import Tally
@@ -153,17 +153,10 @@ def selection(ctx: click.Context, registry: Registry, config: Config, **given: A
     only, skip = option("only") or frozenset(), option("skip") or frozenset()
     check_names(only, registry, "--only")
     check_names(skip, registry, "--skip")
-    for rule_id, opts in config.settings.items():
-        declared = registry.get(rule_id)
-        if declared is None:
-            raise FileProblem(f"{config.path}: 'rules' names unknown rule {rule_id!r}")
-        unknown = sorted(set(opts) - {"severity", *declared.settings})
-        if unknown:
-            known = ", ".join(["severity", *declared.settings])
-            raise FileProblem(f"{config.path}: rules.{rule_id}: unknown setting(s) "
-                             f"{', '.join(unknown)} (known: {known})")
-        if "severity" in opts:
-            parse(Severity.parse, str(opts["severity"]), f"{config.path}: rules.{rule_id}.severity")
+    try:
+        check_rule_settings(config.settings, registry, str(config.path))
+    except ConfigError as exc:
+        raise FileProblem(str(exc)) from None
     return Selection(
         level=parse(Level.parse, option("level") or "restricted", "--level"),
         version=parse(Version.parse, option("k8s_version") or "latest", "--k8s-version"),

@@ -155,6 +155,8 @@ class Rule:
     static_only: bool = False
     #: keys this rule reads from ``rules: {<id>: {...}}`` besides ``severity``
     settings: tuple[str, ...] = ()
+    #: reads (and so validates) those settings: raises ValueError on a wrong value
+    settings_reader: Callable[[Mapping[str, Any]], Any] | None = None
     #: rules that report the same hazard: when all of them run, this one stays quiet
     covered_by: tuple[str, ...] = ()
     variants: list[Variant] = field(default_factory=list)
@@ -223,6 +225,12 @@ class Rule:
             return fn
 
         return register
+
+    def reads_settings(self, fn: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
+        """Register the decorated function as the reader of this rule's settings: called
+        with them when a configuration is loaded, so a wrong value fails there, once."""
+        self.settings_reader = fn
+        return fn
 
     def fix(
         self, safe: bool = True, enabled_by: Iterable[str] = (), unsafe_reason: str = "",

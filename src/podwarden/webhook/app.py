@@ -14,6 +14,7 @@ import contextlib
 import functools
 import gc
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -182,7 +183,8 @@ class Webhook:
         meta = obj.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         logs.event(
-            "admission", endpoint=endpoint, status=200, uid=uid, kind=kind["kind"],
+            "admission", level=logging.WARNING if decision.error else logging.INFO,
+            endpoint=endpoint, status=200, uid=uid, kind=kind["kind"],
             operation=req["operation"], namespace=req.get("namespace", ""),
             name=req.get("name") or meta.get("name") or meta.get("generateName") or "",
             user=req.get("userInfo", {}).get("username", ""), dryRun=req.get("dryRun", False),
@@ -222,15 +224,19 @@ class Webhook:
         return await asyncio.get_running_loop().run_in_executor(self.pool, call)
 
     async def _namespace_labels(self, namespace: str) -> dict[str, str] | None:
-        """The namespace's labels from the API, or None (no API, error: config only)."""
+        """The namespace's labels from the API, or None (no API: the policy file alone).
+
+        A failed lookup raises ``KubeError``: the request gets the failure mode (deny unless
+        ``onError: allow``), as a namespace labelled restricted must not fall back to the
+        defaults because the API did not answer."""
         if self.kube is None or not namespace:
             return None
         try:
             found = await self.kube.namespace(namespace)
         except KubeError as exc:
             self.metrics.errors.labels("namespace", "api").inc()
-            logs.event("namespace-lookup-failed", namespace=namespace, error=str(exc))
-            return None
+            logs.event("namespace-lookup-failed", level=logging.WARNING, namespace=namespace, error=str(exc))
+            raise
         return labels_of(found) if found is not None else None
 
     def _failure(self, endpoint: str, kind: str, detail: str) -> Decision:

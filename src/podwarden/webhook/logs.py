@@ -15,10 +15,10 @@ from typing import Any
 log = logging.getLogger("podwarden.webhook")
 
 
-def event(event_name: str, **fields: Any) -> None:
-    """Log one event as a JSON object (skipped cheaply when INFO is off)."""
-    if log.isEnabledFor(logging.INFO):
-        log.info(json.dumps({"event": event_name, **fields}, separators=(",", ":"), default=str))
+def event(event_name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one event as a JSON object (skipped cheaply when its level is off)."""
+    if log.isEnabledFor(level):
+        log.log(level, json.dumps({"event": event_name, **fields}, separators=(",", ":"), default=str))
 
 
 class JsonFormatter(logging.Formatter):

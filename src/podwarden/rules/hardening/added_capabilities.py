@@ -95,12 +95,13 @@ RISKS: dict[str, tuple[Severity, str]] = {
 UNKNOWN = (_M, "not a capability podwarden knows")
 
 
+@RULE.reads_settings
 def allowed(settings: Mapping[str, Any]) -> frozenset[str]:
     """The ``allow`` setting: a list of capabilities or a comma-separated string."""
     raw = settings.get("allow") or []
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ValueError(f"{RULE.id}: 'allow' is a list of capability names")
+        raise ValueError("'allow' is a list of capability names")
     return frozenset(cap_name(i) for i in items if i.strip())
 
 
