@@ -10,7 +10,7 @@ import pytest
 
 from podwarden.errors import ConfigError
 from podwarden.rules.api import Level, Version
-from podwarden.webhook.policy import Mode, load, parse_config
+from podwarden.webhook.policy import LevelVersion, Mode, load, parse_config
 
 
 def test_default_policy_without_config_or_labels() -> None:
@@ -66,6 +66,12 @@ def test_strictest_level() -> None:
     ({"onError": "maybe"}, "onError"),
     ({"exemptions": {"usernames": "alice"}}, "list of strings"),
     ({"colour": 1}, "unknown key"),
+    ({"defaults": {"mutate": "yes-please"}}, "mutate='yes-please'"),
+    ({"exemptions": {"usernamess": ["alice"]}}, "exemptions: unknown key"),
+    ({"honourIgnoreAnnotations": "maybe"}, "honourIgnoreAnnotations is true or false"),
+    # levels and versions exactly as PSA reads them
+    ({"defaults": {"enforce": "Privileged"}}, "enforce='Privileged'"),
+    ({"defaults": {"warn-version": "1.25"}}, "warn-version='1.25'"),
     # YAML reads 1.30 as 1.3: refused rather than pinned to v1.3
     ({"defaults": {"enforce-version": 1.3}}, "write the version as text"),
     ({"namespaces": {"team": {"warn-version": 1}}}, "write the version as text"),
@@ -101,6 +107,26 @@ def test_serve_refuses_a_bad_policy_before_making_certificates(tmp_path: Path) -
     )
     assert done.returncode == 2 and done.stdout == ""  # no caBundle printed
     assert done.stderr.splitlines() == [
-        f'error: {policy}: defaults: enforce-version: write the version as text ("v1.N" or latest), not the number 1.3'
+        f'error: {policy}: defaults: enforce-version: write the version as text ("v1.N" or latest): '
+        "YAML reads an unquoted enforce-version as the number 1.3"
     ]
     assert not certs.exists()
+
+
+@pytest.mark.parametrize(("written", "honoured"), [(False, False), ("false", False), ("False", False),
+                                                   (True, True), ("true", True)])
+def test_honour_ignore_annotations_reads_quoted_booleans(written: object, honoured: bool) -> None:
+    # "false" in quotes, as the other booleans of the file are written, must not mean true
+    assert parse_config({"honourIgnoreAnnotations": written}).honour_ignore_annotations is honoured
+
+
+def test_namespace_labels_are_read_as_pod_security_admission_reads_them() -> None:
+    config = parse_config({})
+    strict = config.resolve("a", {"pod-security.kubernetes.io/enforce": "Privileged"})
+    assert strict.enforce == LevelVersion(Level.RESTRICTED, None) and strict.problems
+    unversioned = config.resolve("b", {"pod-security.kubernetes.io/enforce": "baseline",
+                                       "pod-security.kubernetes.io/enforce-version": "1.25"})
+    assert unversioned.enforce == LevelVersion(Level.BASELINE, None) and unversioned.problems
+    pinned = config.resolve("c", {"pod-security.kubernetes.io/enforce": "baseline",
+                                  "pod-security.kubernetes.io/enforce-version": "v1.25"})
+    assert pinned.enforce == LevelVersion(Level.BASELINE, Version(25)) and not pinned.problems

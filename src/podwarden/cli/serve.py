@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from podwarden.cli import common
+from podwarden.config import check_rule_settings
 from podwarden.errors import ConfigError
+from podwarden.rules.registry import default_registry
 
 
 @click.command()
@@ -66,6 +68,7 @@ def command(
 
     # the policy and numbers first: a mistake there should not wait for certificates
     config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
+    check_rule_settings(config.settings, default_registry(), policy_file or "policy")
     if timeout <= 0 or max_body <= 0:
         raise ConfigError("--timeout and --max-body must be positive")
     if host is None:  # a local try-out certificate should not be served to the network

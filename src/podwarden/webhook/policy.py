@@ -35,6 +35,7 @@ Without API access, layers 1, 2 and 4 still apply.  The policy file::
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,9 @@ FAMILIES = ("credentials", "identity", "vault", "hardening")
 KNOWN_KEYS = frozenset(
     {*MODES, *(f"{m}-version" for m in MODES), *FAMILIES, "mutate", "workloads"}
 )
+EXEMPTION_KEYS = frozenset({"usernames", "namespaces", "runtimeClassNames"})
+PSA_LEVELS = frozenset(level.value for level in Level)
+PSA_VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)")
 TOP_KEYS = frozenset({"defaults", "namespaces", "exemptions", "onError", "honourIgnoreAnnotations", "rules"})
 
 BUILTIN_DEFAULTS: dict[str, str] = {
@@ -179,19 +183,16 @@ def build(values: Mapping[str, str]) -> NamespacePolicy:
     problems: list[str] = []
 
     def level_version(mode: str) -> LevelVersion:
-        level = Level.RESTRICTED
-        version = None
-        try:
-            level = Level.parse(str(values.get(mode, "privileged")))
-        except ValueError:
-            problems.append(f"{mode}={values.get(mode)!r}")
+        # exactly as PSA reads its labels: lower-case level names, "latest" or "v1.N"
+        level_text = str(values.get(mode, "privileged"))
+        if level_text not in PSA_LEVELS:
+            problems.append(f"{mode}={level_text!r}")
             return LevelVersion(Level.RESTRICTED, None)
-        try:
-            version = Version.parse(str(values.get(f"{mode}-version", "latest")))
-        except ValueError:
-            problems.append(f"{mode}-version={values.get(f'{mode}-version')!r}")
-            version = None
-        return LevelVersion(level, version)
+        version_text = str(values.get(f"{mode}-version", "latest"))
+        if version_text != "latest" and not PSA_VERSION.fullmatch(version_text):
+            problems.append(f"{mode}-version={version_text!r}")
+            return LevelVersion(Level(level_text), None)
+        return LevelVersion(Level(level_text), Version.parse(version_text))
 
     families = []
     for family in FAMILIES:
@@ -204,12 +205,15 @@ def build(values: Mapping[str, str]) -> NamespacePolicy:
     workloads = str(values.get("workloads", "warn")).strip().lower()
     if workloads not in ("warn", "enforce"):
         problems.append(f"workloads={workloads!r}")
+    mutate = str(values.get("mutate", "false")).strip().lower()
+    if mutate not in ("true", "false"):
+        problems.append(f"mutate={mutate!r}")
     return NamespacePolicy(
         enforce=level_version("enforce"),
         audit=level_version("audit"),
         warn=level_version("warn"),
         families=tuple(families),
-        mutate=str(values.get("mutate", "false")).strip().lower() == "true",
+        mutate=mutate == "true",
         enforce_workloads=workloads == "enforce",
         problems=tuple(problems),
     )
@@ -227,7 +231,8 @@ def _flat(where: str, data: Any) -> dict[str, str]:
     for key, value in data.items():
         if str(key).endswith("-version") and isinstance(value, int | float):
             # YAML reads 1.30 as the number 1.3: a silent v1.3 would be worse than an error
-            raise ConfigError(f'{where}: {key}: write the version as text ("v1.N" or latest), not the number {value!r}')
+            raise ConfigError(f'{where}: {key}: write the version as text ("v1.N" or latest): YAML reads '
+                              f"an unquoted {key} as the number {value!r}")
         text = str(value).lower() if isinstance(value, bool) else str(value)
         out[str(key)] = text
     # validate now, so a typo fails at start-up rather than falling back silently
@@ -260,6 +265,13 @@ def parse_config(data: Any, where: str = "policy") -> PolicyConfig:
     exemptions = data.get("exemptions") or {}
     if not isinstance(exemptions, dict):
         raise ConfigError(f"{where}: 'exemptions' is a mapping")
+    unknown = sorted(str(k) for k in exemptions if k not in EXEMPTION_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: exemptions: unknown key(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(EXEMPTION_KEYS))})")
+    honour = data.get("honourIgnoreAnnotations", False)
+    if not isinstance(honour, bool) and str(honour).lower() not in ("true", "false"):
+        raise ConfigError(f"{where}: honourIgnoreAnnotations is true or false, not {honour!r}")
     on_error = str(data.get("onError", "deny"))
     if on_error not in ("deny", "allow"):
         raise ConfigError(f"{where}: onError is deny or allow, not {on_error!r}")
@@ -275,7 +287,7 @@ def parse_config(data: Any, where: str = "policy") -> PolicyConfig:
             runtime_classes=_names(f"{where}: exemptions.runtimeClassNames", exemptions.get("runtimeClassNames")),
         ),
         fail_open=on_error == "allow",
-        honour_ignore_annotations=bool(data.get("honourIgnoreAnnotations", False)),
+        honour_ignore_annotations=str(honour).lower() == "true",
         settings={str(k): dict(v or {}) for k, v in rules.items()},
     )
 
