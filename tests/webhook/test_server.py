@@ -419,3 +419,11 @@ def test_plain_http_is_refused(webhook: Running) -> None:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         data = sock.recv(1024)
     assert b"200 OK" not in data
+
+
+@pytest.mark.parametrize(("name", "valid"), [
+    ("podwarden.podwarden.svc", True), ("*.example.com", True), ("10.0.0.1", True), ("::1", True),
+    ("bad name!", False), ("-leading.example", False), ("a..b", False), ("x" * 64 + ".example", False),
+])
+def test_subject_alternative_names_are_dns_names_or_addresses(name: str, valid: bool) -> None:
+    assert tls.valid_san(name) is valid

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.webhook.conftest import admission, pod
 
@@ -92,3 +93,32 @@ def test_a_port_in_use_or_a_missing_certificate_is_one_error_line(tmp_path: Path
          "--key", str(missing)], capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 2 and str(missing) in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    (["--timeout", "nan"], "--timeout: nan is not a number of seconds"),
+    (["--graceful-timeout", "-3"], "--graceful-timeout"),
+    (["--kube-api", "bogus"], "'bogus' is not auto, off or an http(s) URL"),
+    (["--azure-authority-host", "notaurl"], "'notaurl' is not an https URL"),
+    (["--san", "bad name!"], "'bad name!' is not a DNS name or an IP address"),
+    (["--host", "999.1.1.1"], "cannot listen on 999.1.1.1:"),
+])
+def test_bad_options_stop_serve_before_it_starts(tmp_path: Path, options: list[str], words: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--self-signed", str(tmp_path),
+         "--kube-api", "off", "--port", "0", *options],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_certificate_that_is_not_pem_names_both_files(tmp_path: Path) -> None:
+    text = tmp_path / "not.pem"
+    text.write_text("hello\n")
+    done = subprocess.run(
+        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--cert", str(text), "--key", str(text)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: --cert {text} / --key {text}: not a PEM certificate and the "
+                                        "private key that goes with it"]

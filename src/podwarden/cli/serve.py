@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -38,14 +40,14 @@ from podwarden.rules.registry import default_registry
 @click.option("--azure-tenant-id", default="", help="Tenant when the ServiceAccount names none.")
 @click.option("--azure-authority-host", default="https://login.microsoftonline.com/", show_default=True,
               help="AZURE_AUTHORITY_HOST to inject.")
-@click.option("--timeout", default=3.0, show_default=True, type=float,
+@click.option("--timeout", default=3.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds to answer one admission request.")
-@click.option("--max-body", default=4 * 1024 * 1024, show_default=True, type=int,
+@click.option("--max-body", default=4 * 1024 * 1024, show_default=True, type=click.IntRange(min=1),
               help="Largest request body accepted, in bytes.")
 @click.option("--cache-size", default=1024, show_default=True, type=click.IntRange(min=0),
               help="Validated objects whose findings are kept for identical ones (the replicas of "
                    "a ReplicaSet differ only in name and uid); 0 turns the cache off.")
-@click.option("--graceful-timeout", default=20.0, show_default=True, type=float,
+@click.option("--graceful-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to drain requests in flight on SIGTERM.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
@@ -66,11 +68,19 @@ def command(
     from podwarden.webhook.kube import KubeClient
     from podwarden.webhook.server import WebhookServer
 
-    # the policy and numbers first: a mistake there should not wait for certificates
+    # the policy and options first: a mistake there should not wait for certificates
     config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
     check_rule_settings(config.settings, default_registry(), policy_file or "policy")
-    if timeout <= 0 or max_body <= 0:
-        raise ConfigError("--timeout and --max-body must be positive")
+    for name, seconds in (("--timeout", timeout), ("--graceful-timeout", graceful_timeout)):
+        if not math.isfinite(seconds):
+            raise common.UsageError(f"{name}: {seconds} is not a number of seconds")
+    if kube_api not in ("auto", "off") and not _is_url(kube_api, ("https", "http")):
+        raise common.UsageError(f"--kube-api: {kube_api!r} is not auto, off or an http(s) URL")
+    if not _is_url(azure_authority_host, ("https",)):
+        raise common.UsageError(f"--azure-authority-host: {azure_authority_host!r} is not an https URL")
+    for name in san:
+        if not tls.valid_san(name):
+            raise common.UsageError(f"--san: {name!r} is not a DNS name or an IP address")
     if host is None:  # a local try-out certificate should not be served to the network
         host = "127.0.0.1" if self_signed else "0.0.0.0"
     if self_signed:
@@ -81,6 +91,9 @@ def command(
         click.echo(f"caBundle: {pair.ca_bundle}")
     if not cert or not key:
         raise common.UsageError("give --cert and --key, or --self-signed DIR")
+    problem = tls.pair_problem(cert, key)
+    if problem:
+        raise ConfigError(f"--cert {cert} / --key {key}: {problem}")
 
     def kube_factory() -> KubeClient | None:
         if kube_api == "off":
@@ -100,9 +113,16 @@ def command(
     try:
         server.bind()
     except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        # name resolution fails with a negative errno (EAI_*), binding with a system one
+        errno = exc.errno or 0
+        reason = os.strerror(errno) if errno > 0 else "no such host or address"
         raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from None
     server.run()
 
 
 command.name = "serve"
+
+
+def _is_url(text: str, schemes: tuple[str, ...]) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in schemes and bool(parts.hostname)

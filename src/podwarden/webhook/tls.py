@@ -14,6 +14,7 @@ import base64
 import datetime
 import ipaddress
 import os
+import re
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +45,31 @@ class SelfSigned:
     def ca_bundle(self) -> str:
         """Base64 of the CA's PEM: the ``caBundle`` field of a webhook configuration."""
         return base64.b64encode(self.ca_cert.read_bytes()).decode()
+
+
+#: a DNS name a certificate may carry: dot-separated labels, a leading "*." allowed
+_DNS_NAME = re.compile(r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
+                       re.IGNORECASE)
+
+
+def valid_san(name: str) -> bool:
+    """True for an IP address or a DNS name (``webhook.ns.svc``, ``*.example.com``)."""
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return len(name) <= 253 and _DNS_NAME.fullmatch(name) is not None
+
+
+def pair_problem(cert: str, key: str) -> str:
+    """Why ``cert`` and ``key`` cannot serve TLS ('' when they can): not PEM, or not a pair."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except ssl.SSLError:
+        return "not a PEM certificate and the private key that goes with it"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return ""
 
 
 def _now() -> datetime.datetime:
