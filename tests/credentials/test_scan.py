@@ -113,3 +113,11 @@ def test_identifier_pattern_cannot_backtrack_catastrophically() -> None:
 
     assert looks_random("a" * 60 + "!") is False
     assert looks_random("Ab" * 200 + "9!") is False
+
+
+def test_metadata_the_api_server_writes_is_not_scanned() -> None:
+    # managedFields name the client that wrote the object: no credential of the manifest's,
+    # and the webhook evaluates objects without them; check and the webhook must agree
+    written = _pod({}, annotations={"note": "ghp_" + "Zq4" * 12},
+                   managedFields=[{"manager": "ghp_" + "Wx7" * 12, "operation": "Apply", "apiVersion": "v1"}])
+    assert _rules(written) == {"credentials/github-token": ["metadata.annotations.note"]}

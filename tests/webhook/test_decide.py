@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from typing import Any
 
 import pytest
@@ -198,3 +199,27 @@ def test_mutation_says_what_to_check_after_setting_run_as_non_root() -> None:
     # nothing set, nothing to check
     hardened = evaluator.mutate(admission(pod(), namespace="app")["request"], policy, None)
     assert not any("run-as-non-root" in w for w in hardened.warnings)
+
+
+def test_a_verdict_reached_after_the_deadline_is_not_cached() -> None:
+    # its request was answered by the failure mode: the next replica must be evaluated too
+    evaluator = Evaluator(parse_config({}))
+    policy = evaluator.config.resolve("app", None)
+    late = admission(_replica(pod(), 1), namespace="app")["request"]
+    evaluator.validate(late, policy, deadline=time.perf_counter() - 1)
+    on_time = admission(_replica(pod(), 2), namespace="app")["request"]
+    evaluator.validate(on_time, policy, deadline=time.perf_counter() + 60)
+    evaluator.validate(admission(_replica(pod(), 3), namespace="app")["request"], policy)
+    assert (evaluator.cache.hits, evaluator.cache.misses) == (1, 1)
+
+
+def test_denials_list_at_most_fifty_violations_and_count_them_all() -> None:
+    evaluator = Evaluator(parse_config({}))
+    policy = evaluator.config.resolve("app", None)
+    many = pod()
+    many["spec"]["containers"] = [{"name": f"c{i}", "image": "x", "securityContext": {"privileged": True}}
+                                  for i in range(120)]
+    decision = evaluator.validate(admission(many, namespace="app")["request"], policy)
+    lines = decision.message.splitlines()
+    assert "(enforce baseline:latest; 120 violations)" in lines[0]
+    assert len(lines) == 1 + 50 + 1 and lines[-1] == "- ... 70 more violation(s) not shown"

@@ -158,6 +158,8 @@ def test_policy_file_labels_and_exemptions(tmp_path: Path) -> None:
     (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": ""}}', "uid"),
     (b"\xff\xfe\x00", "UTF-8"),
     (b"[" * 100000 + b"]" * 100000, "nests deeper than 256 levels"),
+    (b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "n": ' + b"9" * 5000 + b"}",
+     "not usable JSON"),  # beyond Python's integer digit limit: a 400, not a 500
 ])
 def test_malformed_requests_are_400(webhook: Running, body: bytes, words: str) -> None:
     response = webhook.client.post("/validate", content=body, headers={"content-type": "application/json"})

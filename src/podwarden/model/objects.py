@@ -41,6 +41,23 @@ def type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+#: metadata the API server sets on each object it stores: a ReplicaSet's pods differ only
+#: here, and these fields say nothing about the pod's security.  No rule reads them (the
+#: credentials scan skips them too), so the webhook evaluates objects without them and
+#: identical replicas share one cached evaluation that cannot differ from a fresh one.
+PER_OBJECT_METADATA = frozenset(
+    {"name", "uid", "creationTimestamp", "resourceVersion", "generation", "managedFields"}
+)
+
+
+def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object minus ``PER_OBJECT_METADATA`` (the object itself when it has none)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or PER_OBJECT_METADATA.isdisjoint(meta):
+        return obj
+    return {**obj, "metadata": {k: v for k, v in meta.items() if k not in PER_OBJECT_METADATA}}
+
+
 class Node:
     """A mapping at a known path; absent mappings are empty Nodes that keep their path."""
 

@@ -159,7 +159,7 @@ class Webhook:
         try:
             remaining = max(deadline - time.perf_counter(), 0.001)
             async with asyncio.timeout(remaining):
-                decision = await self._decide(endpoint, req, len(body))
+                decision = await self._decide(endpoint, req, len(body), deadline)
         except TimeoutError:
             decision = self._failure(endpoint, "timeout", f"evaluation exceeded {self.settings.timeout:g}s")
         except InvalidObject as exc:
@@ -194,7 +194,7 @@ class Webhook:
         )
         return _json(review.wrap(response))
 
-    async def _decide(self, endpoint: str, req: review.AdmissionRequest, size: int) -> Decision:
+    async def _decide(self, endpoint: str, req: review.AdmissionRequest, size: int, deadline: float) -> Decision:
         namespace = req.get("namespace", "")
         labels = await self._namespace_labels(namespace)
         policy = self.settings.policy.resolve(namespace, labels)
@@ -203,9 +203,9 @@ class Webhook:
             # a decision that needs no evaluation (an identical object's, cached) is answered
             # here; evaluation goes to a worker thread, under the time limit
             if size > INLINE_MAX_BODY:
-                call = functools.partial(self.evaluator.validate, req, policy)
+                call = functools.partial(self.evaluator.validate, req, policy, deadline)
             else:
-                found = self.evaluator.prepare(req, policy)
+                found = self.evaluator.prepare(req, policy, deadline)
                 if isinstance(found, Decision):
                     return found
                 call = found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 from podwarden.engine import Engine, FileResult, Finding, Selection
 from podwarden.fix.jsonpatch import PatchBuilder, PatchError
-from podwarden.model.objects import KubeObject, ShapeError
+from podwarden.model.objects import KubeObject, ShapeError, without_per_object_metadata
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
 from podwarden.rules.api import Level, Rule, Version, Violation
 from podwarden.rules.registry import Active, Registry, default_registry
@@ -27,6 +28,7 @@ from podwarden.webhook.review import AdmissionRequest
 
 WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_WARNINGS = 25
+MAX_DENY_LINES = 50
 MAX_AUDIT_CHARS = 8000
 MAX_PLANS = 256
 #: one way of reading findings: label (``restricted:v1.30``, ``hardening``), its mode, the
@@ -66,18 +68,21 @@ class Decision:
 class Verdict:
     """What validating an object decided, before it is worded for one request."""
 
+    #: the violations' lines (at most MAX_DENY_LINES, then one saying how many more)
     deny: tuple[str, ...]
     warnings: tuple[str, ...]
     audit: tuple[tuple[str, str], ...]
     rules: tuple[str, ...]
     enforce_labels: tuple[str, ...]
+    #: how many violations deny the object
+    denied: int = 0
 
     def decision(self, where: str) -> Decision:
         """The answer for the object called ``where`` (``Pod "web-7d9f"``)."""
         decision = Decision(warnings=list(self.warnings), audit=dict(self.audit), rules=list(self.rules))
         if self.deny:
             decision.allowed = False
-            count = f"{len(self.deny)} violation{'s' if len(self.deny) != 1 else ''}"
+            count = f"{self.denied} violation{'s' if self.denied != 1 else ''}"
             decision.message = (
                 f"{where} is forbidden by podwarden (enforce {', '.join(self.enforce_labels)}; {count}):\n"
                 + "\n".join(self.deny)
@@ -141,17 +146,19 @@ class Evaluator:
                 return "runtimeClass"
         return ""
 
-    def validate(self, request: AdmissionRequest, policy: NamespacePolicy) -> Decision:
+    def validate(self, request: AdmissionRequest, policy: NamespacePolicy, deadline: float | None = None) -> Decision:
         """The validation decision, evaluating the object unless an identical one was."""
-        found = self.prepare(request, policy)
+        found = self.prepare(request, policy, deadline)
         return found if isinstance(found, Decision) else found()
 
     def prepare(
-        self, request: AdmissionRequest, policy: NamespacePolicy
+        self, request: AdmissionRequest, policy: NamespacePolicy, deadline: float | None = None
     ) -> Decision | Callable[[], Decision]:
         """The decision when it needs no evaluation (not evaluated at all, exempt, cached),
         else the evaluation to run: the app answers the first on the event loop and runs the
-        second in a worker thread, under the time limit."""
+        second in a worker thread, under the time limit.  An evaluation that ends after
+        ``deadline`` (``time.perf_counter``) is not cached: its request was answered by the
+        failure mode, and the next identical one must be too."""
         operation = request["operation"]
         sub = request.get("subResource", "") or ""
         if operation not in ("CREATE", "UPDATE") or sub not in ("", "ephemeralcontainers"):
@@ -181,7 +188,8 @@ class Evaluator:
                 # name the object as it was sent, not as evaluated (without its name)
                 seen, sent = str(KubeObject(stable).ref), str(KubeObject(obj).ref)
                 raise type(exc)(str(exc).replace(seen, sent, 1)) from None
-            self.cache.put(key, verdict)
+            if deadline is None or time.perf_counter() <= deadline:
+                self.cache.put(key, verdict)
             return verdict.decision(where)
 
         return evaluate
@@ -228,8 +236,9 @@ class Evaluator:
         if policy.problems:
             warnings.append(f"podwarden: invalid namespace policy value(s) {', '.join(policy.problems)}; "
                             "the strictest choice applies")
-        return Verdict(tuple(deny), tuple(_cap(warnings)), tuple(annotations.items()),
-                       tuple(sorted(set(rules))), tuple(enforce_labels))
+        return Verdict(tuple(_cap(deny, MAX_DENY_LINES, "violation(s)")), tuple(_cap(warnings)),
+                       tuple(annotations.items()),
+                       tuple(sorted(set(rules))), tuple(enforce_labels), len(deny))
 
     def _plan(self, policy: NamespacePolicy) -> list[Lens]:
         """What a policy evaluates, computed once per policy: PSS enforce, each family on,
@@ -388,21 +397,6 @@ class Evaluator:
         return edits
 
 
-#: metadata the API server sets on each object it stores: a ReplicaSet's pods differ only
-#: here.  No rule reads these fields; the webhook evaluates objects without them, so that
-#: identical replicas share one cached evaluation and the cache cannot answer differently
-#: from a fresh evaluation.
-PER_OBJECT_METADATA = frozenset(
-    {"name", "uid", "creationTimestamp", "resourceVersion", "generation", "managedFields"}
-)
-
-
-def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    """The object minus ``PER_OBJECT_METADATA`` (the object itself when it has none)."""
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict) or PER_OBJECT_METADATA.isdisjoint(meta):
-        return obj
-    return {**obj, "metadata": {k: v for k, v in meta.items() if k not in PER_OBJECT_METADATA}}
 
 
 class VerdictCache:
@@ -410,9 +404,11 @@ class VerdictCache:
 
     Keyed by a 256-bit BLAKE2 digest of the object serialized (``marshal`` of plain JSON
     data: equal bytes load as equal data, so different objects never share a key short of
-    a BLAKE2 collision), the namespace policy and whether it is enforced.  A verdict is a function of those alone (rule
-    settings are fixed for the process, the webhook's index is empty), so a hit is what
-    evaluation would return.  Size 0 turns it off.
+    a BLAKE2 collision), the namespace policy and whether it is enforced.  A verdict is a
+    function of those alone (rule settings are fixed for the process, the webhook's index is
+    empty), so a hit is what evaluation would return.  A verdict holds at most 50 violation
+    and 25 warning lines of 480 characters and 8,000 characters of audit text, so the cache
+    stays within some 45 MB at its default size.  Size 0 turns it off.
     """
 
     def __init__(self, size: int) -> None:
@@ -423,7 +419,7 @@ class VerdictCache:
         self._lock = threading.Lock()
 
     def key(self, obj: dict[str, Any], policy: NamespacePolicy, enforcing: bool) -> tuple[bytes, NamespacePolicy, bool]:
-        digest = hashlib.blake2b(marshal.dumps(obj)).digest() if self.size else b""
+        digest = hashlib.blake2b(marshal.dumps(obj), digest_size=32).digest() if self.size else b""
         return digest, policy, enforcing
 
     def get(self, key: tuple[bytes, NamespacePolicy, bool]) -> Verdict | None:
@@ -483,10 +479,13 @@ def _same_pod_spec(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
     return isinstance(old, dict) and new.get("spec") == old.get("spec")
 
 
-def _cap(warnings: list[str]) -> list[str]:
-    out = [_clip(w, 480) for w in warnings[:MAX_WARNINGS]]
-    if len(warnings) > MAX_WARNINGS:
-        out.append(f"podwarden: {len(warnings) - MAX_WARNINGS} more warning(s) not shown")
+def _cap(lines: list[str], most: int = MAX_WARNINGS, what: str = "warning(s)") -> list[str]:
+    """At most ``most`` lines of 480 characters, and a line saying how many more there were:
+    answers, and the verdicts the cache keeps, stay small whatever the object holds."""
+    out = [_clip(line, 480) for line in lines[:most]]
+    if len(lines) > most:
+        more = f"{len(lines) - most} more {what} not shown"
+        out.append(f"- ... {more}" if what == "violation(s)" else f"podwarden: {more}")
     return out
 
 

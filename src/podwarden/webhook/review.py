@@ -105,6 +105,8 @@ def parse(body: bytes) -> AdmissionReview:
         raise BadRequest(f"request body is not valid JSON: {exc.msg} at offset {exc.pos}") from None
     except RecursionError:
         raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # a number beyond Python's integer digit limit, say
+        raise BadRequest(f"request body is not usable JSON: {exc}") from None
     # rules walk objects recursively: refuse what they could not walk (a byte count first,
     # so ordinary reviews, with fewer brackets than the limit, skip the walk)
     if body.count(b"{") + body.count(b"[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
