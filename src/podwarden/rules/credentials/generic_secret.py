@@ -8,8 +8,8 @@ spaces, two or more character classes, Shannon entropy above a floor that rises 
 length. The name is whatever names the value: the map key, an env var's `name`, the
 `name` of any `name`/`value` pair (Helm and Argo CD parameters), the `--flag` before an
 args item, or a key inside an embedded document (JSON, YAML, `.env`, properties and INI
-text in a ConfigMap, `--password=...` in a script, the last-applied-configuration
-annotation). Names of settings about a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`,
+text in a ConfigMap, `--password=...` or a MySQL client's `-pPASSWORD` in a script, the
+last-applied-configuration annotation). Names of settings about a secret (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`,
 `*_URL`, `*_TTL`, `*Ref`, `public_key`, `csrf_token` ...) are not secrets. Values other
 rules already reported, and committed Secrets (see `credentials/committed-secret`), are
 left to those rules.
@@ -51,6 +51,12 @@ _ASSIGN = re.compile(
     r"""["']?([^\s"',;#}{]{8,512})""",
     re.M,
 )
+#: the MySQL and MariaDB clients' password flag, value attached (``-pS3cret``; ``-p`` alone
+#: prompts, ``-p$VAR`` is a reference)
+_MYSQL_PASSWORD = re.compile(
+    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
+    r"[^\n;&|]*?\s-p(?![$\s])([^\s\"'`]{4,512})"
+)
 _FLAG_SPACE = re.compile(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{7,511})")
 
 
@@ -77,7 +83,8 @@ def _json_leaves(data: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
                 yield from _json_leaves(v, depth + 1)
 
 
-@detector(RULE, markers=("pass", "pwd", "secret", "token", "key", "credential", "connection", "creds"),
+@detector(RULE, markers=("pass", "pwd", "secret", "token", "key", "credential", "connection", "creds", "mysql",
+                         "mariadb"),
           keys=SECRET_WORDS, in_secrets=False, fallback=True)
 def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
     text = leaf.text
@@ -99,6 +106,8 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
             if name and is_secret_name(name):
                 yield Nested(inner, name, name, same_detector=True)
         return
+    for match in _MYSQL_PASSWORD.finditer(text):
+        yield Nested(match.group(1), "password", "-p", same_detector=True)
     if "=" not in text and ":" not in text and "--" not in text:
         return
     for pattern in (_ASSIGN, _FLAG_SPACE):
