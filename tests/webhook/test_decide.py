@@ -223,3 +223,14 @@ def test_denials_list_at_most_fifty_violations_and_count_them_all() -> None:
     lines = decision.message.splitlines()
     assert "(enforce baseline:latest; 120 violations)" in lines[0]
     assert len(lines) == 1 + 50 + 1 and lines[-1] == "- ... 70 more violation(s) not shown"
+
+
+def test_warnings_fit_what_the_api_server_passes_on() -> None:
+    # it cuts each warning at 256 characters and drops them all past 4,096 in total
+    evaluator = Evaluator(parse_config({}))
+    policy = evaluator.config.resolve("app", None)
+    wide = pod()
+    wide["spec"]["containers"] = [{"name": f"container-with-a-long-name-{i:02d}" * 3, "image": "x"} for i in range(6)]
+    warnings = evaluator.validate(admission(wide, namespace="app")["request"], policy).warnings
+    assert all(len(w) <= 256 for w in warnings) and sum(map(len, warnings)) <= 4096
+    assert warnings[-1].startswith("podwarden: ") and warnings[-1].endswith("more warning(s) not shown")

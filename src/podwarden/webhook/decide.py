@@ -28,6 +28,9 @@ from podwarden.webhook.review import AdmissionRequest
 
 WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_WARNINGS = 25
+#: what the API server keeps of admission warnings: each, and all together
+MAX_WARNING_CHARS = 256
+MAX_WARNINGS_TOTAL = 4096
 MAX_DENY_LINES = 50
 MAX_AUDIT_CHARS = 8000
 MAX_PLANS = 256
@@ -236,7 +239,7 @@ class Evaluator:
         if policy.problems:
             warnings.append(f"podwarden: invalid namespace policy value(s) {', '.join(policy.problems)}; "
                             "the strictest choice applies")
-        return Verdict(tuple(_cap(deny, MAX_DENY_LINES, "violation(s)")), tuple(_cap(warnings)),
+        return Verdict(tuple(_deny_lines(deny)), tuple(_warnings_within_limits(warnings)),
                        tuple(annotations.items()),
                        tuple(sorted(set(rules))), tuple(enforce_labels), len(deny))
 
@@ -407,8 +410,8 @@ class VerdictCache:
     a BLAKE2 collision), the namespace policy and whether it is enforced.  A verdict is a
     function of those alone (rule settings are fixed for the process, the webhook's index is
     empty), so a hit is what evaluation would return.  A verdict holds at most 50 violation
-    and 25 warning lines of 480 characters and 8,000 characters of audit text, so the cache
-    stays within some 45 MB at its default size.  Size 0 turns it off.
+    lines of 480 characters, 4,096 characters of warnings and 8,000 of audit text, so the
+    cache stays within some 40 MB at its default size.  Size 0 turns it off.
     """
 
     def __init__(self, size: int) -> None:
@@ -479,13 +482,28 @@ def _same_pod_spec(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
     return isinstance(old, dict) and new.get("spec") == old.get("spec")
 
 
-def _cap(lines: list[str], most: int = MAX_WARNINGS, what: str = "warning(s)") -> list[str]:
-    """At most ``most`` lines of 480 characters, and a line saying how many more there were:
-    answers, and the verdicts the cache keeps, stay small whatever the object holds."""
-    out = [_clip(line, 480) for line in lines[:most]]
-    if len(lines) > most:
-        more = f"{len(lines) - most} more {what} not shown"
-        out.append(f"- ... {more}" if what == "violation(s)" else f"podwarden: {more}")
+def _warnings_within_limits(warnings: list[str]) -> list[str]:
+    """Warnings as the API server passes them on: it cuts each at 256 characters and drops
+    them all past 4,096 in total, so each is clipped here and those past the budget are
+    counted in a last line instead."""
+    out: list[str] = []
+    total = 0
+    for n, warning in enumerate(warnings):
+        clipped = _clip(warning, MAX_WARNING_CHARS)
+        if len(out) == MAX_WARNINGS or total + len(clipped) > MAX_WARNINGS_TOTAL - 64:
+            out.append(f"podwarden: {len(warnings) - n} more warning(s) not shown")
+            break
+        out.append(clipped)
+        total += len(clipped)
+    return out
+
+
+def _deny_lines(lines: list[str]) -> list[str]:
+    """At most MAX_DENY_LINES violation lines of 480 characters, and one saying how many
+    more there were: answers, and the verdicts the cache keeps, stay small."""
+    out = [_clip(line, 480) for line in lines[:MAX_DENY_LINES]]
+    if len(lines) > MAX_DENY_LINES:
+        out.append(f"- ... {len(lines) - MAX_DENY_LINES} more violation(s) not shown")
     return out
 
 
