@@ -429,3 +429,12 @@ def test_plain_http_is_refused(webhook: Running) -> None:
 ])
 def test_subject_alternative_names_are_dns_names_or_addresses(name: str, valid: bool) -> None:
     assert tls.valid_san(name) is valid
+
+
+def test_metrics_labels_do_not_grow_with_made_up_kinds(webhook: Running) -> None:
+    for n in range(5):
+        data = admission(pod())
+        data["request"]["kind"]["kind"] = f"Made{n}"
+        webhook.client.post("/validate", json=data)
+    text = webhook.client.get("/metrics").text
+    assert "Made0" not in text and 'kind="other"' in text

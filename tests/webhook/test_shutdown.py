@@ -102,6 +102,10 @@ def test_a_port_in_use_or_a_missing_certificate_is_one_error_line(tmp_path: Path
     (["--azure-authority-host", "notaurl"], "'notaurl' is not an https URL"),
     (["--san", "bad name!"], "'bad name!' is not a DNS name or an IP address"),
     (["--host", "999.1.1.1"], "cannot listen on 999.1.1.1:"),
+    (["--azure-tenant-id", "notaguid"], "'notaguid' is not a GUID"),
+    (["--kube-token-file", "/etc/hostname"], "go with --kube-api URL"),
+    (["--kube-api", "http://127.0.0.1:1", "--kube-token-file", "/etc/hostname"], "not sent over plain http"),
+    (["--kube-api", "https://127.0.0.1:1", "--kube-token-file", "/nonexistent/token"], "not readable"),
 ])
 def test_bad_options_stop_serve_before_it_starts(tmp_path: Path, options: list[str], words: str) -> None:
     done = subprocess.run(

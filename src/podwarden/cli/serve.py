@@ -12,6 +12,7 @@ import click
 from podwarden.cli import common
 from podwarden.config import check_rule_settings
 from podwarden.errors import ConfigError
+from podwarden.fix.move_secrets import valid_guid
 from podwarden.rules.registry import default_registry
 
 
@@ -76,6 +77,17 @@ def command(
             raise common.UsageError(f"{name}: {seconds} is not a number of seconds")
     if kube_api not in ("auto", "off") and not _is_url(kube_api, ("https", "http")):
         raise common.UsageError(f"--kube-api: {kube_api!r} is not auto, off or an http(s) URL")
+    if (kube_token_file or kube_ca_file) and kube_api in ("auto", "off"):
+        raise common.UsageError("--kube-token-file and --kube-ca-file go with --kube-api URL")
+    if kube_token_file:
+        if kube_api.startswith("http://"):
+            raise common.UsageError("--kube-token-file: a bearer token is not sent over plain http; "
+                                    "give an https --kube-api URL")
+        if not os.access(kube_token_file, os.R_OK):
+            raise ConfigError(f"--kube-token-file {kube_token_file}: not readable")
+    if azure_tenant_id and not valid_guid(azure_tenant_id):
+        raise common.UsageError(f"--azure-tenant-id: {azure_tenant_id!r} is not a GUID "
+                                "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
     if not _is_url(azure_authority_host, ("https",)):
         raise common.UsageError(f"--azure-authority-host: {azure_authority_host!r} is not an https URL")
     for name in san:

@@ -25,7 +25,7 @@ class Metrics:
         )
         self.decisions = Counter(
             "podwarden_admission_decisions",
-            "Admission answers: allow, warn (allowed with warnings), patch, deny, error.",
+            "Admission answers: allow, warn (allowed with warnings), patch, deny, error, bad_request.",
             ["endpoint", "decision"], registry=self.registry,
         )
         self.latency = Histogram(

@@ -114,9 +114,12 @@ def parse(body: bytes) -> AdmissionReview:
     if not isinstance(data, dict):
         raise BadRequest("expected a JSON object (an AdmissionReview)")
     if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
+        def shown(key: str) -> str:
+            return repr(data[key]) if key in data else "none"
+
         raise BadRequest(
-            f"expected apiVersion {API_VERSION} and kind {KIND}, got "
-            f"{data.get('apiVersion')!r} and {data.get('kind')!r}"
+            f"expected apiVersion {API_VERSION} and kind {KIND}, got apiVersion {shown('apiVersion')} "
+            f"and kind {shown('kind')}"
         )
     request = data.get("request")
     if not isinstance(request, dict):

@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from podwarden.webhook import logs
 from podwarden.webhook.tls import CertReloader
 
 
@@ -50,6 +51,7 @@ class WebhookServer:
         host, port = self.config.host, self.config.port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family)
+        logs.event("listening", host=host, port=self.socket.getsockname()[1])
 
     @property
     def port(self) -> int:

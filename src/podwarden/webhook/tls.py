@@ -13,6 +13,7 @@ import asyncio
 import base64
 import datetime
 import ipaddress
+import logging
 import os
 import re
 import ssl
@@ -226,7 +227,8 @@ class CertReloader:
         try:
             self.context.load_cert_chain(self.cert, self.key)
         except (ssl.SSLError, OSError) as exc:
-            logs.event("tls-reload-failed", error=type(exc).__name__)
+            logs.event("tls-reload-failed", level=logging.WARNING, cert=self.cert, key=self.key,
+                       error=exc.strerror or type(exc).__name__, keeping="the certificate already loaded")
             return False  # keep serving the old pair; the stamp stays old, so retry next time
         self._stamp = stamp
         self.reloads += 1
