@@ -51,10 +51,27 @@ def discover(start: Path | None = None) -> Path | None:
     return None
 
 
+class _SettingsLoader(yaml.CSafeLoader):
+    """Refuses a key written twice in a mapping, as kubectl refuses it in a manifest: the
+    second would silently win (``enforce: baseline`` after ``enforce: restricted``)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in first:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f'duplicate key "{key_node.value}" (first at line {first[key_node.value]})',
+                        key_node.start_mark)
+                first[key_node.value] = line
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml_file(path: Path) -> Any:
     """A settings file's YAML; a problem is one line naming the file (and line)."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SettingsLoader)
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -130,3 +130,11 @@ def test_namespace_labels_are_read_as_pod_security_admission_reads_them() -> Non
     pinned = config.resolve("c", {"pod-security.kubernetes.io/enforce": "baseline",
                                   "pod-security.kubernetes.io/enforce-version": "v1.25"})
     assert pinned.enforce == LevelVersion(Level.BASELINE, Version(25)) and not pinned.problems
+
+
+def test_a_key_written_twice_in_the_policy_file_is_refused(tmp_path: Path) -> None:
+    # the second would silently win: restricted then baseline weakens the policy
+    path = tmp_path / "policy.yaml"
+    path.write_text("defaults:\n  enforce: restricted\n  enforce: baseline\n")
+    with pytest.raises(ConfigError, match=f'^{path}:3: invalid YAML: duplicate key "enforce" \\(first at line 2\\)$'):
+        load(path)
