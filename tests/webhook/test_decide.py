@@ -234,3 +234,29 @@ def test_warnings_fit_what_the_api_server_passes_on() -> None:
     warnings = evaluator.validate(admission(wide, namespace="app")["request"], policy).warnings
     assert all(len(w) <= 256 for w in warnings) and sum(map(len, warnings)) <= 4096
     assert warnings[-1].startswith("podwarden: ") and warnings[-1].endswith("more warning(s) not shown")
+
+
+def test_the_denial_heading_names_only_what_denies() -> None:
+    evaluator = Evaluator(parse_config({"defaults": {"credentials": "enforce"}}))
+    policy = evaluator.config.resolve("app", None)
+    privileged = pod()
+    privileged["spec"]["containers"][0]["securityContext"]["privileged"] = True
+    message = evaluator.validate(admission(privileged, namespace="app")["request"], policy).message
+    assert "(enforce baseline:latest; 1 violation)" in message.splitlines()[0]
+
+
+def test_the_service_account_warning_only_when_injection_misses_something() -> None:
+    from podwarden.fix.jsonpatch import apply_patch
+    from podwarden.webhook import wi
+
+    labelled = pod(serviceAccountName="api")
+    labelled["metadata"]["labels"] = {"azure.workload.identity/use": "true"}
+    tenant = "aaaaaaaa-2222-3333-4444-555555555555"
+    evaluator = Evaluator(parse_config({}), wi_settings=wi.Settings(tenant_id=tenant))
+    policy = evaluator.config.resolve("app", None)
+    first = evaluator.mutate(admission(labelled, namespace="app")["request"], policy, None)
+    assert first.patch and first.warnings == [
+        "podwarden: service account not readable (no API access): AZURE_CLIENT_ID from its annotations not injected"]
+    injected = apply_patch(labelled, first.patch)
+    again = evaluator.mutate(admission(injected, namespace="app")["request"], policy, None)
+    assert again.patch == [] and again.warnings == []

@@ -214,11 +214,11 @@ class Evaluator:
         seen: set[tuple[str, str, str]] = set()
         enforce_labels: list[str] = []
         for label, mode, engine, reports in lenses:
-            if mode is Mode.ENFORCE:
-                enforce_labels.append(label)
             for f in found[id(engine)]:
                 if f.rule_id not in reports:
                     continue
+                if mode is Mode.ENFORCE and enforcing and label not in enforce_labels:
+                    enforce_labels.append(label)  # the heading names what denies
                 key = (f.rule_id, f.path, f.message)
                 text = f"{f.rule_id}: {f.message} ({f.path})"
                 rules.append(f.rule_id)
@@ -351,15 +351,15 @@ class Evaluator:
                                      for rule_id, caution in cautions.items())
         if self.needs_service_account(request):
             assert self.wi_settings is not None
-            if sa_annotations is None:
-                decision.warnings.append(
-                    "podwarden: service account not readable (no API access): AZURE_CLIENT_ID and a "
-                    "tenant from its annotations are not injected"
-                )
             try:
-                builder.apply_all(wi.edits(builder.document, sa_annotations, self.wi_settings))
+                injected = wi.edits(builder.document, sa_annotations, self.wi_settings)
             except wi.InjectionError as exc:
                 return Decision(allowed=False, message=str(exc), code=400, reason="BadRequest")
+            builder.apply_all(injected)
+            if sa_annotations is None and injected:
+                missing = "AZURE_CLIENT_ID" + ("" if self.wi_settings.tenant_id else " and AZURE_TENANT_ID")
+                decision.warnings.append(f"podwarden: service account not readable (no API access): {missing} "
+                                         "from its annotations not injected")
         decision.patch = builder.ops
         return decision
 
