@@ -405,15 +405,18 @@ def test_certificate_is_reloaded_without_dropping_connections(tmp_path: Path) ->
         running.stop()
 
 
-def test_self_signed_is_reused_and_valid_for_loopback(tmp_path: Path) -> None:
+def test_self_signed_is_reused_and_valid_for_loopback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     pair = tls.ensure_self_signed(tmp_path)
     stamp = pair.cert.read_bytes(), pair.ca_cert.read_bytes()
     again = tls.ensure_self_signed(tmp_path)
     assert (again.cert.read_bytes(), again.ca_cert.read_bytes()) == stamp
     assert base64.b64decode(pair.ca_bundle).startswith(b"-----BEGIN CERTIFICATE-----")
     assert pair.key.stat().st_mode & 0o077 == 0
+    assert "replaced" not in caplog.text
     bigger = tls.ensure_self_signed(tmp_path, ["podwarden.podwarden.svc"])
     assert bigger.cert.read_bytes() != stamp[0] and bigger.ca_cert.read_bytes() == stamp[1]
+    # a certificate without the name asked for is replaced, and the log says so
+    assert "self-signed-certificate-replaced" in caplog.text and str(pair.cert) in caplog.text
 
 
 def test_plain_http_is_refused(webhook: Running) -> None:

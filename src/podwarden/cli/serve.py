@@ -69,6 +69,7 @@ def command(
     from podwarden.webhook.kube import KubeClient
     from podwarden.webhook.server import WebhookServer
 
+    logs.configure(log_level)
     # the policy and options first: a mistake there should not wait for certificates
     config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
     check_rule_settings(config.settings, default_registry(), policy_file or "policy")
@@ -119,7 +120,6 @@ def command(
         wi_settings = wi.Settings(workload_identity_layout, azure_tenant_id, azure_authority_host)
     settings = Settings(policy=config, timeout=timeout, max_body=max_body,
                         workload_identity=wi_settings, echo=echo_endpoint, cache_size=cache_size)
-    logs.configure(log_level)
     app = create_app(settings, kube_factory=kube_factory)
     server = WebhookServer(app, host, port, cert, key, graceful_timeout)
     try:

@@ -167,11 +167,17 @@ def ensure_self_signed(directory: Path, names: Iterable[str] = DEFAULT_NAMES) ->
             ca = None
     fresh_ca = ca is None or ca_key is None
     if fresh_ca:
+        if paths.ca_cert.exists():
+            logs.event("self-signed-ca-replaced", level=logging.WARNING, file=str(paths.ca_cert),
+                       why="unreadable, not ours or expiring: clients must trust the new caBundle")
         ca, ca_key = make_ca()
         _write(ca_key_path, _pem_key(ca_key), private=True)
         _write(paths.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
     assert ca is not None and ca_key is not None
     if fresh_ca or not _server_ok(paths, ca, names):
+        if paths.cert.exists():
+            logs.event("self-signed-certificate-replaced", level=logging.WARNING, file=str(paths.cert),
+                       why="not signed by this CA, missing a name or expiring")
         cert, key = make_server_cert(ca, ca_key, names)
         _write(paths.key, _pem_key(key), private=True)
         _write(paths.cert, cert.public_bytes(serialization.Encoding.PEM))
