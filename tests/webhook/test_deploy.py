@@ -95,8 +95,24 @@ def test_helm_chart_pod_spec_is_the_manifests_and_passes_every_rule() -> None:
     plain = objects()["Deployment"][0]["spec"]["template"]["spec"]
     for field in ("securityContext", "automountServiceAccountToken", "volumes"):
         assert chart[field] == plain[field], field
-    for field in ("securityContext", "volumeMounts", "ports", "readinessProbe", "livenessProbe", "resources"):
+    for field in ("securityContext", "volumeMounts", "ports", "readinessProbe", "livenessProbe", "resources",
+                  "lifecycle"):
         assert chart["containers"][0][field] == plain["containers"][0][field], field
     result = Engine(Selection()).evaluate_objects([("chart", _chart_deployment())])
     assert not result.errors, [str(e) for e in result.errors]
     assert result.findings == [], [f"{f.rule_id} {f.path}: {f.message}" for f in result.findings]
+
+
+def test_helm_chart_without_cert_manager_needs_a_ca_bundle() -> None:
+    # the API server must trust the webhook's certificate one way or the other
+    text = (DEPLOY / "helm" / "podwarden" / "templates" / "webhooks.yaml").read_text()
+    assert text.count("caBundle: {{ required ") == 2
+    assert text.count("{{- if .Values.certManager.enabled }}\n  annotations:\n    cert-manager.io/inject-ca-from") == 2
+    values = yaml.safe_load((DEPLOY / "helm" / "podwarden" / "values.yaml").read_text())
+    assert values["caBundle"] == "" and values["certManager"]["enabled"] is True
+
+
+def test_rollouts_keep_serving_while_the_endpoint_goes() -> None:
+    spec = objects()["Deployment"][0]["spec"]["template"]["spec"]
+    assert spec["containers"][0]["lifecycle"]["preStop"] == {"sleep": {"seconds": 5}}
+    assert spec["terminationGracePeriodSeconds"] >= 5 + 20  # the sleep, then the drain
