@@ -50,7 +50,17 @@ class WebhookServer:
         starts (``OSError``), not a log line from inside the server."""
         host, port = self.config.host, self.config.port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.create_server((host, port), family=family)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on connections accepted from
+        # such a socket; without it every answer waits ~40 ms for the client's delayed ACK
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+        self.socket = sock
         logs.event("listening", host=host, port=self.socket.getsockname()[1])
 
     @property
