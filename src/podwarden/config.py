@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from podwarden.errors import ConfigError
+from podwarden.errors import ConfigError, InputError
+from podwarden.load import yaml as yamlload
 
 if TYPE_CHECKING:
     from podwarden.rules.registry import Registry
@@ -51,36 +50,22 @@ def discover(start: Path | None = None) -> Path | None:
     return None
 
 
-class _SettingsLoader(yaml.CSafeLoader):
-    """Refuses a key written twice in a mapping, as kubectl refuses it in a manifest: the
-    second would silently win (``enforce: baseline`` after ``enforce: restricted``)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        first: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                line = key_node.start_mark.line + 1
-                if key_node.value in first:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f'duplicate key "{key_node.value}" (first at line {first[key_node.value]})',
-                        key_node.start_mark)
-                first[key_node.value] = line
-        return super().construct_mapping(node, deep)
-
-
 def read_yaml_file(path: Path) -> Any:
-    """A settings file's YAML; a problem is one line naming the file (and line)."""
+    """A settings file's YAML, read by the manifest loader (so a key written twice, alias
+    bombs and deep nesting are refused as in manifests); a problem is one line naming the
+    file and line."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SettingsLoader)
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    try:
+        docs = yamlload.parse(yamlload.decode(raw, str(path)), str(path))
+    except InputError as exc:
+        problem = exc.message if exc.message.startswith("invalid ") else f"invalid YAML: {exc.message}"
+        raise ConfigError(f"{path}:{exc.line}: {problem}" if exc.line > 0 else f"{path}: {problem}") from None
+    if len(docs) > 1:
+        raise ConfigError(f"{path}:{docs[1].line}: one YAML document expected, found more")
+    return docs[0].data if docs else None
 
 
 def load_config(path: Path) -> Config:
