@@ -78,7 +78,7 @@ class Verdict:
     rules: tuple[str, ...]
     enforce_labels: tuple[str, ...]
     #: how many violations deny the object
-    denied: int = 0
+    denied: int
 
     def decision(self, where: str) -> Decision:
         """The answer for the object called ``where`` (``Pod "web-7d9f"``)."""
@@ -398,8 +398,6 @@ class Evaluator:
             except Exception as exc:
                 raise InternalError(f"fixer of {active.rule.id} failed: {type(exc).__name__}") from None
         return edits
-
-
 
 
 class VerdictCache:

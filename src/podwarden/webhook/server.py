@@ -65,24 +65,19 @@ class WebhookServer:
 
     @property
     def port(self) -> int:
-        """The bound port (useful with port 0) once started."""
-        for server in self.server.servers:
-            for sock in server.sockets:
-                if sock.family in (socket.AF_INET, socket.AF_INET6):
-                    return int(sock.getsockname()[1])
-        if self.socket is not None:
-            return int(self.socket.getsockname()[1])
-        return self.config.port
+        """The bound port (useful with port 0) once bound."""
+        return int(self.socket.getsockname()[1]) if self.socket is not None else self.config.port
 
     async def serve(self) -> None:
         if self.socket is None:
             self.bind()
+        assert self.socket is not None
         self.config.load()
         assert self.config.ssl is not None
         self.reloader = CertReloader(self.config.ssl, self.cert, self.key, self.reload_interval)
         watcher = asyncio.create_task(self.reloader.watch())
         try:
-            await self.server.serve(sockets=[self.socket] if self.socket is not None else None)
+            await self.server.serve(sockets=[self.socket])
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
