@@ -281,7 +281,7 @@ class Mover:
                     params = (data.get("spec") or {}).get("parameters") if isinstance(data.get("spec"), dict) else None
                     if isinstance(params, dict) and _same(params.get("keyvaultName"), self.options.keyvault):
                         self.used_names.update(self._entry_names(params.get("objects")))
-        for fp in files:
+        for fp in files:  # every credential, moved or not, is hidden in what is printed
             credentials_in(self.engine, fp.text, fp.docs, plan.redact)
         for fp in files:
             if fp.path in failed:
@@ -440,9 +440,6 @@ class Mover:
                 names_here.append((object_name, value))
                 moved.append(Moved(fp.path, str(obj.ref), cname, var, found[path] or fingerprint(value),
                                    object_name, target.name))
-                source = next((d for d in fp.docs if d.index == doc), None)
-                if source is not None:
-                    plan.redact.add(fp.text, source, (*pre, *path), value)
 
         names = [*target.added, *(n for n, _ in names_here)]
         if _objects_text(target.objects_text, target.entries,
