@@ -19,7 +19,7 @@ from podwarden.rules.registry import Registry
 from podwarden.webhook import tls
 from podwarden.webhook.app import Settings, create_app
 from podwarden.webhook.kube import KubeClient
-from podwarden.webhook.server import WebhookServer
+from podwarden.webhook.server import Limits, WebhookServer
 
 
 class Running:
@@ -57,11 +57,13 @@ def start(
     registry: Registry | None = None,
     kube_factory: Callable[[], KubeClient | None] | None = None,
     reload_interval: float = 5.0,
+    limits: Limits | None = None,
 ) -> Running:
     pair = tls.ensure_self_signed(tmp / "certs")
     app = create_app(settings or Settings(), registry, kube_factory)
     server = WebhookServer(app, "127.0.0.1", 0, str(pair.cert), str(pair.key),
-                           graceful_timeout=10, reload_interval=reload_interval)
+                           graceful_timeout=10, reload_interval=reload_interval, limits=limits,
+                           metrics=app.state.webhook.metrics)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

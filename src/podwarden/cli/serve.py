@@ -50,6 +50,15 @@ from podwarden.rules.registry import default_registry
                    "a ReplicaSet differ only in name and uid); 0 turns the cache off.")
 @click.option("--graceful-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to drain requests in flight on SIGTERM.")
+@click.option("--max-connections", default=1024, show_default=True, type=click.IntRange(min=1),
+              help="Connections open at once (lowered to fit the open-file limit); at the cap a new "
+                   "connection displaces the longest-idle one.")
+@click.option("--handshake-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for a TLS handshake.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for a request's line and headers, from the handshake or their first byte.")
+@click.option("--keep-alive-timeout", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Seconds a connection may stay idle between requests.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option("--echo-endpoint", is_flag=True, hidden=True, help="Enable POST /echo (benchmark baseline).")
@@ -58,7 +67,8 @@ def command(
     san: tuple[str, ...], policy_file: str | None, kube_api: str, kube_token_file: str | None,
     kube_ca_file: str | None, workload_identity: bool, workload_identity_layout: str,
     azure_tenant_id: str, azure_authority_host: str, timeout: float, max_body: int, cache_size: int,
-    graceful_timeout: float, log_level: str, echo_endpoint: bool,
+    graceful_timeout: float, max_connections: int, handshake_timeout: float, header_timeout: float,
+    keep_alive_timeout: int, log_level: str, echo_endpoint: bool,
 ) -> None:
     """Run the admission webhook (POST /validate, POST /mutate, /healthz, /readyz, /metrics).
 
@@ -67,13 +77,14 @@ def command(
     from podwarden.webhook import logs, policy, tls, wi
     from podwarden.webhook.app import Settings, create_app
     from podwarden.webhook.kube import KubeClient
-    from podwarden.webhook.server import WebhookServer
+    from podwarden.webhook.server import Limits, WebhookServer, raise_open_file_limit
 
     logs.configure(log_level)
     # the policy and options first: a mistake there should not wait for certificates
     config = policy.load(Path(policy_file)) if policy_file else policy.PolicyConfig()
     check_rule_settings(config.settings, default_registry(), policy_file or "policy")
-    for name, seconds in (("--timeout", timeout), ("--graceful-timeout", graceful_timeout)):
+    for name, seconds in (("--timeout", timeout), ("--graceful-timeout", graceful_timeout),
+                          ("--handshake-timeout", handshake_timeout), ("--header-timeout", header_timeout)):
         if not math.isfinite(seconds):
             raise common.UsageError(f"{name}: {seconds} is not a number of seconds")
     if kube_api not in ("auto", "off") and not _is_url(kube_api, ("https", "http")):
@@ -121,7 +132,10 @@ def command(
     settings = Settings(policy=config, timeout=timeout, max_body=max_body,
                         workload_identity=wi_settings, echo=echo_endpoint, cache_size=cache_size)
     app = create_app(settings, kube_factory=kube_factory)
-    server = WebhookServer(app, host, port, cert, key, graceful_timeout)
+    raise_open_file_limit()  # room for connections; the cap is set below what is allowed
+    limits = Limits(handshake_timeout, header_timeout, keep_alive_timeout, max_connections)
+    server = WebhookServer(app, host, port, cert, key, graceful_timeout, limits=limits,
+                           metrics=app.state.webhook.metrics)
     try:
         server.bind()
     except OSError as exc:

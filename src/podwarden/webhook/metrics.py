@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -42,6 +42,10 @@ class Metrics:
         """Export the evaluation cache's (hits, misses), read when scraped."""
         self.registry.register(_CacheCollector(counts))
 
+    def watch_connections(self, counts: Callable[[], tuple[int, dict[str, int]]]) -> None:
+        """Export the server's (open connections, {reason: connections it closed}), read when scraped."""
+        self.registry.register(_ConnectionCollector(counts))
+
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
@@ -59,4 +63,23 @@ class _CacheCollector(Collector):
         )
         family.add_metric(["hit"], hits)
         family.add_metric(["miss"], misses)
+        yield family
+
+
+class _ConnectionCollector(Collector):
+    def __init__(self, counts: Callable[[], tuple[int, dict[str, int]]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        open_now, closed = self.counts()
+        yield GaugeMetricFamily("podwarden_connections_open", "TLS connections open, handshaking ones included.",
+                                value=open_now)
+        family = CounterMetricFamily(
+            "podwarden_connections_closed",
+            "Connections the server closed to stay within its limits: displaced (idle, at the "
+            "connection cap), refused (at the cap, none idle), header_timeout.",
+            labels=["reason"],
+        )
+        for reason, count in sorted(closed.items()):
+            family.add_metric([reason], count)
         yield family

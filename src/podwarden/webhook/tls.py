@@ -1,10 +1,14 @@
 """TLS for the webhook: a self-signed CA and server certificate for local use, and
 reloading a certificate when it changes on disk (cert-manager rotation).
 
-Reloading calls ``load_cert_chain`` on the live ``SSLContext``: handshakes after the
-call present the new certificate, connections already open keep theirs, so nothing
-is dropped.  A half-written pair (new certificate, old key) fails to load and is
-retried at the next poll while the old pair keeps serving.
+Reloading builds a *new* ``SSLContext`` from the files and swaps it in only once the
+certificate and key load as a pair: the server hands each accepted connection the context
+current at that moment, so handshakes after the swap present the new certificate, and
+connections already open keep theirs.  A half-replaced pair (new certificate, old key, or
+the reverse) fails to load into the new context, which is thrown away: the live one is
+never touched, the old pair keeps serving, and the load is retried at the next poll.
+(``load_cert_chain`` on the live context would have installed the new certificate
+without a key, failing every handshake until the key arrived.)
 """
 
 from __future__ import annotations
@@ -62,10 +66,20 @@ def valid_san(name: str) -> bool:
         return len(name) <= 253 and _DNS_NAME.fullmatch(name) is not None
 
 
+def server_context(cert: str, key: str) -> ssl.SSLContext:
+    """A new server-side context holding ``cert`` and ``key``; raises ``ssl.SSLError`` when
+    they are not PEM or not a pair (OpenSSL checks the key against the certificate), and
+    ``OSError`` when a file cannot be read."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def pair_problem(cert: str, key: str) -> str:
     """Why ``cert`` and ``key`` cannot serve TLS ('' when they can): not PEM, or not a pair."""
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        server_context(cert, key)
     except ssl.SSLError:
         return "not a PEM certificate and the private key that goes with it"
     except OSError as exc:
@@ -205,15 +219,18 @@ def _server_ok(paths: SelfSigned, ca: x509.Certificate, names: list[str]) -> boo
 
 
 class CertReloader:
-    """Polls a certificate and key pair and loads it into ``context`` when it changes."""
+    """Polls a certificate and key pair; ``context`` is the context of the last pair that
+    loaded, replaced as a whole when a changed pair loads."""
 
-    def __init__(self, context: ssl.SSLContext, cert: str, key: str, interval: float = 5.0) -> None:
-        self.context = context
+    def __init__(self, cert: str, key: str, interval: float = 5.0) -> None:
         self.cert = cert
         self.key = key
         self.interval = interval
         self._stamp = self._current()
+        self.context = server_context(cert, key)
         self.reloads = 0
+        #: polls that found changed files which did not load as a pair
+        self.failures = 0
 
     def _current(self) -> tuple[tuple[float, int, int], ...]:
         out = []
@@ -231,11 +248,13 @@ class CertReloader:
         if stamp == self._stamp:
             return False
         try:
-            self.context.load_cert_chain(self.cert, self.key)
+            fresh = server_context(self.cert, self.key)
         except (ssl.SSLError, OSError) as exc:
+            self.failures += 1
             logs.event("tls-reload-failed", level=logging.WARNING, cert=self.cert, key=self.key,
                        error=exc.strerror or type(exc).__name__, keeping="the certificate already loaded")
             return False  # keep serving the old pair; the stamp stays old, so retry next time
+        self.context = fresh
         self._stamp = stamp
         self.reloads += 1
         logs.event("tls-reloaded", cert=self.cert)
@@ -245,4 +264,3 @@ class CertReloader:
         while True:
             await asyncio.sleep(self.interval)
             self.check()
-
