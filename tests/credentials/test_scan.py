@@ -13,7 +13,7 @@ from podwarden.engine import Engine, Selection
 from podwarden.model.objects import KubeObject
 from podwarden.model.paths import render
 from podwarden.rules.credentials import _scan
-from podwarden.rules.credentials._scan import is_secret_name, looks_random
+from podwarden.rules.credentials._names import is_secret_name, looks_random
 
 PW = "Vq8#nR2!tLz5xK"
 
@@ -54,11 +54,14 @@ def test_base64_of_text_is_judged_decoded() -> None:
         "credentials/generic-secret": ["data.pwd"]}
 
 
-def test_specific_rule_wins_over_generic_and_each_value_once() -> None:
+def test_specific_rule_wins_over_generic_and_every_place_is_reported() -> None:
     key = "PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA/2O76UMFxFkM/R5Kjp1vRt+1fjORS/6ilI8ihN5KXSc7Tvo=="
     env = [{"name": "AZURE_STORAGE_KEY", "value": key}, {"name": "STORAGE_ACCOUNT_KEY", "value": key}]
-    assert _rules(_pod({"env": env})) == {
-        "credentials/azure-storage-account-key": ["spec.containers[0].env[0].value"]}
+    found = _scan.scan(KubeObject(_pod({"env": env})))
+    assert {rule: [render(v.path) for v in vs] for rule, vs in found.items()} == {
+        "credentials/azure-storage-account-key": ["spec.containers[0].env[0].value",
+                                                  "spec.containers[0].env[1].value"]}
+    assert len({v.secret for v in found["credentials/azure-storage-account-key"]}) == 1
 
 
 def test_secret_values_are_left_to_committed_secret_and_format_rules() -> None:
@@ -109,7 +112,7 @@ def test_looks_random(value: str, random: bool) -> None:
 
 def test_identifier_pattern_cannot_backtrack_catastrophically() -> None:
     # with a nested quantifier this input took exponential time (a hostile manifest could hang a scan)
-    from podwarden.rules.credentials._scan import looks_random
+    from podwarden.rules.credentials._names import looks_random
 
     assert looks_random("a" * 60 + "!") is False
     assert looks_random("Ab" * 200 + "9!") is False

@@ -1,11 +1,15 @@
 """The credentials family's shared scan: every string leaf of an object, walked once.
 
-Each detector module (one per credential format) registers a ``Detector`` here with the
-cheap *markers* (lower-case substrings) or *key names* that make it worth running; the
-scan walks an object once, runs a leaf through the detectors only when one of those
-prefilters matches, passes every candidate through the filters (``filters/``), and
-caches the resulting violations per rule id in ``KubeObject.memo``.  Each rule's check
-then just reads its own share, so enabling the whole family costs one walk per object.
+The scan walks an object once, runs a leaf through the detectors its markers or its name
+call for (``_detectors``), decodes base64 layers and follows embedded documents (bounded
+by depth and by a budget of decoded text per object), passes every candidate through the
+filters (``filters/``), and caches the resulting violations per rule id in
+``KubeObject.memo``.  Each rule's check then just reads its own share, so enabling the
+whole family costs one walk per object.
+
+Every place a credential stands is reported (one violation per rule, value and path), so
+users see each line to change; a fallback rule (generic, hard-coded password) stays
+quiet where a more specific rule already reported the value.
 
 Values never leave this module in clear: a candidate becomes a ``Violation`` whose
 ``secret`` is a redacted fingerprint and whose message names keys, never values.
@@ -13,147 +17,29 @@ Values never leave this module in clear: a candidate becomes a ``Violation`` who
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
-import importlib
-import json
-import math
-import pkgutil
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from podwarden.model.objects import without_per_object_metadata
 from podwarden.model.secret import fingerprint
-from podwarden.rules.api import FieldPath, KubeObject, Rule, Violation
+from podwarden.rules.api import FieldPath, KubeObject, Violation
+from podwarden.rules.credentials import filters as filter_modules
+from podwarden.rules.credentials._detectors import MIN_LENGTH, Detector, keyed, plan, shortest_for
+from podwarden.rules.credentials._leaf import Candidate, Hit, Leaf, Link, Nested
+from podwarden.rules.credentials._text import MAX_EMBEDDED, b64decode_text
 
 MEMO_KEY = "credentials.scan"
-#: the shortest value any detector looks at
-MIN_LENGTH = 8
-#: nested decoding (base64 in base64, JSON in a string ...) stops here
-MAX_DEPTH = 3
-#: embedded documents larger than this are scanned by markers only, not parsed
-MAX_EMBEDDED = 1 << 20
-
-Link = tuple[Any, str | int] | None  # (parent link, key): paths are built only for hits
-
-
-def path_of(link: Link) -> FieldPath:
-    parts: list[str | int] = []
-    while link is not None:
-        link, part = link
-        parts.append(part)
-    return tuple(reversed(parts))
-
-
-@dataclass(slots=True)
-class Leaf:
-    """One string to scan and what surrounds it."""
-
-    text: str
-    #: the name this value is given: map key, env var name, `name` of a name/value pair,
-    #: preceding `--flag` of an args item; '' when none
-    key: str
-    link: Link
-    kind: str
-    #: a value of a committed Secret's data/stringData (reported by committed-secret)
-    in_secret: bool = False
-    #: decoding/embedding depth (0: as written in the manifest)
-    depth: int = 0
-    #: the key inside an embedded document, when the value came from one
-    inner: str = ""
-
-    @property
-    def path(self) -> FieldPath:
-        return path_of(self.link)
-
-    def nested(self, text: str, key: str, inner: str | None = None) -> Leaf:
-        """A value found inside this one (decoded, or a field of an embedded document)."""
-        return Leaf(text, key, self.link, self.kind, self.in_secret, self.depth + 1,
-                    self.inner if inner is None else inner)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """What a detector found: the secret part of the leaf and what it is (a label)."""
-
-    value: str
-    what: str
-
-
-@dataclass(frozen=True, slots=True)
-class Nested:
-    """A value a detector found inside the leaf (decoded, or a field of an embedded
-    document), to be scanned in turn: by every detector, or with ``same_detector`` by the
-    one that found it only (the others already ran on the enclosing text)."""
-
-    text: str
-    key: str
-    inner: str = ""
-    same_detector: bool = False
-
-
-@dataclass(slots=True)
-class Candidate:
-    """A hit in its context, as the filters see it."""
-
-    rule_id: str
-    value: str
-    key: str
-    leaf: str
-    path: FieldPath
-    kind: str
-    inner: str = ""
-
-    @property
-    def names(self) -> str:
-        """Every name around the value, lower-case: key, inner key and the path's keys."""
-        parts = [self.key, self.inner, *(p for p in self.path if isinstance(p, str))]
-        return " ".join(parts).lower()
-
-
-DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
-
-
-@dataclass(slots=True)
-class Detector:
-    rule_id: str
-    fn: DetectFn
-    markers: tuple[str, ...]
-    keys: re.Pattern[str] | None
-    #: also run inside committed Secrets (format-specific detectors do; generic does not)
-    in_secrets: bool = True
-    #: runs after the others and skips values they already reported
-    fallback: bool = False
-
-
-_DETECTORS: list[Detector] = []
-
-
-def detector(
-    rule: Rule, markers: Sequence[str] = (), keys: str | None = None,
-    in_secrets: bool = True, fallback: bool = False,
-) -> Callable[[DetectFn], DetectFn]:
-    """Register the decorated function as ``rule``'s detector.
-
-    ``markers``: lower-case substrings, one of which must occur in a leaf for the
-    detector to run; ``keys``: a regex on the normalised key name (lower-case, letters
-    and digits only) that makes it run whatever the text.
-    """
-
-    def register(fn: DetectFn) -> DetectFn:
-        if any(m != m.lower() for m in markers):
-            raise ValueError(f"{rule.id}: markers must be lower-case")
-        if not any(d.rule_id == rule.id for d in _DETECTORS):
-            _DETECTORS.append(Detector(rule.id, fn, tuple(markers),
-                                       re.compile(keys) if keys else None, in_secrets, fallback))
-            _plan.cache_clear()
-        return fn
-
-    return register
+#: nested decoding and embedding (a kubeconfig in a Helm values file in a Secret's base64
+#: data holds its key four layers down) stops here ...
+MAX_DEPTH = 6
+#: ... or when an object's nested values add up to this many characters (hostile input:
+#: base64 in base64, documents in documents, cannot make a scan do unbounded work)
+NESTED_BUDGET = 8 * MAX_EMBEDDED
+#: a base64 run this long, whole or after `key:` / `key=` in a document, is decoded and
+#: its text scanned when it holds a marker (a kubeconfig or a PEM carried as base64)
+_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
+_B64_MIN = 96
 
 
 def _is_bare_flag(item: str) -> bool:
@@ -161,217 +47,34 @@ def _is_bare_flag(item: str) -> bool:
     return item.startswith("-") and "=" not in item and " " not in item and len(item) < 64
 
 
-def _load_detectors() -> None:
-    """Import every module of the family, so every detector is registered."""
-    package = importlib.import_module("podwarden.rules.credentials")
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.ispkg and not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-
-
-@dataclass(slots=True)
-class _Plan:
-    prefilter: re.Pattern[str]
-    by_marker: list[tuple[tuple[str, ...], Detector]]
-    keyed: list[Detector]
-
-
-@functools.lru_cache(maxsize=1)
-def _plan() -> _Plan:
-    _load_detectors()
-    detectors = sorted(_DETECTORS, key=lambda d: (d.fallback, d.rule_id))
-    markers = sorted({m for d in detectors for m in d.markers}, key=len, reverse=True)
-    # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
-    # lets the regex engine skip ahead on first characters (about 7x faster than re.I)
-    prefilter = re.compile("|".join(re.escape(m) for m in markers) or "(?!)")
-    return _Plan(prefilter, [(d.markers, d) for d in detectors if d.markers],
-                 [d for d in detectors if d.keys is not None])
-
-
-@functools.lru_cache(maxsize=8192)
-def normalise(key: str) -> str:
-    """``DB_Password`` -> ``dbpassword``: how key patterns see a name."""
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
-@functools.lru_cache(maxsize=8192)
-def _keyed(key: str) -> tuple[Detector, ...]:
-    norm = normalise(key)
-    if not norm:
-        return ()
-    return tuple(d for d in _plan().keyed if d.keys is not None and d.keys.search(norm))
-
-
-# -- helpers detectors share ----------------------------------------------------------------
-
-
-def entropy(text: str) -> float:
-    """Shannon entropy in bits per character."""
-    if not text:
-        return 0.0
-    n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
-
-
-_B64_TEXT = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
-
-
-def b64decode_text(text: str) -> str | None:
-    """The UTF-8 text a base64 (standard or URL-safe) string encodes, or None."""
-    compact = "".join(text.split())
-    if len(compact) < 4 or not _B64_TEXT.match(compact):
-        return None
-    compact += "=" * (-len(compact) % 4)
-    try:
-        raw = (base64.urlsafe_b64decode(compact) if ("-" in compact or "_" in compact)
-               else base64.b64decode(compact, validate=True))
-    except (binascii.Error, ValueError):
-        return None
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in decoded):
-        return None
-    return decoded
-
-
-_PAIR = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _.-]*?)\s*=\s*(.*)", re.S)
-
-
-def connection_pairs(text: str, sep: str = ";") -> dict[str, str]:
-    """``A=1;B=2`` -> ``{"a": "1", "b": "2"}`` (names lower-case, values as written)."""
-    out: dict[str, str] = {}
-    for part in text.split(sep):
-        match = _PAIR.fullmatch(part)
-        if match:
-            out.setdefault(match.group(1).lower().replace(" ", ""), match.group(2).strip())
-    return out
-
-
-_CONN_STRING = re.compile(r"(?:[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;){1,}[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;?")
-
-
-def connection_strings(text: str) -> Iterator[str]:
-    """Every ``Name=Value;Name=Value`` run inside ``text`` (quotes and spaces end it)."""
-    for match in _CONN_STRING.finditer(text):
-        yield match.group(0)
-
-
-#: a 64-byte key in base64 (storage, Cosmos DB): 86 characters and ``==``
-KEY_88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
-
-
-def identifiable_88(signature: str) -> re.Pattern[str]:
-    """Microsoft's identifiable 88-character key: 76 base64 characters, the service's
-    four-character signature, five more, a checksum-derived character and ``==``."""
-    return re.compile(
-        rf"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{{76}}{re.escape(signature)}[A-Za-z0-9+/]{{5}}[AQgw]=="
-    )
-
-
-def connection_keys(text: str, name: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """``(value of name, all pairs)`` for each connection string in ``text`` that has ``name``
-    (lower-case, as connection_pairs keys are)."""
-    if f"{name}=" not in text.lower():
-        return
-    for cs in connection_strings(text):
-        pairs = connection_pairs(cs)
-        value = pairs.get(name)
-        if value is not None:
-            yield value, pairs
-
-
-def keyed_key_88(leaf: Leaf, keyed: re.Pattern[str]) -> str | None:
-    """The value of a leaf whose name matches ``keyed`` when it is a bare 88-character key."""
-    value = leaf.text.strip()
-    if leaf.key and keyed.search(normalise(leaf.key)) and KEY_88.match(value):
-        return value
-    return None
-
-
-# -- names and values -----------------------------------------------------------------------
-
-SECRET_WORDS = (
-    r"password|passwd|passphrase|^pwd|pwd$|dbpass|secret|token|apikey|accesskey|authkey|privatekey|"
-    r"clientkey|signingkey|encryptionkey|masterkey|accountkey|sharedkey|servicekey|storagekey|"
-    r"credential|creds$|connectionstring|connstr|sastoken|saskey|^sas$|bearer|sessionkey|hmackey|"
-    r"licensekey|secretkey"
-)
-_SECRET_NAME = re.compile(SECRET_WORDS)
-#: names of settings *about* a secret (normalised: lower-case, letters and digits only)
-_NOT_SECRET = re.compile(
-    r"(?:name|names|id|ids|file|files|filename|path|paths|dir|directory|url|uri|urls|endpoint|"
-    r"host|hostname|port|header|headername|format|length|size|ttl|timeout|expiry|expiration|"
-    r"expires|expiresin|lifetime|duration|seconds|minutes|period|interval|enabled|enable|disabled|"
-    r"required|alg|algorithm|rotation|ref|refs|reference|version|type|policy|mode|mount|"
-    r"mountpath|volume|store|provider|issuer|audience|scope|scopes|count|namespace|label|"
-    r"selector|field|fields|source|template|prefix|suffix|annotation|class|kind|method|"
-    r"location|generator|hash|checksum|digest|sha|mask|regex|pattern|description|help|"
-    r"text|title|message|query|param|parameter|key(?:name|ref)|keys|secrets|tokens|passwords|"
-    r"usage|encoding|charset|strength|complexity|minlength|maxlength|policyname|role|"
-    r"user|username|login|email|account|accountname|server|database|image|env|envs|time|mtime|"
-    r"date|updated|created|modified|at)$"
-    r"|^(?:public|csrf|xsrf|primary|show|use|enable|disable|is|has|allow|require|generate|skip|"
-    r"insecure|no|with|create|auto|rotate|sync|mount|default(?:mode)?|cert)"
-)
-_IDENTIFIER = re.compile(
-    r"^[a-z][a-z0-9]*(?:[-_.:/][a-z0-9]+)+$"          # kebab, snake, dotted, paths: names
-    r"|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"               # CONSTANT_CASE
-    r"|^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$"         # words in camelCase (no nested
-    #                                                   quantifier: it must never backtrack)
-    r"|^[^@\s]+@[^@\s]+\.[a-z]{2,}$"                  # e-mail addresses
-)
-#: ``Name=Value;Name=...``: a connection string, judged by its parts (connection-string rules)
-_PAIRS = re.compile(r"^[A-Za-z][A-Za-z0-9 _.-]*=[^;]*;[A-Za-z][A-Za-z0-9 _.-]*=")
-
-
-def is_secret_name(name: str) -> bool:
-    """True when a field's name says its value is secret."""
-    norm = normalise(name)
-    return bool(norm) and _SECRET_NAME.search(norm) is not None and _NOT_SECRET.search(norm) is None
-
-
-def looks_random(value: str) -> bool:
-    """True when a value looks generated rather than a word, a name or a setting."""
-    n = len(value)
-    if n < 8 or n > 512 or any(ch.isspace() for ch in value) or "://" in value:
-        return False
-    classes = (any(ch.islower() for ch in value) + any(ch.isupper() for ch in value)
-               + any(ch.isdigit() for ch in value) + any(not ch.isalnum() for ch in value))
-    if classes < 2 or _IDENTIFIER.match(value) or _PAIRS.match(value):
-        return False
-    floor = 2.7 if n < 12 else 3.0 if n < 20 else 3.3 if n < 40 else 3.5
-    return entropy(value) >= floor
-
-
-
-# -- the scan -------------------------------------------------------------------------------
-
-
 class Scanner:
     """Walks one object's strings and turns detector hits into violations."""
 
     def __init__(self, filters: Sequence[Callable[[Candidate], bool]] | None = None) -> None:
         if filters is None:
-            from podwarden.rules.credentials.filters import all_filters
-
-            filters = [f.applies for f in all_filters()]
+            filters = [f.applies for f in filter_modules.all_filters()]
         self.filters = list(filters)
-        self.plan = _plan()
+        self.plan = plan()
 
     def scan(self, obj: KubeObject) -> dict[str, list[Violation]]:
-        """Violations per rule id for one object (each secret once per rule)."""
+        """Violations per rule id for one object (each secret once per rule and place)."""
         self.kind = obj.kind
         self.found: dict[str, list[Violation]] = {}
-        self.seen: set[tuple[str, str]] = set()
-        self.seen_values: set[str] = set()
+        self.seen: set[tuple[str, str, FieldPath]] = set()
+        #: values reported at each path (any rule): fallback rules skip them
+        self.at_path: dict[FieldPath, list[str]] = {}
         self.fallback: list[tuple[Detector, Leaf]] = []
+        self.budget = NESTED_BUDGET
         # what the API server writes on each object (names, managedFields) is no credential
         # of the manifest's, and the webhook never sees it: skipped, so both agree
         self._walk_map(without_per_object_metadata(obj.data), None, 0)
-        for det, leaf in self.fallback:
-            self._run(det, leaf)
+        for rank in range(1, self.plan.ranks + 1):
+            i = 0
+            while i < len(self.fallback):
+                det, leaf = self.fallback[i]
+                i += 1
+                if det.rank == rank:
+                    self._run(det, leaf)
         return self.found
 
     # walking ----------------------------------------------------------------------------
@@ -382,7 +85,7 @@ class Scanner:
         for k, v in data.items():
             if type(v) is str:
                 key = pair_name if (k == "value" and type(pair_name) is str) else str(k)
-                if len(v) >= MIN_LENGTH:
+                if len(v) >= MIN_LENGTH or (v and len(v) >= shortest_for(key)):
                     self._leaf(v, key, (link, str(k)))
             elif type(v) is dict:
                 child = (link, str(k))
@@ -399,9 +102,9 @@ class Scanner:
         previous = ""
         for i, v in enumerate(items):
             if type(v) is str:
-                if len(v) >= MIN_LENGTH:
-                    # `--password`, `secret` as the item before names this one
-                    name = previous if _is_bare_flag(previous) and not v.startswith("-") else key
+                # `--password`, `secret` as the item before names this one
+                name = previous if _is_bare_flag(previous) and not v.startswith("-") else key
+                if len(v) >= MIN_LENGTH or (v and len(v) >= shortest_for(name)):
                     self._leaf(v, name, (link, i))
                 previous = v
             else:
@@ -431,19 +134,22 @@ class Scanner:
 
     def _leaf(self, text: str, key: str, link: Link) -> None:
         low = text.lower()
-        if self.plan.prefilter.search(low) is not None or (key and _keyed(key)):
+        if self.plan.prefilter.search(low) is not None or (key and keyed(key)):
             self._leaf_text(Leaf(text, key, link, self.kind), low=low)
+        elif len(text) >= _B64_MIN:
+            self._layers(Leaf(text, key, link, self.kind))
 
     def _leaf_text(self, leaf: Leaf, low: str | None = None) -> None:
         """Run the detectors a leaf's markers or key call for."""
         text = leaf.text
-        if len(text) < MIN_LENGTH and not leaf.in_secret:
+        n = len(text)
+        if n < MIN_LENGTH and not leaf.in_secret and n < shortest_for(leaf.key):
             return
         if low is None:
             low = text.lower()
         ran: set[str] = set()
         for markers, det in self.plan.by_marker:
-            if leaf.in_secret and not det.in_secrets:
+            if (leaf.in_secret and not det.in_secrets) or n < det.min_length:
                 continue
             for m in markers:
                 if m in low:
@@ -451,9 +157,33 @@ class Scanner:
                     self._schedule(det, leaf)
                     break
         if leaf.key:
-            for det in _keyed(leaf.key):
+            for det in keyed(leaf.key):
                 if det.rule_id not in ran and (det.in_secrets or not leaf.in_secret):
                     self._schedule(det, leaf)
+        if n >= _B64_MIN:
+            self._layers(leaf)
+
+    def _layers(self, leaf: Leaf) -> None:
+        """Base64 runs in a leaf (the whole of it, or values in a document) whose text holds
+        a marker: scanned as values nested in this one."""
+        if leaf.depth >= MAX_DEPTH:
+            return
+        for match in _B64_RUN.finditer(leaf.text):
+            decoded = b64decode_text(match.group(0))
+            if decoded is not None and self.plan.prefilter.search(decoded.lower()) is not None:
+                self._nested(leaf, decoded, leaf.key, None)
+
+    def _nested(self, leaf: Leaf, text: str, key: str, inner: str | None,
+                det: Detector | None = None) -> None:
+        """Scan a value found inside ``leaf`` (by ``det`` only, when given), within bounds."""
+        if leaf.depth >= MAX_DEPTH or len(text) > self.budget:
+            return
+        self.budget -= len(text)
+        child = leaf.nested(text, key, inner)
+        if det is not None:
+            self._run(det, child)
+        else:
+            self._leaf_text(child)
 
     def _schedule(self, det: Detector, leaf: Leaf) -> None:
         if det.fallback:
@@ -464,12 +194,7 @@ class Scanner:
     def _run(self, det: Detector, leaf: Leaf) -> None:
         for hit in det.fn(leaf):
             if isinstance(hit, Nested):
-                if leaf.depth < MAX_DEPTH:
-                    inner = leaf.nested(hit.text, hit.key, hit.inner or None)
-                    if hit.same_detector:
-                        self._run(det, inner)
-                    else:
-                        self._leaf_text(inner)
+                self._nested(leaf, hit.text, hit.key, hit.inner or None, det if hit.same_detector else None)
             else:
                 self.report(det.rule_id, leaf, hit, fallback=det.fallback)
 
@@ -478,26 +203,26 @@ class Scanner:
         if not hit.value:
             return
         path = leaf.path
-        candidate = Candidate(rule_id, hit.value, leaf.key, leaf.text, path, leaf.kind, leaf.inner)
+        candidate = Candidate(rule_id, hit.value, leaf.key, leaf.text, path, leaf.kind, leaf.inner,
+                              hit.armored)
         for applies in self.filters:
             if applies(candidate):
                 return
+        here = self.at_path.setdefault(path, [])
+        if fallback and any(seen in hit.value for seen in here):
+            return  # a more specific rule already reported this value (or a part of it) here
         secret = fingerprint(hit.value)
-        if fallback and any(seen in hit.value for seen in self.seen_values):
-            return  # a format-specific rule already reported this value (or a part of it)
-        if (rule_id, secret) in self.seen:
+        if (rule_id, secret, path) in self.seen:
             return
-        self.seen.add((rule_id, secret))
-        self.seen_values.add(hit.value)
+        self.seen.add((rule_id, secret, path))
+        here.append(hit.value)
         self.found.setdefault(rule_id, []).append(
-            Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret))
+            Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity))
 
 
 def filters_say_not_secret(candidate: Candidate) -> bool:
     """True when any filter recognises the candidate as no credential."""
-    from podwarden.rules.credentials.filters import all_filters
-
-    return any(f.applies(candidate) for f in all_filters())
+    return any(f.applies(candidate) for f in filter_modules.all_filters())
 
 
 def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None = None) -> dict[str, list[Violation]]:
@@ -531,14 +256,3 @@ def describe(leaf: Leaf) -> str:
     if leaf.inner and leaf.inner != leaf.key:
         where += f' (key "{leaf.inner}")'
     return where
-
-
-def parse_json(text: str) -> Any:
-    """A JSON document inside a string, or None."""
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")) or len(stripped) > MAX_EMBEDDED:
-        return None
-    try:
-        return json.loads(stripped)
-    except (ValueError, RecursionError):
-        return None

@@ -20,7 +20,10 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, detector, identifiable_88, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import identifiable_88
 
 RULE = rule("credentials/azure-identifiable-key", severity=Severity.HIGH, target="object")
 

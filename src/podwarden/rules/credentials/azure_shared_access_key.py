@@ -23,14 +23,11 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import (
-    Hit,
-    Leaf,
-    connection_keys,
-    detector,
-    normalise,
-    violations,
-)
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import connection_keys
 
 RULE = rule("credentials/azure-shared-access-key", severity=Severity.HIGH, target="object")
 

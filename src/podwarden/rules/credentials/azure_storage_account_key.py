@@ -24,15 +24,11 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import (
-    Hit,
-    Leaf,
-    connection_keys,
-    detector,
-    identifiable_88,
-    keyed_key_88,
-    violations,
-)
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._names import keyed_key_88
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import connection_keys, identifiable_88
 
 RULE = rule("credentials/azure-storage-account-key", severity=Severity.HIGH, target="object")
 

@@ -29,18 +29,12 @@ history) and rotate the values it exposed.
 
 from collections.abc import Iterator
 
+from podwarden.model.secret import fingerprint
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import (
-    MEMO_KEY,
-    Candidate,
-    b64decode_text,
-    filters_say_not_secret,
-    fingerprint,
-    is_secret_name,
-    looks_random,
-    normalise,
-    violations,
-)
+from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._names import is_secret_name, looks_random, normalise
+from podwarden.rules.credentials._scan import MEMO_KEY, filters_say_not_secret, violations
+from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/committed-secret", severity=Severity.HIGH, target="object", kinds=("Secret",))
 

@@ -25,67 +25,27 @@ it to a Kubernetes Secret created by the driver and reference it with
 Change the exposed value.
 """
 
-import re
 from collections.abc import Iterator
-from typing import Any
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import (
-    SECRET_WORDS,
-    Hit,
-    Leaf,
-    Nested,
-    b64decode_text,
-    detector,
-    is_secret_name,
-    looks_random,
-    normalise,
-    parse_json,
-    violations,
-)
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._embedded import named_values
+from podwarden.rules.credentials._embedded import named_values
+from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
+from podwarden.rules.credentials._names import SECRET_WORDS, is_secret_name, looks_random, normalise
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/generic-secret", severity=Severity.MEDIUM, target="object")
 
-_ASSIGN = re.compile(
-    r"""(?:^|[\s{,;(])["']?((?:--?)?[A-Za-z][A-Za-z0-9_.-]{1,60})["']?[ \t]*(?:=|:(?!//))[ \t]*"""
-    r"""["']?([^\s"',;#}{]{8,512})""",
-    re.M,
-)
-#: the MySQL and MariaDB clients' password flag, value attached (``-pS3cret``; ``-p`` alone
-#: prompts, ``-p$VAR`` is a reference)
-_MYSQL_PASSWORD = re.compile(
-    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
-    r"[^\n;&|]*?\s-p(?![$\s])([^\s\"'`]{4,512})"
-)
-_FLAG_SPACE = re.compile(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{7,511})")
+#: what makes a leaf worth reading for named values (besides a secret-sounding key)
+MARKERS = ("pass", "pwd", "secret", "token", "key", "credential", "connection", "creds", "mysql", "mariadb",
+           "curl", "authorization", "cookie", "machine", ":_auth")
+#: keys whose values are prose, not configuration
+PROSE = frozenset({"description", "message", "help", "summary"})
 
 
-
-def _json_leaves(data: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(name, value) of the string leaves of an embedded JSON document."""
-    if depth > 32:
-        return
-    if isinstance(data, dict):
-        pair = data.get("name") if "value" in data else None
-        for k, v in data.items():
-            if isinstance(v, str):
-                yield (pair if k == "value" and isinstance(pair, str) else str(k)), v
-            else:
-                yield from _json_leaves(v, depth + 1)
-    elif isinstance(data, list):
-        previous = ""
-        for v in data:
-            if isinstance(v, str):
-                yield previous if previous.startswith("-") else "", v
-                previous = v
-            else:
-                previous = ""
-                yield from _json_leaves(v, depth + 1)
-
-
-@detector(RULE, markers=("pass", "pwd", "secret", "token", "key", "credential", "connection", "creds", "mysql",
-                         "mariadb"),
-          keys=SECRET_WORDS, in_secrets=False, fallback=True)
+@detector(RULE, markers=MARKERS, keys=SECRET_WORDS, in_secrets=False, rank=1)
 def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
     text = leaf.text
     value = text.strip().strip("\"'")
@@ -98,23 +58,11 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
         if looks_random(value):
             yield Hit(value, "secret-like value")
             return
-    if leaf.depth or normalise(leaf.key) in ("description", "message", "help", "summary"):
+    if leaf.depth or normalise(leaf.key) in PROSE:
         return  # embedded documents are read once, at the top
-    data = parse_json(text) if text.lstrip()[:1] in ("{", "[") else None
-    if data is not None:
-        for name, inner in _json_leaves(data):
-            if name and is_secret_name(name):
-                yield Nested(inner, name, name, same_detector=True)
-        return
-    for match in _MYSQL_PASSWORD.finditer(text):
-        yield Nested(match.group(1), "password", "-p", same_detector=True)
-    if "=" not in text and ":" not in text and "--" not in text:
-        return
-    for pattern in (_ASSIGN, _FLAG_SPACE):
-        for match in pattern.finditer(text):
-            name, found = match.group(1), match.group(2)
-            if is_secret_name(name):
-                yield Nested(found, name, name.lstrip("-"), same_detector=True)
+    for named in named_values(text):
+        if is_secret_name(named.name):
+            yield Nested(named.value, named.name, named.inner, same_detector=True)
 
 
 @RULE.check(since="1.0")

@@ -19,7 +19,10 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, detector, entropy, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import entropy
 
 RULE = rule("credentials/google-api-key", severity=Severity.HIGH, target="object")
 

@@ -25,7 +25,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, b64decode_text, detector, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/jwt-token", severity=Severity.HIGH, target="object")
 

@@ -22,7 +22,10 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, Nested, b64decode_text, detector, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
+from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/private-key", severity=Severity.HIGH, target="object")
 

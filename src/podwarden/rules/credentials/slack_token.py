@@ -19,7 +19,9 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, detector, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/slack-token", severity=Severity.HIGH, target="object")
 

@@ -24,7 +24,9 @@ import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
-from podwarden.rules.credentials._scan import Hit, Leaf, detector, violations
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/url-with-password", severity=Severity.HIGH, target="object")
 

@@ -6,7 +6,7 @@ must supply; the brackets are the tell.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _BRACKETED = re.compile(r"<[^<>]{1,80}>|^\[[^\[\]]{1,80}\]$|^\{[A-Za-z0-9 _.-]{1,80}\}$")
 

@@ -7,7 +7,7 @@ instrumentation key as an identifier, not a security token, and not a secret.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _IKEY_STRING = re.compile(rf"^\s*InstrumentationKey={_GUID}(?:;[A-Za-z]+=[^;]*)*;?\s*$", re.I)

@@ -7,7 +7,7 @@
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _PLAIN = re.compile(
     r"^(?:true|false|yes|no|on|off|enabled?|disabled?"

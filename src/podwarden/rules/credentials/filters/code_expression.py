@@ -8,7 +8,7 @@ secret.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]|^(?:process\.env|os\.environ|"
                    r"System\.getenv|Environment\.GetEnvironmentVariable|self\.|this\.)")

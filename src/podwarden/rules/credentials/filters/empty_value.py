@@ -4,7 +4,7 @@ An empty string, whitespace, or a pair of empty quotes holds no credential: the 
 declared and left to be filled at deploy time.
 """
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 
 def applies(c: Candidate) -> bool:

@@ -8,7 +8,7 @@ them is the intended workflow.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,data:|^vault:v\d+:|^\$ANSIBLE_VAULT;")
 

@@ -8,7 +8,7 @@ tenant or key: it identifies, it never authenticates.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 _ID_NAME = re.compile(r"(?:^|[^a-z])ids?(?:$|[^a-z])|[a-z]ids?$|client|tenant|subscription|principal|"

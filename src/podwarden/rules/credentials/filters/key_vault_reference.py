@@ -8,7 +8,7 @@ version id in them looks random but is no credential.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _VAULT = re.compile(r"\.vault\.azure\.net/(?:secrets|keys|certificates)/|@Microsoft\.KeyVault\(", re.I)
 

@@ -9,7 +9,7 @@ not a placeholder: its run is less than half of it.)
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _RUN = re.compile(r"(.)\1{5,}")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")

@@ -8,7 +8,7 @@ value (`shhhh! it's a github secret`) are documentation, not credentials.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 #: anywhere in the value (lower-case, separators removed)
 _CONTAINED = ("changeme", "changeit", "example", "placeholder", "replaceme", "replacewith",

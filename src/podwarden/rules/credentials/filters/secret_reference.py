@@ -8,7 +8,7 @@ as the AKS guide asks, instead of holding it.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _REFERENCE_PART = re.compile(
     r"^(?:valuefrom|envfrom|imagepullsecrets|existingsecret\w*|remoteref|secretstoreref|"

@@ -8,7 +8,7 @@ manifest names where the secret comes from, it does not hold it.
 
 import re
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 _REFERENCE = re.compile(
     r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|^\$[A-Za-z_][A-Za-z0-9_.:-]*$|^`|%[A-Za-z_][A-Za-z0-9_]*%"

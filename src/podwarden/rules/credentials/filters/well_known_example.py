@@ -5,7 +5,7 @@ publishes), AWS documentation keys ending in `EXAMPLE` / `EXAMPLEKEY`, and the j
 sample token (subject `1234567890`, name `John Doe`) are public samples that grant nothing.
 """
 
-from podwarden.rules.credentials._scan import Candidate
+from podwarden.rules.credentials._leaf import Candidate
 
 #: first and last characters of the published Azurite key, as the docs print it
 _AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu", "KBHBeksoGMGw==")

@@ -1,0 +1,116 @@
+"""The detector registry: which detector runs on which leaf.
+
+Each detector module (one per credential format) registers its function here with the
+cheap *markers* (lower-case substrings) or *key names* that make it worth running.  The
+plan, built once, combines every marker into one prefilter, so a leaf that holds none of
+them and has no secret-sounding name costs one regex search.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from podwarden.rules.api import Rule
+from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
+from podwarden.rules.credentials._names import normalise
+
+#: the shortest value a detector looks at, unless it asks for shorter ones
+MIN_LENGTH = 8
+
+DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
+
+
+@dataclass(slots=True)
+class Detector:
+    rule_id: str
+    fn: DetectFn
+    markers: tuple[str, ...]
+    keys: re.Pattern[str] | None
+    #: also run inside committed Secrets (format-specific detectors do; generic ones do not)
+    in_secrets: bool = True
+    #: 0: a format detector; higher ranks run after every lower one, and skip values a
+    #: lower-ranked rule already reported at the same place
+    rank: int = 0
+    #: the shortest leaf it looks at
+    min_length: int = MIN_LENGTH
+
+    @property
+    def fallback(self) -> bool:
+        return self.rank > 0
+
+
+_DETECTORS: list[Detector] = []
+
+
+def detector(
+    rule: Rule, markers: Sequence[str] = (), keys: str | None = None,
+    in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH,
+) -> Callable[[DetectFn], DetectFn]:
+    """Register the decorated function as ``rule``'s detector.
+
+    ``markers``: lower-case substrings, one of which must occur in a leaf for the
+    detector to run; ``keys``: a regex on the normalised key name (lower-case, letters
+    and digits only) that makes it run whatever the text; ``rank``: see ``Detector``.
+    """
+
+    def register(fn: DetectFn) -> DetectFn:
+        if any(m != m.lower() for m in markers):
+            raise ValueError(f"{rule.id}: markers must be lower-case")
+        if not any(d.rule_id == rule.id for d in _DETECTORS):
+            _DETECTORS.append(Detector(rule.id, fn, tuple(markers), re.compile(keys) if keys else None,
+                                       in_secrets, rank, min_length))
+            plan.cache_clear()
+            keyed.cache_clear()
+        return fn
+
+    return register
+
+
+def _load_detectors() -> None:
+    """Import every module of the family, so every detector is registered."""
+    package = importlib.import_module("podwarden.rules.credentials")
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.ispkg and not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+@dataclass(slots=True)
+class Plan:
+    prefilter: re.Pattern[str]
+    by_marker: list[tuple[tuple[str, ...], Detector]]
+    keyed: list[Detector]
+    #: the highest rank: fallback detectors run rank by rank after the scan
+    ranks: int
+
+
+@functools.lru_cache(maxsize=1)
+def plan() -> Plan:
+    """Every registered detector, ordered by rank then rule id, and the marker prefilter."""
+    _load_detectors()
+    detectors = sorted(_DETECTORS, key=lambda d: (d.rank, d.rule_id))
+    markers = sorted({m for d in detectors for m in d.markers}, key=len, reverse=True)
+    # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
+    # lets the regex engine skip ahead on first characters (about 7x faster than re.I)
+    prefilter = re.compile("|".join(re.escape(m) for m in markers) or "(?!)")
+    return Plan(prefilter, [(d.markers, d) for d in detectors if d.markers],
+                [d for d in detectors if d.keys is not None], max((d.rank for d in detectors), default=0))
+
+
+@functools.lru_cache(maxsize=8192)
+def keyed(key: str) -> tuple[Detector, ...]:
+    """The detectors a key name calls for, whatever the value."""
+    norm = normalise(key)
+    if not norm:
+        return ()
+    return tuple(d for d in plan().keyed if d.keys is not None and d.keys.search(norm))
+
+
+@functools.lru_cache(maxsize=8192)
+def shortest_for(key: str) -> int:
+    """The shortest value any detector looks at under this name."""
+    return min((d.min_length for d in keyed(key)), default=MIN_LENGTH) if key else MIN_LENGTH

@@ -1,0 +1,102 @@
+"""The values the credentials scan passes around: leaves, detector results, candidates.
+
+A ``Leaf`` is one string to scan with what surrounds it; a detector turns it into ``Hit``s
+(the secret part and a label) or ``Nested`` values to scan in turn; a hit in its context
+is a ``Candidate``, which is what the filters (``filters/``) judge.  This module imports
+nothing of the family, so filters and detectors can both depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from podwarden.model.paths import FieldPath
+from podwarden.rules.api import Severity
+
+Link = tuple[Any, str | int] | None  # (parent link, key): paths are built only for hits
+
+
+def path_of(link: Link) -> FieldPath:
+    """The field path a chain of links stands for."""
+    parts: list[str | int] = []
+    while link is not None:
+        link, part = link
+        parts.append(part)
+    return tuple(reversed(parts))
+
+
+@dataclass(slots=True)
+class Leaf:
+    """One string to scan and what surrounds it."""
+
+    text: str
+    #: the name this value is given: map key, env var name, `name` of a name/value pair,
+    #: preceding `--flag` of an args item; '' when none
+    key: str
+    link: Link
+    kind: str
+    #: a value of a committed Secret's data/stringData (reported by committed-secret)
+    in_secret: bool = False
+    #: decoding/embedding depth (0: as written in the manifest)
+    depth: int = 0
+    #: the key inside an embedded document, when the value came from one
+    inner: str = ""
+
+    @property
+    def path(self) -> FieldPath:
+        return path_of(self.link)
+
+    def nested(self, text: str, key: str, inner: str | None = None) -> Leaf:
+        """A value found inside this one (decoded, or a field of an embedded document)."""
+        return Leaf(text, key, self.link, self.kind, self.in_secret, self.depth + 1,
+                    self.inner if inner is None else inner)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a detector found: the secret part of the leaf and what it is (a label).
+
+    ``armored``: the value came from inside a validated private-key armor (the body
+    decodes to a key structure), so look-alike heuristics (a certificate-like name, runs
+    of one character) do not apply: the armor decides.  ``severity``, when set, replaces
+    the rule's for this hit (a well-known default password is worse than another).
+    """
+
+    value: str
+    what: str
+    armored: bool = False
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """A value a detector found inside the leaf (decoded, or a field of an embedded
+    document), to be scanned in turn: by every detector, or with ``same_detector`` by the
+    one that found it only (the others already ran on the enclosing text)."""
+
+    text: str
+    key: str
+    inner: str = ""
+    same_detector: bool = False
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A hit in its context, as the filters see it."""
+
+    rule_id: str
+    value: str
+    key: str
+    leaf: str
+    path: FieldPath
+    kind: str
+    inner: str = ""
+    #: from inside a validated private-key armor (see ``Hit.armored``)
+    armored: bool = False
+
+    @property
+    def names(self) -> str:
+        """Every name around the value, lower-case: key, inner key and the path's keys."""
+        parts = [self.key, self.inner, *(p for p in self.path if isinstance(p, str))]
+        return " ".join(parts).lower()
