@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
 
 from podwarden.load.yaml import MAX_DEPTH
@@ -114,42 +115,71 @@ def parse(body: bytes) -> AdmissionReview:
     if not isinstance(data, dict):
         raise BadRequest("expected a JSON object (an AdmissionReview)")
     if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
-        def shown(key: str) -> str:
-            return repr(data[key]) if key in data else "none"
-
-        raise BadRequest(
-            f"expected apiVersion {API_VERSION} and kind {KIND}, got apiVersion {shown('apiVersion')} "
-            f"and kind {shown('kind')}"
-        )
+        raise BadRequest(f"expected apiVersion {API_VERSION} and kind {KIND}")
     request = data.get("request")
     if not isinstance(request, dict):
         raise BadRequest("AdmissionReview has no 'request' object")
+    _check_request(request)
+    return data  # type: ignore[return-value]
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+#: what the optional fields of a request must be when present (only objects may be null,
+#: as ``object`` is for DELETE): the type's words, for messages that name the field and
+#: never quote the value sent
+_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "string": ("a string", lambda v: isinstance(v, str)),
+    "boolean": ("a boolean", lambda v: isinstance(v, bool)),
+    "object": ("an object or null", lambda v: v is None or isinstance(v, dict)),
+    "user": ("an object", lambda v: isinstance(v, dict)),
+    "strings": ("a list of strings", _is_strings),
+    "string lists": ("an object whose values are lists of strings",
+                     lambda v: isinstance(v, dict) and all(_is_strings(x) for x in v.values())),
+}
+_REQUEST_FIELDS = {
+    "name": "string", "namespace": "string", "subResource": "string", "requestSubResource": "string",
+    "dryRun": "boolean", "userInfo": "user", "object": "object", "oldObject": "object", "options": "object",
+}
+_USER_FIELDS = {"username": "string", "uid": "string", "groups": "strings", "extra": "string lists"}
+_GVK = ("group", "version", "kind")
+_GVR = ("group", "version", "resource")
+
+
+def _check_request(request: dict[str, Any]) -> None:
+    """Every field podwarden reads, or the API server documents, has its type: else ``BadRequest``
+    naming the field's path."""
     uid = request.get("uid")
     if not isinstance(uid, str) or not uid:
         raise BadRequest("request.uid must be a non-empty string")
-    for key in ("kind", "resource"):
-        if not isinstance(request.get(key), dict):
-            raise BadRequest(f"request.{key} must be an object")
-    kind = request["kind"]
-    if not all(isinstance(kind.get(k), str) for k in ("group", "version", "kind")):
-        raise BadRequest("request.kind needs string group, version and kind")
-    operation = request.get("operation")
-    if operation not in OPERATIONS:
-        raise BadRequest(f"request.operation must be one of {', '.join(sorted(OPERATIONS))}")
-    if not isinstance(request.get("userInfo", {}), dict):
-        raise BadRequest("request.userInfo must be an object")
-    for key in ("object", "oldObject"):
+    for key, names, required in (("kind", _GVK, True), ("resource", _GVR, True),
+                                 ("requestKind", _GVK, False), ("requestResource", _GVR, False)):
         value = request.get(key)
-        if value is not None and not isinstance(value, dict):
-            raise BadRequest(f"request.{key} must be an object or null")
+        if value is None and not required:
+            continue
+        if not isinstance(value, dict):
+            raise BadRequest(f"request.{key} must be an object")
+        for name in names:
+            if not isinstance(value.get(name), str):
+                raise BadRequest(f"request.{key}.{name} must be a string")
+    operation = request.get("operation")
+    if not isinstance(operation, str) or operation not in OPERATIONS:
+        raise BadRequest(f"request.operation must be one of {', '.join(sorted(OPERATIONS))}")
+    _check_fields(request, "request", _REQUEST_FIELDS)
+    user = request.get("userInfo")
+    if isinstance(user, dict):
+        _check_fields(user, "request.userInfo", _USER_FIELDS)
     if operation in ("CREATE", "UPDATE") and not isinstance(request.get("object"), dict):
         raise BadRequest(f"request.object is required for {operation}")
-    for key in ("namespace", "name", "subResource"):
-        if not isinstance(request.get(key, ""), str):
-            raise BadRequest(f"request.{key} must be a string")
-    if not isinstance(request.get("dryRun", False), bool):
-        raise BadRequest("request.dryRun must be a boolean")
-    return data  # type: ignore[return-value]
+
+
+def _check_fields(data: dict[str, Any], where: str, fields: dict[str, str]) -> None:
+    for key, kind in fields.items():
+        words, fits = _TYPES[kind]
+        if key in data and not fits(data[key]):
+            raise BadRequest(f"{where}.{key} must be {words}")
 
 
 # -- responses ----------------------------------------------------------------------------
