@@ -68,9 +68,11 @@ def check(obj: KubeObject) -> Iterator[Violation]:
             if text is None:  # binary: no placeholder can be binary
                 text = raw
             candidate = Candidate(RULE.id, text, str(key), text, (field, str(key)), obj.kind)
-            credential_like = (is_secret_name(str(key)) or looks_random(text.strip())
-                               or (field, str(key)) in detected)
-            if credential_like and not filters_say_not_secret(candidate):
+            # a value in which another rule found a credential (a kubeconfig, a PEM file)
+            # is literal whatever the text around it looks like to the filters
+            found_inside = (field, str(key)) in detected
+            credential_like = is_secret_name(str(key)) or looks_random(text.strip())
+            if found_inside or (credential_like and not filters_say_not_secret(candidate)):
                 literal[str(key)] = text
                 first = first or field
     if literal:

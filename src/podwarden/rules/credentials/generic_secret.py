@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._embedded import named_values
-from podwarden.rules.credentials._embedded import named_values
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._names import SECRET_WORDS, is_secret_name, looks_random, normalise
 from podwarden.rules.credentials._scan import violations

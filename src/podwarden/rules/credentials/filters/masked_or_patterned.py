@@ -4,7 +4,9 @@
 `1234-abcd-...`: a run of one character, consecutive characters making up half the value
 (at least six), or two runs of four, mark a mask or a made-up value; real keys and
 generated passwords practically never contain one. (`Password$123456` is a weak password,
-not a placeholder: its run is less than half of it.)
+not a placeholder: its run is less than half of it.) The body of validated private-key
+armor is exempt: DER and OpenSSH structures hold zero bytes, so real keys show runs
+like `AAAAAAAA`.
 """
 
 import re
@@ -28,8 +30,8 @@ def _ascending_runs(low: str) -> list[int]:
 
 def applies(c: Candidate) -> bool:
     value = c.value.strip()
-    if not value:
-        return False  # emptiness is the empty_value filter's business
+    if not value or c.armored:
+        return False  # emptiness is the empty_value filter's business; armor decides itself
     if _RUN.search(value) or value.strip("*x#•.-_") == "" or len(set(value)) <= 2:
         return True
     low = value.lower()

@@ -3,7 +3,9 @@
 `-----BEGIN CERTIFICATE-----`, `BEGIN PUBLIC KEY`, OpenSSH public keys (`ssh-rsa AAAA...`,
 `ssh-ed25519`, `ecdsa-sha2-*`), their base64 forms (`caBundle`,
 `certificate-authority-data`, `client-certificate-data`) are meant to be shared: only the
-matching private key is a credential.
+matching private key is a credential. A body taken from inside validated private-key
+armor is never judged by its name here (`signing-key.pem`, `tls.pem` hold private keys
+too): the armor decides.
 """
 
 import re
@@ -22,7 +24,7 @@ _CERT_NAME = re.compile(r"cabundle|certificate|(?:^|[._-])(?:crt|cert|pem|pub|ca
 
 def applies(c: Candidate) -> bool:
     value = c.value.strip()
-    if "PRIVATE KEY" in value:
+    if c.armored or "PRIVATE KEY" in value:
         return False
     if _PUBLIC.search(value):
         return True
