@@ -47,8 +47,9 @@ def test_last_applied_configuration_is_read_as_json() -> None:
 
 
 def test_base64_of_text_is_judged_decoded() -> None:
-    encoded = base64.b64encode(b"password").decode()  # a placeholder, however it is encoded
-    assert _rules({"apiVersion": "v1", "kind": "ConfigMap", "data": {"pwd": encoded}}) == {}
+    encoded = base64.b64encode(b"password").decode()  # not random: a default, however encoded
+    assert _rules({"apiVersion": "v1", "kind": "ConfigMap", "data": {"pwd": encoded}}) == {
+        "credentials/hard-coded-password": ["data.pwd"]}
     encoded = base64.b64encode(PW.encode()).decode()
     assert _rules({"apiVersion": "v1", "kind": "ConfigMap", "data": {"pwd": encoded}}) == {
         "credentials/generic-secret": ["data.pwd"]}

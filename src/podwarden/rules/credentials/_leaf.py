@@ -67,6 +67,9 @@ class Hit:
     what: str
     armored: bool = False
     severity: Severity | None = None
+    #: a well-known default password (``admin``, ``changeme``) given as a value: the
+    #: hazard itself, which filters of look-alike placeholders must not drop
+    weak_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,8 @@ class Candidate:
     inner: str = ""
     #: from inside a validated private-key armor (see ``Hit.armored``)
     armored: bool = False
+    #: a well-known default password (see ``Hit.weak_default``)
+    weak_default: bool = False
 
     @property
     def names(self) -> str:

@@ -204,7 +204,7 @@ class Scanner:
             return
         path = leaf.path
         candidate = Candidate(rule_id, hit.value, leaf.key, leaf.text, path, leaf.kind, leaf.inner,
-                              hit.armored)
+                              hit.armored, hit.weak_default)
         for applies in self.filters:
             if applies(candidate):
                 return
@@ -253,6 +253,6 @@ def describe(leaf: Leaf) -> str:
         where = f'"{leaf.key}"'
     else:
         where = "a string"
-    if leaf.inner and leaf.inner != leaf.key:
+    if leaf.inner and f'"{leaf.inner}"' not in where:
         where += f' (key "{leaf.inner}")'
     return where

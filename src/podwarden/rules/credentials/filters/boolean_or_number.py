@@ -2,7 +2,8 @@
 
 `true`, `false`, `yes`, `no`, `on`, `off`, `42`, `3.14`, `0x1F`, `30s`, `1h30m`, `512Mi`,
 `v1.2.3`, `2019-03-20T17:54:53Z`: settings and timestamps next to a secret-sounding name (`TOKEN_TTL`, `PASSWORD_MIN_LENGTH`,
-`secretRotationInterval`), not secrets.
+`secretRotationInterval`), not secrets. A well-known numeric default password (`123456`)
+given to a password is reported by `credentials/hard-coded-password`, not dropped here.
 """
 
 import re
@@ -22,4 +23,6 @@ _PLAIN = re.compile(
 
 
 def applies(c: Candidate) -> bool:
+    if c.weak_default:
+        return False
     return _PLAIN.match(c.value.strip()) is not None

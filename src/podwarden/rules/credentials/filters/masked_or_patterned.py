@@ -6,7 +6,8 @@
 generated passwords practically never contain one. (`Password$123456` is a weak password,
 not a placeholder: its run is less than half of it.) The body of validated private-key
 armor is exempt: DER and OpenSSH structures hold zero bytes, so real keys show runs
-like `AAAAAAAA`.
+like `AAAAAAAA`; so are well-known default passwords (`123456`, `qwerty`), which
+`credentials/hard-coded-password` reports.
 """
 
 import re
@@ -30,7 +31,7 @@ def _ascending_runs(low: str) -> list[int]:
 
 def applies(c: Candidate) -> bool:
     value = c.value.strip()
-    if not value or c.armored:
+    if not value or c.armored or c.weak_default:
         return False  # emptiness is the empty_value filter's business; armor decides itself
     if _RUN.search(value) or value.strip("*x#•.-_") == "" or len(set(value)) <= 2:
         return True

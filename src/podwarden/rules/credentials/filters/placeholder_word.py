@@ -3,7 +3,10 @@
 Values such as `changeme`, `changeit`, `example`, `your-password-here`, `replace_me`,
 `dummy`, `redacted`, a bare `password` / `secret` / `token`, or a capitalised stand-in
 word such as `nvapi-NVKEY`, `sk-YOUR_TOKEN`, `MY_SECRET`, or words that describe the
-value (`shhhh! it's a github secret`) are documentation, not credentials.
+value (`shhhh! it's a github secret`) are documentation, not credentials. A well-known
+default password given as a value to a password (`POSTGRES_PASSWORD: postgres`,
+`ADMIN_PASSWORD: changeme`) is not a stand-in but the weakest credential there is:
+`credentials/hard-coded-password` marks it and this filter lets it through.
 """
 
 import re
@@ -36,6 +39,8 @@ _DESCRIBES = re.compile(r"\s.*\b(?:secret|password|token|key|passphrase)\b|\b(?:
 
 
 def applies(c: Candidate) -> bool:
+    if c.weak_default:
+        return False
     if _STAND_IN.search(c.value) or _DESCRIBES.search(c.value.strip()):
         return True
     norm = re.sub(r"[^a-z0-9]", "", c.value.lower())
