@@ -1,10 +1,12 @@
 """Slack token or webhook in a manifest.
 
 ## What it checks
-Every string of every object (Secret values decoded) for Slack bot, user and app tokens
-(`xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`, `xoxs-`, `xapp-`) and incoming webhook URLs
-(`https://hooks.slack.com/services/T.../B.../<secret>`), e.g. in an Alertmanager
-configuration kept in a ConfigMap.
+Every string of every object (Secret values decoded) for Slack tokens by their published
+prefixes: bot, user, workspace, legacy and session tokens (`xoxb-`, `xoxp-`, `xoxa-`,
+`xoxo-`, `xoxr-`, `xoxs-`), configuration and refresh tokens (`xoxe.xoxb-`, `xoxe.xoxp-`,
+`xoxe-`), app-level tokens (`xapp-`), and webhook URLs (`hooks.slack.com/services/`,
+`/workflows/`, `/triggers/`), e.g. in an Alertmanager configuration kept in a ConfigMap.
+Masked samples (`xoxp-...-####`, `xoxb-your-token`) are not reported.
 
 ## Why
 AKS guide, limit credential exposure: a webhook URL or token posts to (or reads) the
@@ -25,8 +27,11 @@ from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/slack-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9-])(?:xox[abprs]-[0-9]{8,13}-[A-Za-z0-9-]{10,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})")
-_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows)/(T[A-Z0-9]+/[AB][A-Z0-9]+/[A-Za-z0-9]{20,})")
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9.-])(?:(?:xoxe\.)?xox[abposr]-[0-9]{8,13}-[A-Za-z0-9-]{10,}(?![A-Za-z0-9#*.-])"
+    r"|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,}"
+    r"|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})")
+_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{20,})")
 
 
 @detector(RULE, markers=("xox", "xapp-", "hooks.slack.com/"))

@@ -19,7 +19,7 @@ _CONTAINED = ("changeme", "changeit", "example", "placeholder", "replaceme", "re
               "dummy", "redacted", "notasecret", "notreal", "fakepassword", "fakesecret",
               "fakekey", "faketoken", "samplekey", "samplepassword", "putyour", "enteryour",
               "mysecretpassword", "supersecret", "secretpassword", "testpass", "testsecret",
-              "testtoken", "testuser")
+              "testtoken", "testuser", "tokenhere", "keyhere", "secrethere")
 #: the whole value
 _WHOLE = frozenset({
     "password", "passwd", "pass", "secret", "token", "apikey", "key", "privatekey",

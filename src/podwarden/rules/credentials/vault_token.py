@@ -1,0 +1,39 @@
+"""HashiCorp Vault token in a manifest.
+
+## What it checks
+Every string of every object (Secret values decoded) for HashiCorp Vault tokens in their
+current forms: service tokens `hvs.`, batch tokens `hvb.` and recovery tokens `hvr.`
+followed by at least 24 characters of `[A-Za-z0-9_-]`.
+
+## Why
+AKS guide, limit credential exposure: a Vault token reads every secret its policies allow, from anywhere,
+until it expires: one token in a manifest can expose many secrets.
+
+## Fix
+Authenticate the workload to Vault with its Kubernetes service account (the Kubernetes
+or JWT auth method) or, on AKS, keep secrets in Azure Key Vault with Workload ID. Revoke
+the exposed token.
+"""
+
+import re
+from collections.abc import Iterator
+
+from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.credentials._detectors import detector
+from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._scan import violations
+
+RULE = rule("credentials/vault-token", severity=Severity.HIGH, target="object")
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24,}(?![A-Za-z0-9_-])")
+
+
+@detector(RULE, markers=('hvs.', 'hvb.', 'hvr.'))
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    for match in _TOKEN.finditer(leaf.text):
+        yield Hit(match.group(0), "hashicorp vault token")
+
+
+@RULE.check(since="1.0")
+def check(obj: KubeObject) -> Iterator[Violation]:
+    yield from violations(obj, RULE.id)
