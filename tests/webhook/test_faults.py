@@ -5,6 +5,7 @@ liveness bounds, not speed assertions."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -197,7 +198,7 @@ def test_probes_and_admission_answer_while_a_thousand_connections_are_held(tmp_p
             if n % 2:
                 conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\n")
             held.append(conn)
-        answers = []
+        answers: list[int | str] = []
         for _ in range(20):
             try:
                 answers.append(_get(port, ctx)[0])
@@ -277,12 +278,12 @@ def test_certificate_replaced_one_file_at_a_time_under_load(tmp_path: Path) -> N
             files = {"tls.crt": cert, "tls.key": key}
             tried = reloader.failures
             _replace(certs / first, files[first])  # half a pair: must not be served
-            _wait(lambda t=tried: reloader.failures >= t + 3, 10, f"{first} alone was not tried")
+            _wait(functools.partial(lambda t: reloader.failures >= t + 3, tried), 10, f"{first} alone was not tried")
             count = len(served)
-            _wait(lambda c=count: len(served) >= c + 20, 10, f"no answers with {first} replaced alone")
+            _wait(functools.partial(lambda c: len(served) >= c + 20, count), 10, f"no answers with {first} alone")
             assert set(served[count:]) == {serial} and not failures, (first, failures[:5])
             _replace(certs / second, files[second])
-            _wait(lambda n=new_serial: served[-1] == n, 10, f"new pair not served after {second}")
+            _wait(functools.partial(lambda n: served[-1] == n, new_serial), 10, f"new pair not served after {second}")
             serial = new_serial
         stop.set()
         for w in workers:
