@@ -343,3 +343,30 @@ def test_sigterm_drains_requests_in_flight_while_idle_connections_are_held(tmp_p
         err = _stop(proc)
     events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
     assert "stopped" in events and "Traceback" not in err
+
+
+# -- event-loop errors ------------------------------------------------------------------------
+
+
+def test_accept_errors_are_logged_at_most_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+    # asyncio reports accept() failing once per queued connection per retry: thousands a second
+    import asyncio
+    import errno
+
+    from podwarden.webhook.server import LoopErrors
+
+    handler = LoopErrors(interval=0.2)
+    loop = asyncio.new_event_loop()
+    context = {"message": "socket.accept() out of system resource",
+               "exception": OSError(errno.EMFILE, "Too many open files")}
+    try:
+        with caplog.at_level("WARNING", logger="podwarden.webhook"):
+            for _ in range(1000):
+                handler(loop, context)
+            time.sleep(0.25)
+            handler(loop, context)
+    finally:
+        loop.close()
+    lines = [json.loads(r.getMessage()) for r in caplog.records if "event-loop-error" in r.getMessage()]
+    assert [line["notLogged"] for line in lines] == [0, 999]
+    assert lines[0]["error"] == "Too many open files" and "Traceback" not in caplog.text
