@@ -60,9 +60,16 @@ def test_every_credentials_rule_has_a_labelled_positive() -> None:
 
 
 def test_pass_fixtures_are_silent_for_the_whole_family() -> None:
-    """A pass fixture of one rule must not trip another credentials rule either."""
-    noisy = {p.relative_to(FIXTURES).as_posix(): got
-             for p in sorted(FIXTURES.glob("*/pass-*.yaml")) if (got := _findings(p))}
+    """A pass fixture of one rule must not trip another credentials rule either, except on
+    a line marked ``# also: <rule>`` (a secretKeyRef is no literal credential, but it is an
+    exposure ``credentials/secret-in-environment`` reports)."""
+    noisy = {}
+    for path in sorted(FIXTURES.glob("*/pass-*.yaml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        got = [(rule_id, line) for rule_id, line in _findings(path)
+               if f"# also: {rule_id}" not in lines[line - 1]]
+        if got:
+            noisy[path.relative_to(FIXTURES).as_posix()] = got
     assert noisy == {}
 
 
