@@ -43,7 +43,7 @@ import yaml
 
 from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
-from podwarden.fix import yamlfile
+from podwarden.fix import yamlfile, yamlnodes, yamlrender
 from podwarden.fix.redact import Redactions, credentials_in
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import Skipped, expand
@@ -677,8 +677,8 @@ def _objects_text(old: str, entries: list[str], new: list[str]) -> str | None:
 
 def _append_documents(text: str, docs: list[dict[str, Any]], file: str) -> str:
     """``text`` followed by ``docs`` as new YAML documents; verified to parse back."""
-    roots = [r for r in yamlfile._compose_all(text) if r is not None]
-    style = yamlfile.detect_style(text, roots[0]) if roots else yamlfile.Style()
+    roots = [r for r in yamlnodes.compose_all(text) if r is not None]
+    style = yamlnodes.detect_style(text, roots[0]) if roots else yamlrender.Style()
     nl = style.newline
     out = text
     if out and not out.endswith("\n"):
@@ -686,7 +686,7 @@ def _append_documents(text: str, docs: list[dict[str, Any]], file: str) -> str:
     for data in docs:
         lines = ["---"]
         for key, value in data.items():
-            lines.extend(yamlfile.block_entry(key, value, 0, style))
+            lines.extend(yamlrender.block_entry(key, value, 0, style))
         out += nl.join(lines) + nl
     before = [d.data for d in yamlload.parse(text, file)]
     try:
