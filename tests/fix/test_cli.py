@@ -63,7 +63,7 @@ def test_write_then_check_reports_none_of_the_fixed_findings(tmp_path: Path) -> 
     path = write(tmp_path, DEPLOYMENT)
     os.chmod(path, 0o604)
     code, _, err = run("fix", "--write", "--only", "pss", str(path))
-    assert code == 0, err
+    assert code == 1, err  # written, but findings remain (listed below)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o604
     fixed = path.read_text()
     assert fixed.startswith("# web front end\n") and "image: nginx   # pinned elsewhere\n" in fixed
@@ -78,11 +78,15 @@ def test_write_then_check_reports_none_of_the_fixed_findings(tmp_path: Path) -> 
         ("pss/unrestricted-capabilities", side + "capabilities.add[0]"),
         ("pss/unrestricted-capabilities", side + "capabilities.drop"),
     ]
-    # held back, and said why
-    assert "held back: pss/unrestricted-capabilities: unsafe part not applied without --unsafe" in err
-    assert "held back: pss/run-as-non-root" in err
-    # fixing again changes nothing
-    assert run("fix", "--only", "pss", str(path))[0] == 0
+    # held back, and said why: each finding on its own line, in the fixed file
+    assert "left: pss/unrestricted-capabilities: unsafe part not applied without --unsafe" in err
+    assert f"  {path}:25: Deployment/web {side}capabilities.drop\n" in err
+    assert f"  {path}:25: Deployment/web {side}capabilities.add[0]\n" in err
+    assert "left: pss/run-as-non-root: unsafe part not applied without --unsafe" in err
+    assert err.rstrip().endswith("fixed 6 finding(s) in 1 file(s); 3 finding(s) left")
+    # fixing again changes nothing, and the same three are left
+    code, out, err = run("fix", "--only", "pss", str(path))
+    assert (code, out) == (1, "") and "would fix 0 finding(s) in 0 file(s); 3 finding(s) left" in err
 
 
 def test_run_as_non_root_fix_cautions_about_root_images(tmp_path: Path) -> None:
@@ -111,8 +115,8 @@ def test_run_as_user_value_enables_the_concrete_user_fix(tmp_path: Path) -> None
     text = DEPLOYMENT.replace("runAsNonRoot: false", "runAsUser: 0")
     path = write(tmp_path, text)
     code, out, err = run("fix", "--only", "pss/run-as-user", str(path))
-    assert code == 0 and out == ""
-    assert "needs a value (--run-as-user)" in err
+    assert code == 1 and out == ""  # nothing to change, one finding left
+    assert "left: pss/run-as-user: needs a value (--run-as-user)" in err
     code, out, _ = run("fix", "--only", "pss/run-as-user", "--run-as-user", "10001", str(path))
     assert code == 1
     assert "-          runAsUser: 0\n+          runAsUser: 10001\n" in out
@@ -125,7 +129,8 @@ def test_a_template_is_left_untouched_with_exit_2(tmp_path: Path) -> None:
     code, _, err = run("fix", "--write", "--only", "pss", str(path), str(good))
     assert code == 2
     assert path.read_text() == text
-    assert f"error: {path}: not rewritten: looks like a template" in err
+    assert f"error: {path}:7: not rewritten: looks like a template" in err  # the line of the '{{'
+
     assert good.read_text() != DEPLOYMENT  # the other file is still fixed
 
 
@@ -161,7 +166,7 @@ spec:
 """
     path = write(tmp_path, text)
     code, _, err = run("fix", "--only", "hardening/root-group,hardening/fs-group-missing", str(path))
-    assert code == 0 and "--run-as-group" in err and "--fs-group" in err  # held back, and why
+    assert code == 1 and "--run-as-group" in err and "--fs-group" in err  # held back, and why
     code, _, _ = run("fix", "--write", "--only", "hardening/root-group,hardening/fs-group-missing",
                      "--run-as-group", "3000", "--fs-group", "2000", str(path))
     fixed = path.read_text()
@@ -179,9 +184,10 @@ def test_standard_input_is_fixed_with_every_family_selected() -> None:
     assert "would fix 0" not in dry.stderr
     done = subprocess.run([*command, "--write", "-"], input=DEPLOYMENT, capture_output=True, text=True,
                           timeout=60, check=False)
-    assert done.returncode == 0
+    assert done.returncode == 1 and "finding(s) left" in done.stderr  # what needs --unsafe stays
     again = subprocess.run([*command, "-"], input=done.stdout, capture_output=True, text=True, timeout=60, check=False)
-    assert again.returncode == 0 and again.stdout == ""  # what --write printed is fixed
+    assert again.stdout == ""  # what --write printed is fixed
+    assert "would fix 0 finding(s)" in again.stderr
 
 
 POD_WITH_CREDENTIALS = """\

@@ -6,12 +6,16 @@ import os
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from podwarden.cli import common
+from podwarden.errors import InputError
 from podwarden.rules.registry import default_registry
+
+if TYPE_CHECKING:
+    from podwarden.fix.apply import Remaining
 
 
 @click.command(name="fix")
@@ -63,16 +67,19 @@ def command(
     change what the application does are applied unless --unsafe (or a value such as
     --run-as-user) asks for more; the output says what was held back and why.
 
-    Exit status: 0 nothing to fix (or all written), 1 a dry run found something to fix
-    (as `ruff format --check` does), 2 errors (a file that cannot be rewritten safely is
-    left untouched and reported).
+    What `check` would still report after the fixes is listed, each with the reason it was
+    left (no automatic fix, needs --unsafe, needs a value such as --run-as-user).
+
+    Exit status: 0 nothing left to fix (or all written), 1 a dry run found something to
+    fix or findings remain (as `check` would say), 2 errors (a file that cannot be read as
+    `check` reads it, or cannot be rewritten safely, is left untouched and reported).
 
     With --move-secrets, credentials in pod env values move to Azure Key Vault: a
     SecretProviderClass, a read-only CSI mount, workload identity wiring, and the values
     written to files in a new 0700 directory outside the manifests with an upload script.
     """
     common.tune_gc_for_batch()
-    from podwarden.fix import diff, yamlfile  # imported here: other commands start faster
+    from podwarden.fix import diff, writable, yamlfile  # imported here: other commands start faster
     from podwarden.fix.apply import Fixer
     if move_secrets:
         if unsafe or run_as_user is not None or run_as_group is not None or fs_group is not None \
@@ -97,19 +104,23 @@ def command(
             values[key] = value
     fixer = Fixer(selection, registry, unsafe=unsafe, values=values)
     changed = errors = fixes = skipped = 0
-    held: dict[str, list[str]] = defaultdict(list)
+    left: dict[str, list[Remaining]] = defaultdict(list)
     cautions: dict[str, list[str]] = defaultdict(list)
     for ff in fixer.iter_files(paths):
         if ff.skipped:
             skipped += 1
             continue
-        for error in ff.errors:
-            click.echo(f"error: {error}", err=True)
+        if write and ff.changed and ff.path != "-":
+            problem = writable.problem(ff.path)
+            if problem:
+                ff.errors.append(InputError(ff.path, 0, f"{problem}: not changed"))
         if ff.errors:
+            for error in ff.errors:
+                click.echo(f"error: {error}", err=True)
             errors += 1
             continue
-        for hb in ff.held_back:
-            held[f"{hb.rule_id}: {hb.why}"].append(f"{ff.path}: {hb.object} {hb.path}")
+        for rest in ff.remaining:
+            left[f"{rest.rule_id}: {rest.why}"].append(rest)
         if not ff.changed:
             continue
         for done in ff.applied:
@@ -119,8 +130,6 @@ def command(
                 settle = " or ".join(f"--{k.replace('_', '-')}" for k in found.fix_caution_unless)
                 why = f"{found.fix_caution}{f', or give {settle}' if settle else ''}"
                 cautions[f"{done.rule_id}: {why}"].append(f"{ff.path}: {done.object} {done.path}")
-        changed += 1
-        fixes += len(ff.applied)
         if not write:
             click.echo(ff.redact(diff.unified(ff.path, ff.text, ff.fixed_text or "")), nl=False)
         elif ff.path == "-":
@@ -129,11 +138,13 @@ def command(
             try:
                 yamlfile.write_atomic(ff.path, ff.fixed_bytes())
             except OSError as exc:
-                click.echo(f"error: {ff.path}:0: not written: {exc.strerror or exc}", err=True)
+                click.echo(f"error: {InputError(ff.path, 0, f'not written: {exc.strerror or exc}')}", err=True)
                 errors += 1
                 continue
             click.echo(f"fixed {ff.path} ({len(ff.applied)} finding(s))", err=True)
-    _report_held(held)
+        changed += 1
+        fixes += len(ff.applied)
+    remaining = report_remaining(left, write)
     for why, where in sorted(cautions.items()):
         click.echo(f"caution: {why} ({len(where)} fix(es), e.g. {where[0]})", err=True)
     if skipped:
@@ -141,17 +152,27 @@ def command(
                    "Helm templates", err=True)
     verb = "fixed" if write else "would fix"
     click.echo(f"{verb} {fixes} finding(s) in {changed} file(s)"
+               + (f"; {remaining} finding(s) left" if remaining else "")
                + ("" if write or not changed else "; run with --write to apply"), err=True)
     if errors:
         sys.exit(2)
-    sys.exit(1 if changed and not write else 0)
+    sys.exit(1 if remaining or (changed and not write) else 0)
 
 
-def _report_held(held: dict[str, list[str]]) -> None:
-    for why, where in sorted(held.items()):
-        click.echo(f"held back: {why} ({len(where)} finding(s), e.g. {where[0]})", err=True)
-
-
+def report_remaining(left: dict[str, list[Remaining]], write: bool) -> int:
+    """Print what ``check`` still reports once the fixes are made, grouped by rule and
+    reason: a header line per group, then one line per finding (file, line, object, field
+    path: never a value).  Lines are the file's as it is now: the fixed file's after
+    ``--write``, else the input's (where the finding stands there).  Returns the count."""
+    total = 0
+    for why, items in sorted(left.items()):
+        total += len(items)
+        click.echo(f"left: {why} ({len(items)} finding(s)):", err=True)
+        for rest in items:
+            line = rest.line if write else rest.line_before or rest.line
+            where = f"{rest.file}:{line}" if line > 0 else rest.file
+            click.echo(f"  {where}: {rest.object} {rest.path}", err=True)
+    return total
 
 
 def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, tenant_id: str | None,

@@ -10,6 +10,13 @@ fixing a fixed file changes nothing.
 A fixer declared ``safe=False`` runs only with ``unsafe`` or one of the explicit values
 it names (``enabled_by``); a safe fixer may hold back an unsafe part of its fix.  What
 stays unfixed for either reason is reported as ``HeldBack`` with the rule's reason.
+
+``fix`` reads a file as ``check`` does, through the engine (``Engine.scan_file``): an
+error ``check`` reports (a shape error, an object without a kind) is the file's error, and
+the file is not edited.  So is a shape error a fixer meets (``check`` would meet it once
+the fix lets a rule look there), and an error ``check`` would report on the fixed text.
+What ``check`` still reports after the edits is ``Remaining``, each with the reason fix
+left it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
+from podwarden.engine import Engine, FileResult, Finding, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
 from podwarden.fix.redact import Redactions, credentials_in
@@ -54,6 +61,26 @@ class HeldBack:
     why: str
 
 
+@dataclass(frozen=True, slots=True)
+class Remaining:
+    """A finding ``check`` still reports after the fix, and why fix left it."""
+
+    rule_id: str
+    file: str
+    #: its line in the fixed text, and in the text as it was (0: not there)
+    line: int
+    line_before: int
+    object: str
+    path: str
+    why: str
+
+
+#: why a finding stays when its rule has no fixer
+NO_FIXER = "no automatic fix: change it by hand (`podwarden check` says how)"
+#: why a finding stays when its rule's fixer makes no edit for it
+NOT_HERE = "no automatic fix for this case: change it by hand (`podwarden check` says how)"
+
+
 @dataclass(slots=True)
 class FileFix:
     """What fixing one file gave: the new text (None when unchanged) or why not."""
@@ -64,6 +91,8 @@ class FileFix:
     encoding: yamlfile.Encoding = field(default_factory=yamlfile.Encoding)
     applied: list[Applied] = field(default_factory=list)
     held_back: list[HeldBack] = field(default_factory=list)
+    #: what ``check`` still reports once the edits are made (nothing when ``errors``)
+    remaining: list[Remaining] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     skipped: bool = False
     #: credentials of the file, to hide in what is printed about it (``ff.redact(text)``)
@@ -121,7 +150,7 @@ class Fixer:
         except InputError as exc:
             yield FileFix("-", errors=[exc])
             sources = [s for s in sources if s.name != "-"]
-        if any(a.rule.uses_index for a in (*self.pod_checks, *self.object_checks)):
+        if self.engine.uses_index:
             self.engine.context.index = self.engine.build_index(sources, stdin)
         for source in sources:
             try:
@@ -140,24 +169,32 @@ class Fixer:
         except InputError as exc:
             out.errors.append(exc)
             return out
+        # what check says of the file as it is: its errors are fix's, before any edit
+        before = self.engine.scan_file(Source(name, explicit), raw)
+        if before.errors:
+            out.errors.extend(before.errors)
+            return out
         if not any(object_problem(data) == "" for doc in docs for _, data in yamlload.iter_objects(doc)):
             out.skipped = not explicit
             return out
         text = out.text
         original = docs
         applied: dict[Applied, None] = {}
+        held: list[HeldBack] = []
         for _ in range(MAX_ROUNDS):
-            plan, round_applied, held = self.plan(docs, name)
+            try:
+                plan, round_applied, held = self.plan(docs, name)
+            except FixerShapeError as exc:
+                out.errors.append(exc.error)
+                return out
             if not plan:
-                out.held_back = held
                 break
             try:
                 new_text = yamlfile.apply_edits(text, docs, plan, name)
             except yamlfile.FixRefused as exc:
-                out.errors.append(InputError(name, 0, f"not rewritten: {exc}"))
+                out.errors.append(InputError(name, exc.line, f"not rewritten: {exc}"))
                 return out
             if new_text == text:
-                out.held_back = held
                 break
             applied.update(dict.fromkeys(round_applied))
             text = new_text
@@ -166,13 +203,37 @@ class Fixer:
             out.errors.append(InputError(name, 0, "not rewritten: fixes did not settle after "
                                                   f"{MAX_ROUNDS} rounds (a bug: please report it)"))
             return out
-        out.applied = list(applied)
+        after = before
         if text != out.text:
+            # what check will say of the fixed file: no error it would not give now
+            after = self.engine.scan_file(Source(name, explicit), out.encoding.encode(text))
+            if after.errors:
+                out.errors.extend(InputError(e.file, e.line, f"not rewritten: once fixed, {e.message}")
+                                  for e in after.errors)
+                return out
             out.fixed_text = text
             # a diff shows lines around each change: hide the credentials among them
             credentials_in(self.credentials, out.text, original, out.redact)
             credentials_in(self.credentials, text, docs, out.redact)
+        out.applied = list(applied)
+        out.held_back = held
+        out.remaining = self._remaining(before, after, held)
         return out
+
+    def _remaining(self, before: FileResult, after: FileResult, held: Sequence[HeldBack]) -> list[Remaining]:
+        """Each finding of ``after`` with the reason fix leaves it."""
+        why = {(h.rule_id, h.object, h.path): h.why for h in held}
+        was = {(f.rule_id, str(f.object), f.path): f.line for f in before.findings}
+        out = []
+        for f in after.findings:
+            key = (f.rule_id, str(f.object), f.path)
+            reason = why.get(key) or self._why_left(f)
+            out.append(Remaining(f.rule_id, f.file, f.line, was.get(key, 0), str(f.object), f.path, reason))
+        return out
+
+    def _why_left(self, finding: Finding) -> str:
+        rule = self.engine.registry.get(finding.rule_id)
+        return NO_FIXER if rule is None or rule.fixer is None else NOT_HERE
 
     @functools.cached_property
     def credentials(self) -> Engine:
@@ -194,17 +255,20 @@ class Fixer:
                     continue
                 obj = KubeObject(data, prefix)
                 for active, target, violation in self._violations(obj):
-                    made = self._fix(active, target, violation)
+                    try:
+                        made = self._fix(active, target, violation)
+                        why = "" if made else self._why_held(active.rule, target, violation)
+                    except ShapeError as exc:
+                        line, _ = doc.locate((*prefix, *exc.path))
+                        raise FixerShapeError(InputError(name, line, f"{obj.ref}: {exc}")) from None
                     where = str(obj.ref)
                     if made:
                         applied.append(Applied(active.rule.id, where, render(violation.path)))
                         for edit in made:
                             full = Edit(edit.op, (*prefix, *edit.path), edit.value)
                             edits.setdefault((full.op, full.path, repr(full.value)), full)
-                    else:
-                        why = self._why_held(active.rule, target, violation)
-                        if why:
-                            held.append(HeldBack(active.rule.id, where, render(violation.path), why))
+                    elif why:
+                        held.append(HeldBack(active.rule.id, where, render(violation.path), why))
             if edits:
                 plan[doc.index] = list(edits.values())
         return plan, applied, held
@@ -237,10 +301,7 @@ class Fixer:
         rule = active.rule
         if rule.fixer is None or not self._enabled(rule):
             return []
-        try:
-            return list(rule.fixer(target, violation, self.engine.context) or ())
-        except ShapeError:
-            return []
+        return list(rule.fixer(target, violation, self.engine.context) or ())
 
     def _why_held(self, rule: Rule, target: Any, violation: Violation) -> str:
         """Why a violation with a fixer stays, or '' when no automatic fix exists for it."""
@@ -252,13 +313,18 @@ class Fixer:
             return f"unsafe, not applied without --unsafe: {reason}"
         if self.unsafe or rule.fixer is None:
             return ""
-        try:
-            probe = list(rule.fixer(target, violation, self.probe_context) or ())
-        except ShapeError:
-            return ""
+        probe = list(rule.fixer(target, violation, self.probe_context) or ())
         if probe:
             return f"unsafe part not applied without --unsafe: {reason}"
         return ""
+
+
+class FixerShapeError(Exception):
+    """A fixer met a field of the wrong shape: the file's error (as ``check`` reports it)."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _with_options(ctx: Context, options: dict[str, Any]) -> Context:
