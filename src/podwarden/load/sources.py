@@ -1,10 +1,17 @@
-"""Where manifests come from: files, directories walked recursively, and stdin (``-``)."""
+"""Where manifests come from: files, directories walked recursively, and stdin (``-``).
+
+Only regular files are read: a device, FIFO or socket (also behind a symlink) named on the
+command line is an error, and one met in a directory walk is skipped with a note.  Reads
+are bounded by bytes (``MAX_BYTES``), never trusted to end: ``/dev/zero`` or a pipe that
+never closes cannot exhaust memory.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from podwarden.errors import InputError
@@ -12,6 +19,9 @@ from podwarden.errors import InputError
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: directories never worth walking into
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
+#: the largest input read, in bytes (a file, or standard input)
+MAX_BYTES = 32 * 1024 * 1024
+_MIB = _CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +36,53 @@ class Source:
     explicit: bool
 
     def read(self) -> bytes:
-        """The raw bytes, or InputError naming the file."""
+        """The raw bytes, or InputError naming the file (missing, not a regular file, too large)."""
         if self.name == "-":
-            return sys.stdin.buffer.read()
+            return read_bounded(sys.stdin.buffer.read, "-")
         try:
-            with open(self.name, "rb") as handle:
-                return handle.read()
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; the kind is checked on
+            # the open descriptor, so a file swapped for a FIFO after the walk is caught too
+            fd = os.open(self.name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
-            raise InputError(self.name, 0, exc.strerror or str(exc)) from None
+            raise InputError(self.name, 0, exc.strerror or type(exc).__name__) from None
+        try:
+            kind = special_kind(os.fstat(fd).st_mode)
+            if kind:
+                raise InputError(self.name, 0, f"not a regular file ({kind}): not read")
+            os.set_blocking(fd, True)
+            return read_bounded(lambda n: os.read(fd, n), self.name)
+        except OSError as exc:
+            raise InputError(self.name, 0, exc.strerror or type(exc).__name__) from None
+        finally:
+            os.close(fd)
+
+
+def read_bounded(read: Callable[[int], bytes], name: str, limit: int | None = None) -> bytes:
+    """Every byte ``read`` gives up to ``limit`` (``MAX_BYTES``); InputError when there are more."""
+    limit = MAX_BYTES if limit is None else limit
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            size_text = f"{limit // _MIB} MiB" if limit % _MIB == 0 else f"{limit} bytes"
+            raise InputError(name, 0, f"larger than {size_text}: refused")
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is ('' for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +104,8 @@ def expand(paths: Iterable[str]) -> Iterator[Source | InputError | Skipped]:
         elif os.path.isdir(path):
             yield from _walk(path)
         elif os.path.exists(path):
-            yield Source(path, True)
+            kind = special_kind(os.stat(path).st_mode)
+            yield InputError(path, 0, f"not a regular file ({kind}): not read") if kind else Source(path, True)
         else:
             yield InputError(path, 0, "no such file or directory")
 
@@ -72,4 +122,9 @@ def _walk(top: str) -> Iterator[Source | Skipped]:
                         yield Skipped(os.path.join(troot, name), "Helm chart template")
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES):
-                yield Source(os.path.join(root, name), False)
+                path = os.path.join(root, name)
+                try:
+                    kind = special_kind(os.stat(path).st_mode)
+                except OSError:
+                    kind = ""  # a dangling link: reading it names the problem
+                yield Skipped(path, f"not a regular file ({kind})") if kind else Source(path, False)
