@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ from podwarden.rules.registry import Active, Registry, default_registry
 #: ``rule-id:container`` limits it to one container
 IGNORE_ANNOTATION = "podwarden.io/ignore"
 IGNORE_REASON_ANNOTATION = "podwarden.io/ignore-reason"
+#: objects per part of a large file's result (see ``Engine.iter_scan``)
+CHUNK_OBJECTS = 1000
+#: files larger than this are scanned in the main process, part by part, even with ``-j``
+LARGE_FILE = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,10 @@ class FileResult:
     objects: list[ObjectResult] = field(default_factory=list)
     baselined: int = 0
     skipped: bool = False
+    #: why the file was skipped, when it is worth saying (not a regular file)
+    note: str = ""
+    #: a later part of a large file whose earlier parts were already yielded
+    continued: bool = False
 
 
 @dataclass(slots=True)
@@ -150,8 +159,9 @@ class Result:
         return 1 if self.findings else 0
 
     def add(self, fr: FileResult) -> None:
-        """Fold one file's result in."""
-        self.paths.append(fr.path)
+        """Fold one file's result (or a later part of it) in."""
+        if not fr.continued:
+            self.paths.append(fr.path)
         self.findings.extend(fr.findings)
         self.suppressed.extend(fr.suppressed)
         self.errors.extend(fr.errors)
@@ -230,12 +240,16 @@ class Engine:
             if isinstance(item, InputError):
                 yield FileResult(item.file, errors=[item])
             elif isinstance(item, Skipped):
-                yield FileResult(item.name, skipped=True)
+                yield FileResult(item.name, skipped=True, note=item.reason if item.reason.startswith("not a") else "")
             else:
                 sources.append(Source(item.name, False) if skip_non_manifests else item)
         stdin: dict[str, bytes] = {}
         if any(s.name == "-" for s in sources):
-            stdin["-"] = Source("-", True).read()
+            try:
+                stdin["-"] = Source("-", True).read()
+            except InputError as exc:
+                yield FileResult("-", errors=[exc])
+                sources = [s for s in sources if s.name != "-"]
         if self.uses_index:
             extra = [s for s in expand(context_paths) if isinstance(s, Source)]
             self.context.index = self.build_index([*sources, *extra], stdin)
@@ -244,32 +258,56 @@ class Engine:
             yield from self._parallel(sources, stdin, jobs)
             return
         for source in sources:
-            yield self.scan_file(source, stdin.get(source.name))
+            yield from self.iter_scan(source, stdin.get(source.name))
 
     def scan_file(self, source: Source, raw: bytes | None = None) -> FileResult:
-        """Evaluate one source."""
+        """Evaluate one source into one FileResult (a large file's parts joined)."""
+        parts = list(self.iter_scan(source, raw, chunk_objects=0))
+        return parts[0]
+
+    def iter_scan(self, source: Source, raw: bytes | None = None,
+                  chunk_objects: int = CHUNK_OBJECTS) -> Iterator[FileResult]:
+        """Evaluate one source, yielding its result in parts of about ``chunk_objects``
+        objects (0: one part), so that a file of many documents is never held whole:
+        documents are parsed, evaluated and dropped one at a time.
+
+        A file that cannot be read to its end gives its error and no findings, unless parts
+        were yielded already (a file of more than ``chunk_objects`` objects)."""
         fr = FileResult(source.name)
+        found_object = False
         try:
-            docs = self._load(source, raw)
+            data = raw if raw is not None else source.read()
+            for doc in yamlload.iter_parse(yamlload.decode(data, source.name), source.name):
+                for prefix, obj in yamlload.iter_objects(doc):
+                    problem = object_problem(obj)
+                    if problem:
+                        if source.explicit or found_object:
+                            line, _ = doc.locate(prefix)
+                            fr.errors.append(InputError(source.name, line, problem))
+                        continue
+                    found_object = True
+                    self.evaluate(KubeObject(obj, prefix), doc, source.name, fr)
+                if chunk_objects and len(fr.objects) >= chunk_objects:
+                    yield fr
+                    fr = FileResult(source.name, continued=True)
+                del doc
         except InputError as exc:
+            if not fr.continued:
+                fr = FileResult(source.name)  # nothing yielded yet: the error alone, as for any file
             if not source.explicit and "Helm template" in exc.message:
                 fr.skipped = True  # met in a walk (or told to skip): a template, not a manifest
             else:
                 fr.errors.append(exc)
-            return fr
-        found_object = False
-        for doc in docs:
-            for prefix, data in yamlload.iter_objects(doc):
-                problem = object_problem(data)
-                if problem:
-                    if source.explicit or found_object:
-                        line, _ = doc.locate(prefix)
-                        fr.errors.append(InputError(source.name, line, problem))
-                    continue
-                found_object = True
-                self.evaluate(KubeObject(data, prefix), doc, source.name, fr)
-        fr.skipped = not found_object and not source.explicit and not fr.errors
-        return fr
+            yield fr
+            return
+        except (ValueError, RecursionError, MemoryError) as exc:
+            # whatever the input does to the libraries, this file is an error, the run goes on
+            fr = fr if fr.continued else FileResult(source.name)
+            fr.errors.append(InputError(source.name, 0, f"could not be read ({type(exc).__name__})"))
+            yield fr
+            return
+        fr.skipped = not found_object and not source.explicit and not fr.errors and not fr.continued
+        yield fr
 
     def evaluate_object(self, data: dict[str, Any], file: str = "<object>") -> FileResult:
         """Evaluate one in-memory object (no file, no lines): what the admission webhook calls.
@@ -378,11 +416,6 @@ class Engine:
         severity = self.severities.get(rule.id) or getattr(v, "severity", None) or rule.severity
         return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret)
 
-    def _load(self, source: Source, raw: bytes | None) -> list[yamlload.Document]:
-        data = raw if raw is not None else source.read()
-        text = yamlload.decode(data, source.name)
-        return yamlload.parse(text, source.name)
-
     def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
         """Index the kinds cross-resource rules ask about; a byte search skips other files."""
         index = Index()
@@ -415,18 +448,27 @@ class Engine:
         """Scan files in worker processes; results come back in source order."""
         global _WORKER_ENGINE
         _WORKER_ENGINE = self
+        # large files are scanned here, part by part, so that no worker holds a whole one
+        here = {s for s in sources if s.name == "-" or _size(s.name) > LARGE_FILE}
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(jobs) as pool:
-            pending = (s for s in sources if s.name != "-")
+            pending = (s for s in sources if s not in here)
             results = pool.imap(_scan_in_worker, pending, chunksize=8)
             for source in sources:
-                if source.name == "-":
-                    yield self.scan_file(source, stdin["-"])
+                if source in here:
+                    yield from self.iter_scan(source, stdin.get(source.name))
                 else:
                     yield next(results)
 
 
 _WORKER_ENGINE: Engine | None = None
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _scan_in_worker(source: Source) -> FileResult:

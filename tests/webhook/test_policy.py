@@ -136,5 +136,5 @@ def test_a_key_written_twice_in_the_policy_file_is_refused(tmp_path: Path) -> No
     # the second would silently win: restricted then baseline weakens the policy
     path = tmp_path / "policy.yaml"
     path.write_text("defaults:\n  enforce: restricted\n  enforce: baseline\n")
-    with pytest.raises(ConfigError, match=f'^{path}:3: invalid YAML: duplicate key "enforce" \\(first at line 2\\)$'):
+    with pytest.raises(ConfigError, match=f"^{path}:3: invalid YAML: duplicate key at column 3 \\(first at line 2, column 3\\)$"):
         load(path)

@@ -106,6 +106,8 @@ def report_errors_tally(tally: Tally) -> None:
     """Errors as one line each on stderr, and a note for skipped files."""
     for error in tally.errors:
         click.echo(f"error: {error}", err=True)
+    for note in tally.notes:
+        click.echo(f"note: {note}", err=True)
     if tally.skipped:
         click.echo(
             f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "

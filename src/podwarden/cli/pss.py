@@ -8,6 +8,7 @@ import click
 
 from podwarden.cli import common
 from podwarden.engine import Engine, Selection
+from podwarden.report.tally import Tally
 from podwarden.rules.api import Level, Version
 from podwarden.rules.registry import default_registry
 
@@ -38,12 +39,14 @@ def command(
     parsed_level = common.parse(Level.parse, level, "--level")
     version = common.parse(Version.parse, version_text, "--version")
     selection = Selection(level=parsed_level, version=version, only=frozenset({"pss"}))
-    result = Engine(selection, registry).run(paths, skip_non_manifests=skip_non_manifests)
+    results = Engine(selection, registry).iter_files(paths, skip_non_manifests=skip_non_manifests)
     shown = str(Version(registry.minor(version))) if version else "latest"
+    tally = Tally()
+    out = sys.stdout
     if fmt == "json":
-        text = pss_report.render_json(result, registry, str(parsed_level), shown, per_file)
+        pss_report.write_json(results, out, tally, registry, str(parsed_level), shown, per_file)
     else:
-        text = pss_report.render_text(result, registry, str(parsed_level), shown)
-    click.echo(text, nl=False)
-    common.report_errors(result)
-    sys.exit(result.exit_code)
+        pss_report.write_text(results, out, tally, registry, str(parsed_level), shown)
+    out.flush()
+    common.report_errors_tally(tally)
+    sys.exit(tally.exit_code)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import yaml
 
 from podwarden.errors import InputError
+from podwarden.load import large_list
 from podwarden.model.paths import FieldPath
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -39,8 +41,8 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
+_BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 _BRACKETS = re.compile(r"[\[\]{}]")
-_NOT_JSON = object()
 
 
 class _Loader(yaml.CSafeLoader):
@@ -78,6 +80,8 @@ class Document:
     data: Any
     node: Any
     line: int
+    #: an item of a large List read alone: its path in the List (its node is the item's)
+    prefix: FieldPath = ()
     #: node of each parent path already walked: findings cluster in a few mappings
     _parents: dict[FieldPath, tuple[Any, bool]] = field(default_factory=dict)
 
@@ -85,6 +89,8 @@ class Document:
         """1-based (line, column) of ``path``, or of its nearest present parent."""
         if self.node is None:  # JSON read by the json module: no positions
             return self.line, 1
+        if self.prefix:
+            path = path[len(self.prefix):]
         parent = path[:-1]
         found = self._parents.get(parent)
         if found is None:
@@ -147,40 +153,93 @@ def decode(raw: bytes, file: str) -> str:
 
 def parse(text: str, file: str) -> list[Document]:
     """Every non-empty document of ``text``; raises InputError with the file and line."""
+    return list(iter_parse(text, file))
+
+
+def iter_parse(text: str, file: str) -> Iterator[Document]:
+    """The non-empty documents of ``text``, one at a time: a document's node tree is freed
+    once the caller moves on, so memory follows the largest document, not the file.
+    Raises InputError (file and line) where the text stops being readable; the documents
+    before that point have been yielded by then."""
     if len(text) > MAX_BYTES:
         raise InputError(file, 1, f"file larger than {MAX_BYTES // (1024 * 1024)} MiB: refused")
     _check_flow_depth(text, file)
-    json_data: Any = _NOT_JSON
-    if text.lstrip()[:1] in ("{", "[") and not text.lstrip().startswith("{{"):
-        # Kubernetes decodes a document that starts like JSON as JSON, strictly
-        try:
-            json_data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(file, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-        except RecursionError:
-            raise InputError(file, 1, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
-    pyyaml_nodes = True
-    try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        if json_data is not _NOT_JSON:
-            return [Document(0, json_data, None, 1)]  # valid JSON that YAML 1.1 refuses (tabs)
-        if not isinstance(exc, yaml.MarkedYAMLError):
-            raise InputError(file, 1, f"invalid YAML: {exc}") from None
-        nodes = _parse_yaml_1_2(text, file, exc)
-        pyyaml_nodes = False
+    json_like = text.lstrip()[:1] in ("{", "[") and not text.lstrip().startswith("{{")
+    if json_like:
+        _check_json(text, file)  # Kubernetes decodes a document that starts like JSON as JSON, strictly
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
     # without an anchor there is no alias: a plain tree, built without the bookkeeping
-    plain = pyyaml_nodes and "&" not in text
-    docs: list[Document] = []
-    for index, node in enumerate(nodes):
-        if node is None:
-            continue
-        data = _construct_plain(node, 0, file) if plain else _construct(node, budget, 0, {}, set())
-        if data is None:
-            continue
-        docs.append(Document(index, data, node, node.start_mark.line + 1))
-    return docs
+    plain = "&" not in text
+    if len(text) > large_list.LARGE_LIST_BYTES and _is_list(text):
+        yield from _iter_large_list(text, file, budget, plain)
+        return
+    loader = _Loader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            doc = _document(index, node, budget, file, plain)
+            index += 1
+            if doc is not None:
+                yield doc
+    except yaml.YAMLError as exc:
+        if json_like:  # valid JSON that YAML 1.1 refuses (tabs)
+            yield Document(0, json.loads(text), None, 1)
+            return
+        if not isinstance(exc, yaml.MarkedYAMLError):
+            raise InputError(file, 1, f"invalid YAML: {without_quotes(str(exc))}") from None
+        for later, node in enumerate(_parse_yaml_1_2(text, file, exc)):
+            if later >= index:  # documents PyYAML read have been yielded already
+                doc = _document(later, node, budget, file, False)
+                if doc is not None:
+                    yield doc
+    finally:
+        loader.dispose()
+
+
+def _is_list(text: str) -> bool:
+    loader = _Loader(text)
+    try:
+        kind = large_list.list_kind(loader)
+    except yaml.YAMLError:
+        return False  # the ordinary path reports it
+    finally:
+        loader.dispose()
+    return isinstance(kind, str) and kind.endswith("List")
+
+
+def _iter_large_list(text: str, file: str, budget: _Budget, plain: bool) -> Iterator[Document]:
+    loader = _Loader(text)
+    try:
+        for node, index in large_list.iter_items(loader):
+            doc = _document(0, node, budget, file, plain)
+            if doc is not None:
+                doc.prefix = ("items", index)
+                yield doc
+    except large_list.DuplicateKey as exc:
+        raise InputError(file, exc.second.start_mark.line + 1, _duplicate_message(exc.first, exc.second)) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(text, file, exc) from None
+    finally:
+        loader.dispose()
+
+
+def _document(index: int, node: Any, budget: _Budget, file: str, plain: bool) -> Document | None:
+    if node is None:
+        return None
+    data = _construct_plain(node, 0, file) if plain else _construct(node, budget, 0, {}, set())
+    return None if data is None else Document(index, data, node, node.start_mark.line + 1)
+
+
+def _check_json(text: str, file: str) -> None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(file, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(file, 1, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
+    except ValueError:  # an integer past Python's digit limit
+        raise InputError(file, _long_number_line(text), _LONG_NUMBER) from None
 
 
 def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> list[Any]:
@@ -191,14 +250,34 @@ def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> lis
     try:
         return list(YAML(typ="safe", pure=True).compose_all(io.StringIO(text)))
     except (RuamelError, RecursionError):
-        mark = original.problem_mark or original.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = original.problem or "invalid YAML"
-        context = f" ({original.context})" if original.context else ""
-        hint = ""
-        if "{{" in text:
-            hint = "; looks like a Helm template: render it first (helm template ... | podwarden check -)"
-        raise InputError(file, line, f"invalid YAML: {problem}{context}{hint}") from None
+        raise _yaml_error(text, file, original) from None
+
+
+def _yaml_error(text: str, file: str, original: yaml.MarkedYAMLError) -> InputError:
+    """PyYAML's error as one line: where, what, never a quoted piece of the input."""
+    mark = original.problem_mark or original.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = without_quotes(original.problem or "invalid YAML")
+    context = f" ({without_quotes(original.context)})" if original.context else ""
+    hint = ""
+    if "{{" in text:
+        hint = "; looks like a Helm template: render it first (helm template ... | podwarden check -)"
+    return InputError(file, line, f"invalid YAML: {problem}{context}{hint}")
+
+
+#: quoted input in PyYAML's messages ('found undefined tag handle '!x!''); token names stay
+_QUOTED = re.compile(r"""(['"])(?!<[a-z ]+>\1)[^'"\n]{2,}?\1""")
+_LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
+
+
+def without_quotes(message: str) -> str:
+    """A parser message with any quoted piece of the input left out (it could be a secret)."""
+    return _QUOTED.sub("(text not shown)", message)
+
+
+def _long_number_line(text: str) -> int:
+    found = re.search(r"\d{" + str(sys.get_int_max_str_digits() + 1) + "}", text)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
 
 
 def _check_flow_depth(text: str, file: str) -> None:
@@ -313,10 +392,13 @@ def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
     """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
     last value silently winning would hide, say, a second ``privileged: true``)."""
     first = next(k for k, _ in mapping.value if k.value == key_node.value)
-    raise InputError(
-        file, key_node.start_mark.line + 1,
-        f'duplicate key "{key_node.value}" (first at line {first.start_mark.line + 1})',
-    )
+    raise InputError(file, key_node.start_mark.line + 1, _duplicate_message(first, key_node))
+
+
+def _duplicate_message(first: Any, second: Any) -> str:
+    # the key itself is not shown: a ConfigMap's key can be a token
+    return (f"duplicate key at column {second.start_mark.column + 1} (first at line "
+            f"{first.start_mark.line + 1}, column {first.start_mark.column + 1})")
 
 
 def _mapping(
@@ -365,13 +447,21 @@ def _scalar(node: Any, file: str) -> Any:
                 return int(value)
             return _SCALARS.construct_yaml_int(node)  # 0400 is octal, 0x1F, 1_000, 1:30 ...
         if tag == _BOOL:
+            if value.lower() not in _BOOLS:
+                raise ValueError
             return value.lower() in ("true", "yes", "on", "y")
         if tag == _NULL:
+            if value not in ("", "~", "null", "Null", "NULL"):
+                raise ValueError
             return None
         if tag == _FLOAT:
             return _SCALARS.construct_yaml_float(node)
     except (ValueError, yaml.YAMLError):
-        raise InputError(file, node.start_mark.line + 1, f"bad {tag.rsplit(':', 1)[-1]}: {value[:40]!r}") from None
+        # never the value: a token tagged !!int would be printed whole
+        name = tag.rsplit(":", 1)[-1]
+        digits = value.lstrip("+-").replace("_", "")
+        problem = _LONG_NUMBER if digits.isdigit() else f"a value read as !!{name} that is not a valid {name}"
+        raise InputError(file, node.start_mark.line + 1, problem) from None
     # timestamps, binary, '=' and custom tags: Kubernetes turns them into strings
     return value
 
@@ -380,6 +470,9 @@ def iter_objects(doc: Document) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     """Kubernetes objects in a document: itself, or the items of a ``*List``."""
     data = doc.data
     if not isinstance(data, dict):
+        return
+    if doc.prefix:
+        yield doc.prefix, data
         return
     kind = data.get("kind")
     items = data.get("items")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
-from podwarden.engine import Finding, ObjectResult, Result
+from podwarden.engine import FileResult, Finding, ObjectResult
+from podwarden.report.tally import Tally
 from podwarden.rules.registry import Registry
 
 
@@ -40,55 +41,64 @@ def _object(o: ObjectResult, registry: Registry) -> dict[str, Any]:
     }
 
 
-def document(result: Result, registry: Registry, level: str, version: str, per_file: bool) -> dict[str, Any]:
-    """The JSON verdict; ``per_file`` gives ``{"files": [{path, allowed, violations}]}``."""
-    doc: dict[str, Any] = {"level": level, "version": version}
-    errors: dict[str, str] = {}
-    for e in result.errors:
-        errors.setdefault(e.file, str(e))
-    if per_file:
-        by_file: dict[str, list[ObjectResult]] = {}
-        for o in result.objects:
-            if o.pod:
-                by_file.setdefault(o.file, []).append(o)
-        files = []
-        for path in result.paths:
-            objs = by_file.get(path, [])
-            entry: dict[str, Any] = {
-                "path": path,
-                "allowed": path not in errors and all(not o.findings for o in objs),
-                "violations": [v | {"object": o.object.as_dict()}
-                               for o in objs for v in violations(o.findings, registry)],
-            }
-            if path in errors:
-                entry["error"] = errors[path]
-            files.append(entry)
-        doc["files"] = files
-    else:
-        pods = [o for o in result.objects if o.pod]
-        doc["allowed"] = not result.findings and not result.errors
-        doc["objects"] = [_object(o, registry) for o in pods]
-    doc["errors"] = [str(e) for e in result.errors]
-    return doc
+def write_json(results: Iterable[FileResult], out: TextIO, tally: Tally, registry: Registry,
+               level: str, version: str, per_file: bool) -> None:
+    """The JSON verdict, streamed: objects (or files) as they are read, then ``allowed`` and
+    ``errors``.  ``per_file`` gives ``{"files": [{path, allowed, violations}]}``."""
+    out.write("{\n" + f'  "level": {json.dumps(level)},\n  "version": {json.dumps(version)},\n')
+    out.write('  "files": [' if per_file else '  "objects": [')
+    first = True
 
+    def item(entry: dict[str, Any]) -> None:
+        nonlocal first
+        out.write(("\n    " if first else ",\n    ") + json.dumps(entry))
+        first = False
 
-def render_json(result: Result, registry: Registry, level: str, version: str, per_file: bool) -> str:
-    return json.dumps(document(result, registry, level, version, per_file), indent=2) + "\n"
-
-
-def render_text(result: Result, registry: Registry, level: str, version: str) -> str:
-    """One block per object that violates the level, then a verdict line."""
-    lines: list[str] = []
-    pods = [o for o in result.objects if o.pod]
-    for o in pods:
-        if not o.findings:
+    current: dict[str, Any] | None = None
+    for fr in tally.watch(results):
+        if not per_file:
+            for o in fr.objects:
+                if o.pod:
+                    item(_object(o, registry))
             continue
-        lines.append(f"{o.file}:{o.line}: {o.object} violates PodSecurity \"{level}:{version}\"")
-        for v in violations(o.findings, registry):
-            lines.append(f"  {v['check']}: {v['reason']} ({'; '.join(v['details'])})")
-    bad = sum(1 for o in pods if o.findings)
-    lines.append(
-        f"{len(pods) - bad} of {len(pods)} pod-bearing objects allowed at {level}:{version}"
-        + (f"; {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}" if result.errors else "")
+        if current is not None and not (fr.continued and fr.path == current["path"]):
+            item(current)
+            current = None
+        if current is None:
+            current = {"path": fr.path, "allowed": True, "violations": []}
+        if fr.errors:
+            current["allowed"] = False
+            current.setdefault("error", str(fr.errors[0]))
+        for o in fr.objects:
+            if o.pod and o.findings:
+                current["allowed"] = False
+                current["violations"].extend(
+                    v | {"object": o.object.as_dict()} for v in violations(o.findings, registry))
+    if current is not None:
+        item(current)
+    out.write("\n  ],\n" if not first else "],\n")
+    if not per_file:
+        out.write(f'  "allowed": {json.dumps(not tally.findings and not tally.errors)},\n')
+    out.write(f'  "errors": {json.dumps([str(e) for e in tally.errors])}\n}}\n')
+
+
+def write_text(results: Iterable[FileResult], out: TextIO, tally: Tally, registry: Registry,
+               level: str, version: str) -> None:
+    """One block per object that violates the level, as it is read, then a verdict line."""
+    pods = bad = 0
+    for fr in tally.watch(results):
+        for o in fr.objects:
+            if not o.pod:
+                continue
+            pods += 1
+            if not o.findings:
+                continue
+            bad += 1
+            out.write(f"{o.file}:{o.line}: {o.object} violates PodSecurity \"{level}:{version}\"\n")
+            for v in violations(o.findings, registry):
+                out.write(f"  {v['check']}: {v['reason']} ({'; '.join(v['details'])})\n")
+    errors = len(tally.errors)
+    out.write(
+        f"{pods - bad} of {pods} pod-bearing objects allowed at {level}:{version}"
+        + (f"; {errors} error{'s' if errors != 1 else ''}" if errors else "") + "\n"
     )
-    return "\n".join(lines) + "\n"

@@ -23,6 +23,8 @@ class Tally:
     by_rule: Counter[str] = field(default_factory=Counter)
     errors: list[InputError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: files skipped for a reason of their own (not a regular file), one line each
+    notes: list[str] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     baselined: int = 0
 
@@ -33,7 +35,8 @@ class Tally:
             yield fr
 
     def add(self, fr: FileResult) -> None:
-        self.files += 1
+        if not fr.continued:
+            self.files += 1
         self.objects += len(fr.objects)
         self.findings += len(fr.findings)
         for f in fr.findings:
@@ -42,7 +45,9 @@ class Tally:
         self.errors.extend(fr.errors)
         self.suppressed.extend(fr.suppressed)
         self.baselined += fr.baselined
-        if fr.skipped:
+        if fr.note:
+            self.notes.append(f"{fr.path}: {fr.note}: skipped")
+        elif fr.skipped:
             self.skipped.append(fr.path)
 
     @property

@@ -38,11 +38,16 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if colour else text
 
+    shown_path: str | None = None
+    shown_hints: set[str] = set()
     for fr in tally.watch(results):
         if not fr.findings:
             continue
-        out.write(style(fr.path, bold=True, underline=True) + "\n")
-        shown_hints: set[str] = set()
+        if not (fr.continued and fr.path == shown_path):  # a large file's later parts go on
+            if shown_path is not None:
+                out.write("\n")
+            out.write(style(fr.path, bold=True, underline=True) + "\n")
+            shown_path, shown_hints = fr.path, set()
         for f in sorted(fr.findings, key=lambda f: (f.line, f.column)):
             out.write(_finding_line(f, style) + "\n")
             if f.rule_id not in shown_hints:
@@ -50,6 +55,7 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
                 tip = hint(registry, f.rule_id)
                 if tip:
                     out.write(style(f"      fix: {tip}", dim=True) + "\n")
+    if shown_path is not None:
         out.write("\n")
     for s in tally.suppressed:
         f = s.finding
