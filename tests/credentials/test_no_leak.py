@@ -22,6 +22,8 @@ PLANTED = {
     "jwt_sig": "RZJzzgEOzdmenCkhvMdgaKjIg8xNbe3nNyjOq9wMx",
     "ghp": "ghp_joQoaF1LlqsajAIxNKu8iS2G8NPRVdD53X83",
     "secret_data": "Kq93-Lz71-Vv02-Mm55",
+    "weak": "quokka7",  # a weak fixed password: hard-coded-password, not generic-secret
+    "npm": "npm_Xq81Lw0Pz7Rt4Ys2Vb6Nc3Md9Kf5Hg1Jh8Ea",
 }
 _JWT_HEAD = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
 _JWT_BODY = base64.urlsafe_b64encode(b'{"sub":"deployer","exp":4102444800}').decode().rstrip("=")
@@ -53,6 +55,10 @@ spec:
               value: "Server=tcp:orders.database.windows.net;User ID=app;Password={PLANTED['sqlpw']};"
             - name: TOKEN
               value: "{_JWT_HEAD}.{_JWT_BODY}.{PLANTED['jwt_sig']}"
+            - name: ADMIN_PASSWORD
+              value: "{PLANTED['weak']}"
+            - name: NPMRC
+              value: "//registry.npmjs.org/:_authToken={PLANTED['npm']}"
 ---
 apiVersion: v1
 kind: Secret
@@ -103,7 +109,8 @@ def test_every_planted_value_is_found(planted: Path) -> None:
     assert {"credentials/azure-storage-account-key", "credentials/entra-client-secret",
             "credentials/generic-secret", "credentials/connection-string-password",
             "credentials/jwt-token", "credentials/github-token",
-            "credentials/committed-secret"} <= rules
+            "credentials/committed-secret", "credentials/hard-coded-password",
+            "credentials/npm-token"} <= rules
     assert all(f.secret for f in result.findings)
 
 

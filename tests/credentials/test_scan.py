@@ -12,6 +12,7 @@ import pytest
 from podwarden.engine import Engine, Selection
 from podwarden.model.objects import KubeObject
 from podwarden.model.paths import render
+from podwarden.rules.api import Severity
 from podwarden.rules.credentials import _scan
 from podwarden.rules.credentials._names import is_secret_name, looks_random
 
@@ -125,3 +126,45 @@ def test_metadata_the_api_server_writes_is_not_scanned() -> None:
     written = _pod({}, annotations={"note": "ghp_" + "Zq4" * 12},
                    managedFields=[{"manager": "ghp_" + "Wx7" * 12, "operation": "Apply", "apiVersion": "v1"}])
     assert _rules(written) == {"credentials/github-token": ["metadata.annotations.note"]}
+
+
+def _layered_key(layers: int) -> dict[str, Any]:
+    """A ConfigMap whose value holds a PEM key ``layers`` base64 documents down."""
+    body = base64.b64encode(b"\x30\x82\x04\xa4" + bytes(range(256)) * 2).decode()
+    text = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    for _ in range(layers):
+        text = "client-key-data: " + base64.b64encode(text.encode()).decode() + "\n"
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"config": text}}
+
+
+def test_real_layouts_nest_deep_but_hostile_nesting_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _rules(_layered_key(4)) == {"credentials/private-key": ["data.config"]}
+    assert _rules(_layered_key(_scan.MAX_DEPTH + 2)) == {}
+    monkeypatch.setattr(_scan, "NESTED_BUDGET", 100)  # a budget too small for the first layer
+    assert _rules(_layered_key(2)) == {}
+
+
+def test_weak_default_is_high_and_named_without_its_value() -> None:
+    found = _scan.scan(KubeObject(_pod({"env": [{"name": "POSTGRES_PASSWORD", "value": "postgres"},
+                                                 {"name": "API_TOKEN", "value": "quokka7"}]})))
+    weak, other = found["credentials/hard-coded-password"]
+    assert (weak.severity, other.severity) == (Severity.HIGH, None)
+    assert "postgres" not in weak.message.lower().replace("postgres_password", "")
+    assert "quokka7" not in other.message and other.secret and "quokka" not in other.secret
+
+
+def test_fallback_rules_stay_quiet_where_a_specific_rule_reported() -> None:
+    url = "postgres://app:Vq8nR2tLz5xK@db:5432/orders"
+    assert _rules(_pod({"env": [{"name": "DB_PASSWORD", "value": url}]})) == {
+        "credentials/url-with-password": ["spec.containers[0].env[0].value"]}
+
+
+def test_filters_and_scan_import_no_circle() -> None:
+    import ast
+    from pathlib import Path
+
+    filters = Path(_scan.__file__).parent / "filters"
+    for module in filters.glob("*.py"):
+        imported = {node.module for node in ast.walk(ast.parse(module.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        assert "podwarden.rules.credentials._scan" not in imported, module.name
