@@ -10,7 +10,9 @@ over the shared corpus, it runs
 
 and prints, per tool: recall on the labelled positives (a positive counts when the tool
 reports anything on its line), false positives (findings in negative files, and on
-unmarked lines of positive files, committed-secret's own Secret lines aside), wall time;
+unmarked lines of positive files, committed-secret's own Secret lines and lines a pass
+fixture marks ``# also: <rule>`` aside), precision (findings on positive lines over
+those and the false positives), wall time;
 then, on the corpus: findings, time, and podwarden's precision from the hand review in
 bench/credentials-corpus-review.md (with how many of those reviewed true positives
 detect-secrets also reports, on the same file and line).
@@ -81,7 +83,8 @@ def run_detect_secrets(root: Path, repeat: int) -> tuple[float, list[tuple[str, 
 
 def labelled_tree(tmp: Path) -> tuple[set[Hit], set[str], dict[str, set[int]]]:
     """Copy the labelled files into ``tmp``; return positives, negative files and, per
-    positive file, its committed-secret lines (findings there are expected)."""
+    file, the lines where a finding is expected without being a positive (committed-secret's
+    Secret lines; ``# also:`` lines of pass fixtures: a secretKeyRef is an exposure)."""
     positives: set[Hit] = set()
     negatives: set[str] = set()
     secret_lines: dict[str, set[int]] = {}
@@ -100,18 +103,25 @@ def labelled_tree(tmp: Path) -> tuple[set[Hit], set[str], dict[str, set[int]]]:
                         secret_lines.setdefault(rel, set()).add(n)
         else:
             negatives.add(rel)
+            for n, line in enumerate(text.splitlines(), 1):
+                if "# also: credentials/" in line:
+                    secret_lines.setdefault(rel, set()).add(n)
     return positives, negatives, secret_lines
 
 
 def score(findings: list[tuple[str, int, str]], positives: set[Hit], negatives: set[str],
-          secret_lines: dict[str, set[int]]) -> tuple[int, int, Counter[str]]:
+          secret_lines: dict[str, set[int]]) -> tuple[int, int, int, Counter[str]]:
+    """(positives found, findings on positive lines, false positives, false ones by type)."""
     lines = {(f, n) for f, n, _ in findings}
     found = len(positives & lines)
-    false = Counter()
+    true = sum(1 for f, n, _ in findings if (f, n) in positives)
+    false: Counter[str] = Counter()
     for f, n, kind in findings:
-        if f in negatives or ((f, n) not in positives and n not in secret_lines.get(f, set())):
+        if n in secret_lines.get(f, set()):
+            continue
+        if f in negatives or (f, n) not in positives:
             false[kind] += 1
-    return found, sum(false.values()), false
+    return found, true, sum(false.values()), false
 
 
 def review() -> tuple[dict[tuple[str, int, str], str], str]:
@@ -138,12 +148,13 @@ def main() -> int:
         tmp = Path(tmpdir)
         positives, negatives, secret_lines = labelled_tree(tmp)
         print(f"labelled set: {len(positives)} positive lines, {len(negatives)} negative files")
-        print(f"{'tool':<16} {'recall':>14} {'false pos':>10} {'time s':>8}")
+        print(f"{'tool':<16} {'recall':>14} {'precision':>16} {'false pos':>10} {'time s':>8}")
         for name, runner in (("podwarden", run_podwarden), ("detect-secrets", run_detect_secrets)):
             elapsed, findings = runner(tmp, args.repeat)
-            found, false, kinds = score(findings, positives, negatives, secret_lines)
+            found, true, false, kinds = score(findings, positives, negatives, secret_lines)
             recall = f"{found}/{len(positives)} {found / len(positives):.0%}"
-            print(f"{name:<16} {recall:>14} {false:>10} {elapsed:>8.2f}")
+            precision = f"{true}/{true + false} {true / (true + false):.0%}" if true + false else "n/a"
+            print(f"{name:<16} {recall:>14} {precision:>16} {false:>10} {elapsed:>8.2f}")
             if kinds:
                 print("    false positives by type: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
             missed = sorted(p for p in positives if p not in {(f, n) for f, n, _ in findings})
