@@ -42,15 +42,9 @@ def run() -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"error: {where}{exc.strerror or type(exc).__name__}", err=True)
         sys.exit(2)
-    except Exception as exc:  # never a traceback; the type names the problem, no values shown
-        click.echo(f"error: {type(exc).__name__}: {_first_line(exc)}", err=True)
+    except Exception as exc:  # never a traceback, and never its message: it may quote input
+        click.echo(f"error: internal error ({type(exc).__name__}); please report it", err=True)
         sys.exit(2)
-
-
-def _first_line(exc: Exception) -> str:
-    """The first line of an exception's message, clipped (YAML errors quote input lines)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unexpected error"
-    return text[:160]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -170,7 +170,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
     # without an anchor there is no alias: a plain tree, built without the bookkeeping
     plain = "&" not in text
-    if len(text) > large_list.LARGE_LIST_BYTES and _is_list(text):
+    if len(text) > large_list.LARGE_LIST_BYTES and "List" in text and _is_list(text):
         yield from _iter_large_list(text, file, budget, plain)
         return
     loader = _Loader(text)
