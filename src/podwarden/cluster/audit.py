@@ -1,29 +1,44 @@
 """Audit a live cluster: read what runs, evaluate it with every rule family, report each
-workload once.
+workload once, namespace by namespace.
 
 ``collect`` lists Namespaces, Pods and their owners (ReplicaSets, Deployments, Jobs,
 CronJobs, StatefulSets, DaemonSets, ReplicationControllers), ServiceAccounts, ConfigMaps,
-SecretProviderClasses and the *metadata* of Secrets.  A resource type RBAC forbids
-cluster-wide is listed namespace by namespace; what stays forbidden becomes a warning,
-not a failure.  ``audit`` evaluates pods (what actually runs, after every mutating
-webhook) and top-level workloads (their own metadata, and templates without running
-pods), then folds each pod's findings onto its workload with the number of pods
-affected, its paths moved into the workload's pod template, where a fix is written.
+SecretProviderClasses and the *metadata* of Secrets, several lists at a time, filing each
+object by namespace on a spool (``spool.py``) as its page arrives.  A resource type RBAC
+forbids cluster-wide (or that the API server keeps failing to list cluster-wide) is
+listed namespace by namespace, concurrently; what stays forbidden becomes a warning, not a
+failure, and a namespace whose list fails even after retries is an error that names it.
+
+``evaluate`` then takes one namespace at a time (its Namespace object first, then its
+ServiceAccounts, ConfigMaps, Secrets, SecretProviderClasses, workloads and pods, in the
+order listed): pods (what actually runs, after every mutating webhook) and top-level
+workloads are evaluated, each pod's findings folded onto its workload as it passes, with
+the number of pods affected and its paths moved into the workload's pod template, where a
+fix is written.  Each namespace yields its report part and its readiness verdict; what is
+kept between namespaces is the verdicts and the summary's counts.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.cluster.client import Client, ClusterError, Forbidden, NotFound, Resource
-from podwarden.engine import Engine, Finding, ObjectResult, Result, Selection, Suppressed
-from podwarden.model.objects import ObjectRef
+from podwarden.cluster import readiness
+from podwarden.cluster.client import Client, ClusterError, Forbidden, GaveUp, NotFound, Resource
+from podwarden.cluster.spool import Spool
+from podwarden.engine import Engine, FileResult, Finding, ObjectResult, Selection, Suppressed, object_problem
+from podwarden.errors import InputError
+from podwarden.load import yaml as yamlload
+from podwarden.model.index import Index
+from podwarden.model.objects import KubeObject, ObjectRef
 from podwarden.model.paths import render
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
+from podwarden.rules.api import Version
 from podwarden.rules.registry import Registry
 
 NAMESPACES = Resource("v1", "namespaces", "Namespace", namespaced=False)
@@ -48,114 +63,232 @@ METADATA_ONLY_KINDS = frozenset({"Secret", "ReplicaSet"})
 #: workloads that own pods and are evaluated themselves (their metadata, idle templates)
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job",
                             "ReplicaSet", "ReplicationController"})
+#: objects evaluated before a namespace's workloads, in this order
+SUPPORTING_KINDS = ("ServiceAccount", "ConfigMap", "Secret", "SecretProviderClass")
 #: where an owner's pod template sits, as a path prefix replacing a pod's root
 _TEMPLATE = {kind: render(path) for kind, path in POD_TEMPLATE_PATHS.items() if path}
+#: lists (whole, or one namespace's) read at the same time
+DEFAULT_CONCURRENCY = 8
+
+
+class Progress:
+    """Counts for a progress line (thread-safe); ``show`` is called after each change."""
+
+    def __init__(self, show: Callable[[Progress], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._show = show
+        self.context = ""
+        self.listed: Counter[str] = Counter()
+        self.namespaces = 0
+        self.namespaces_done = 0
+        self.pods_evaluated = 0
+
+    def add_listed(self, plural: str, n: int) -> None:
+        with self._lock:
+            self.listed[plural] += n
+        self._changed()
+
+    def evaluated(self, namespaces: int = 0, pods: int = 0) -> None:
+        with self._lock:
+            self.namespaces_done += namespaces
+            self.pods_evaluated += pods
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._show is not None:
+            self._show(self)
 
 
 @dataclass(slots=True)
 class Snapshot:
-    """What was read from the cluster."""
+    """What was read from the cluster: Namespace objects in memory, everything else spooled."""
 
     server: str
     context: str
     server_minor: int | None
     #: namespaces audited, sorted
     namespaces: list[str]
+    #: the order namespaces are evaluated and reported in (as listed)
+    order: list[str]
     #: Namespace objects by name (missing when namespaces could not be read)
     namespace_objects: dict[str, dict[str, Any]]
-    objects: dict[str, list[dict[str, Any]]]
+    spool: Spool
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    #: namespace -> resource types that could not be listed there
+    #: namespace -> resource types that could not be listed there (forbidden)
     forbidden: dict[str, list[str]] = field(default_factory=dict)
+    #: namespace -> resource type -> why its list failed there (even after retries)
+    failed: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: objects listed, by plural
+    listed: dict[str, int] = field(default_factory=dict)
 
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return self.objects.get(kind, [])
+    def of_kind(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Every spooled object of a kind, namespace by namespace (tests read it)."""
+        for namespace in ["", *self.order]:
+            yield from self.spool.read(namespace, kind)
+
+    def close(self) -> None:
+        self.spool.close()
 
 
-def collect(client: Client, namespaces: Sequence[str] = (),
-            progress: Callable[[str, int], None] | None = None) -> Snapshot:
-    """List everything the audit reads; ``progress(resource, items)`` after each page."""
+class _Lists:
+    """Runs lists on a bounded pool of threads, filing pages on the spool."""
 
-    def pager(plural: str) -> Callable[[int], None] | None:
-        return (lambda n: progress(plural, n)) if progress else None
+    def __init__(self, client: Client, spool: Spool, pool: ThreadPoolExecutor,
+                 progress: Progress | None) -> None:
+        self.client = client
+        self.spool = spool
+        self.pool = pool
+        self.progress = progress
 
-    warnings: list[str] = []
+    def list(self, resource: Resource, namespace: str | None) -> int:
+        """List one collection onto the spool; the number of objects."""
+        writer = self.spool.writer(resource.kind)
+        progress = self.progress
+
+        def sink(page: list[dict[str, Any]]) -> None:
+            writer.add(page)
+            if progress is not None:
+                progress.add_listed(resource.plural, len(page))
+
+        self.client.list_into(resource, namespace, resource.kind in METADATA_ONLY_KINDS, sink, writer.restart)
+        writer.commit()
+        return writer.written
+
+    def run(self, tasks: Sequence[tuple[Resource, str | None]]) -> dict[tuple[Resource, str | None], BaseException | int]:
+        """Every (resource, namespace) list; the count or the exception, by task.  Errors that
+        end the audit (credentials refused, cluster unreachable) stop the rest at once."""
+        futures: dict[Future[int], tuple[Resource, str | None]] = {
+            self.pool.submit(self.list, resource, scope): (resource, scope) for resource, scope in tasks}
+        pending = set(futures)
+        out: dict[tuple[Resource, str | None], BaseException | int] = {}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in done:
+                exc = fut.exception()
+                if exc is not None and not isinstance(exc, Forbidden | NotFound | GaveUp):
+                    for other in pending:
+                        other.cancel()
+                    raise exc
+                out[futures[fut]] = exc if exc is not None else fut.result()
+        return out
+
+
+def collect(client: Client, namespaces: Sequence[str] = (), progress: Progress | None = None,
+            concurrency: int = DEFAULT_CONCURRENCY, context_namespace: str | None = None,
+            spool_dir: str | None = None) -> Snapshot:
+    """List everything the audit reads onto a spool.  ``namespaces`` limits the audit;
+    ``context_namespace`` (the kubeconfig context's) is tried when nothing else names one."""
+    spool = Spool(spool_dir)
+    try:
+        with ThreadPoolExecutor(max(concurrency, 1), thread_name_prefix="podwarden-list") as pool:
+            return _collect(client, sorted(set(namespaces)), _Lists(client, spool, pool, progress),
+                            context_namespace)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _collect(client: Client, chosen: list[str], lists: _Lists, context_namespace: str | None) -> Snapshot:
+    # warnings sort by (resource, namespace) whatever order the threads finish in
+    warnings: list[tuple[int, str, str]] = []
     notes: list[str] = []
     forbidden: dict[str, list[str]] = defaultdict(list)
+    failed: dict[str, dict[str, str]] = defaultdict(dict)
     ns_objects: dict[str, dict[str, Any]] = {}
-    chosen = sorted(set(namespaces))
     if chosen:
         for name in chosen:
             try:
                 data = client.get(NAMESPACES.path() + "/" + name)
             except Forbidden as exc:
-                warnings.append(f"cannot read namespace {name} (its labels): {exc}")
+                warnings.append((-1, name, f"cannot read namespace {name} (its labels): {exc}"))
                 continue
             except NotFound:
                 raise ClusterError(f"namespace {name!r} does not exist in this cluster") from None
             data.setdefault("apiVersion", "v1")
             data.setdefault("kind", "Namespace")
+            data.pop("status", None)
+            (data.get("metadata") or {}).pop("managedFields", None)
             ns_objects[name] = data
     else:
         try:
-            for data in client.list(NAMESPACES, on_page=pager("namespaces")):
+            for data in client.list(NAMESPACES):
                 ns_objects[_name(data)] = data
         except Forbidden as exc:
-            warnings.append(f"cannot list namespaces, so their PSS labels are unknown: {exc}")
+            warnings.append((-1, "", f"cannot list namespaces, so their PSS labels are unknown: {exc}"))
+        if lists.progress is not None:
+            lists.progress.namespaces = len(ns_objects)
 
-    objects: dict[str, list[dict[str, Any]]] = {}
-    pod_lists_ok = 0
-    known = chosen or sorted(ns_objects)
-    for resource in RESOURCES:
-        meta_only = resource.kind in METADATA_ONLY_KINDS
-        found: list[dict[str, Any]] = []
-        scopes: list[str | None] = list(chosen) if chosen else [None]
-        missing = False
-        while scopes:
-            scope = scopes.pop(0)
-            try:
-                found.extend(client.list(resource, scope, meta_only, pager(resource.plural)))
-                if resource is PODS:
-                    pod_lists_ok += 1
-            except NotFound:
-                missing = True
-                break
-            except Forbidden as exc:
-                if scope is None and known:
-                    scopes = list(known)  # RBAC may allow it namespace by namespace
-                    continue
-                where = f"namespace {scope}" if scope else "the cluster"
-                if scope is not None:
-                    forbidden[scope].append(resource.plural)
-                warnings.append(f"cannot list {resource.plural} in {where}; the audit goes on "
-                                f"without them: {exc}")
-        if missing:
-            if resource.kind == "SecretProviderClass":
-                notes.append("SecretProviderClass is not served by this cluster (the Secrets Store "
-                             "CSI driver is not installed): no Key Vault objects to check")
+    rank = {r.plural: i for i, r in enumerate(RESOURCES)}
+    listed: Counter[str] = Counter()
+    missing: set[str] = set()
+    per_namespace: list[Resource] = []
+    if chosen:
+        per_namespace = list(RESOURCES)
+    else:
+        for (resource, _), outcome in lists.run([(r, None) for r in RESOURCES]).items():
+            if isinstance(outcome, int):
+                listed[resource.plural] += outcome
+            elif isinstance(outcome, NotFound):
+                missing.add(resource.kind)
             else:
-                warnings.append(f"{resource.plural}: not served by this cluster")
-        objects[resource.kind] = found
+                per_namespace.append(resource)  # forbidden, or failing: one namespace at a time
+                if isinstance(outcome, GaveUp):
+                    warnings.append((rank[resource.plural], "", f"listing {resource.plural} cluster-wide failed "
+                                     f"({outcome}); listed namespace by namespace instead"))
+    known = chosen or sorted(ns_objects) or sorted(set(lists.spool.namespaces) - {""}
+                                                  | ({context_namespace} if context_namespace else set()))
+    per_namespace.sort(key=lambda r: rank[r.plural])
+    tasks = [(r, ns) for r in per_namespace for ns in known]
+    pod_lists_ok = listed["pods"] > 0 or (PODS not in per_namespace and "Pod" not in missing)
+    for (resource, scope), outcome in lists.run(tasks).items():
+        assert scope is not None
+        if isinstance(outcome, int):
+            listed[resource.plural] += outcome
+            pod_lists_ok = pod_lists_ok or resource is PODS
+        elif isinstance(outcome, NotFound):
+            missing.add(resource.kind)
+        elif isinstance(outcome, Forbidden):
+            forbidden[scope].append(resource.plural)
+            warnings.append((rank[resource.plural], scope, f"cannot list {resource.plural} in namespace {scope}; "
+                             f"the audit goes on without them: {outcome}"))
+        else:
+            failed[scope][resource.plural] = str(outcome)
+    for resource in per_namespace:
+        if not known and resource.kind not in missing:
+            warnings.append((rank[resource.plural], "", f"cannot list {resource.plural} in the cluster and no "
+                             "namespace is known to list them in; the audit goes on without them"))
+    for kind in sorted(missing, key=lambda k: [r.kind for r in RESOURCES].index(k)):
+        if kind == "SecretProviderClass":
+            notes.append("SecretProviderClass is not served by this cluster (the Secrets Store "
+                         "CSI driver is not installed): no Key Vault objects to check")
+        else:
+            plural = next(r.plural for r in RESOURCES if r.kind == kind)
+            warnings.append((rank[plural], "", f"{plural}: not served by this cluster"))
     if not pod_lists_ok:
         raise ClusterError("cannot list pods in any namespace (forbidden): the audit needs at "
                            "least get/list on pods")
-
     names = set(chosen) or set(ns_objects)
-    for kind_objects in objects.values():
-        names.update(n for n in (_namespace(o) for o in kind_objects) if n)
+    names.update(n for n in lists.spool.namespaces if n)
     if chosen:
         names &= set(chosen)
+    order = [n for n in (chosen or ns_objects) if n in names]
+    order += sorted(names - set(order))
+    if lists.progress is not None:
+        lists.progress.namespaces = len(order)
     return Snapshot(
         server=client.server,
         context=client.context,
         server_minor=client.server_minor(),
         namespaces=sorted(names),
+        order=order,
         namespace_objects=ns_objects,
-        objects=objects,
-        warnings=warnings,
+        spool=lists.spool,
+        warnings=[w for _, _, w in sorted(warnings, key=lambda w: (w[0], known.index(w[1]) if w[1] in known else -1))],
         notes=notes,
         forbidden=dict(forbidden),
+        failed=dict(failed),
+        listed=dict(listed),
     )
 
 
@@ -173,13 +306,12 @@ class Owner:
 class Owners:
     """Follows ownerReferences (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob) by uid."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, workloads: Iterable[dict[str, Any]]) -> None:
         self.by_uid: dict[str, dict[str, Any]] = {}
-        for kind in WORKLOAD_KINDS:
-            for obj in snapshot.of_kind(kind):
-                uid = (obj.get("metadata") or {}).get("uid")
-                if uid:
-                    self.by_uid[uid] = obj
+        for obj in workloads:
+            uid = (obj.get("metadata") or {}).get("uid")
+            if uid:
+                self.by_uid[uid] = obj
 
     def top(self, obj: dict[str, Any]) -> Owner | None:
         """The outermost controller of ``obj``, or None when nothing owns it."""
@@ -214,20 +346,16 @@ def _controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
     return refs[0] if refs else None
 
 
-# -- the audit --------------------------------------------------------------------------
+# -- evaluating, one namespace at a time ----------------------------------------------------
 
 
 @dataclass(slots=True)
-class Audit:
-    """Findings as reports want them, plus what readiness needs."""
+class NamespaceAudit:
+    """One namespace's report part (None when nothing was read there) and its readiness."""
 
-    result: Result
-    #: pods by namespace, with their top owner
-    pods: dict[str, list[tuple[dict[str, Any], Owner | None]]]
-    #: top-level workloads without any running pod, by namespace
-    idle: dict[str, list[dict[str, Any]]]
-    #: workload (or standalone pod) -> number of its pods
-    pod_counts: dict[ObjectRef, int]
+    namespace: str
+    result: FileResult | None
+    readiness: readiness.NamespaceReadiness
 
 
 def source_name(namespace: str | None) -> str:
@@ -235,97 +363,163 @@ def source_name(namespace: str | None) -> str:
     return f"namespace/{namespace}" if namespace else "cluster"
 
 
-def audit(snapshot: Snapshot, selection: Selection, registry: Registry) -> Audit:
-    """Evaluate the snapshot; pods are folded onto their workloads."""
-    owners = Owners(snapshot)
-    pods: dict[str, list[tuple[dict[str, Any], Owner | None]]] = defaultdict(list)
-    pod_owner: dict[ObjectRef, Owner | None] = {}
-    pod_counts: dict[ObjectRef, int] = defaultdict(int)
-    for pod in snapshot.of_kind("Pod"):
+def newest_minor(snapshot: Snapshot, registry: Registry) -> int:
+    """The policy version readiness is judged at: the cluster's, as far as podwarden knows."""
+    return registry.minor(Version(snapshot.server_minor) if snapshot.server_minor else None)
+
+
+def evaluate(snapshot: Snapshot, selection: Selection, registry: Registry,
+             progress: Progress | None = None) -> Iterator[NamespaceAudit]:
+    """Evaluate the snapshot namespace by namespace, in the order listed."""
+    engine = Engine(selection, registry)
+    newest = newest_minor(snapshot, registry)
+    tried = readiness.versions(registry, newest)
+    judge = readiness.Judge(registry)
+    # SecretProviderClasses are few and rules look for one of a name in other namespaces too
+    spcs = [KubeObject(o) for ns in snapshot.order for o in snapshot.spool.read(ns, "SecretProviderClass")
+            if not object_problem(o)]
+    for namespace in snapshot.order:
+        yield _namespace_audit(snapshot, namespace, engine, judge, tried, newest, spcs, progress)
+        if progress is not None:
+            progress.evaluated(namespaces=1)
+
+
+def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: readiness.Judge,
+                     tried: list[int], newest: int, spcs: list[KubeObject],
+                     progress: Progress | None) -> NamespaceAudit:
+    spool = snapshot.spool
+    name = source_name(namespace)
+    ns_object = snapshot.namespace_objects.get(namespace)
+    why = None
+    if "pods" in snapshot.forbidden.get(namespace, []):
+        why = "pods could not be listed here (forbidden)"
+    elif "pods" in snapshot.failed.get(namespace, {}):
+        why = "pods could not be listed here (the API server kept failing)"
+    verdict = readiness.NamespaceJudge(judge, namespace, ns_object, tried, newest,
+                                       namespaces_read=bool(snapshot.namespace_objects), pods_listed=why)
+    supporting = ([ns_object] if ns_object is not None else []) + [
+        o for kind in SUPPORTING_KINDS for o in spool.read(namespace, kind)]
+    owned = {kind: list(spool.read(namespace, kind)) for kind in sorted(WORKLOAD_KINDS)}
+    owners = Owners(o for objs in owned.values() for o in objs)
+    if engine.uses_index:
+        index = Index()
+        for data in supporting:
+            if not object_problem(data):
+                index.add(KubeObject(data), name)
+        for spc in spcs:
+            index.add(spc, source_name(spc.ref.namespace))
+        engine.context.index = index
+    workloads = [o for kind in sorted(WORKLOAD_KINDS) for o in owned[kind]
+                 if owners.top(o) is None and o.get("spec") is not None]
+    del owned  # owners keeps what ownership needs
+    fold = _Fold(name)
+    for plural, reason in snapshot.failed.get(namespace, {}).items():
+        fold.seen = True  # never lose a namespace silently: its report says what is missing
+        fold.errors.append(InputError(name, 0, f"cannot list {plural} here even after retries, so they "
+                                               f"are not audited: {reason}"))
+    for data in [*supporting, *workloads]:
+        fold.evaluate(engine, data, None)
+    del supporting
+    pod_counts: Counter[ObjectRef] = Counter()
+    pods = 0
+    for pod in spool.read(namespace, "Pod"):
         owner = owners.top(pod)
-        pods[_namespace(pod) or ""].append((pod, owner))
-        ref = _ref(pod)
-        pod_owner[ref] = owner
-        pod_counts[owner.ref if owner else ref] += 1
-
-    workloads: list[dict[str, Any]] = []
-    idle: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for kind in sorted(WORKLOAD_KINDS):
-        for obj in snapshot.of_kind(kind):
-            if owners.top(obj) is not None or obj.get("spec") is None:
-                continue  # owned (a Deployment's ReplicaSet, a CronJob's Job) or metadata only
-            workloads.append(obj)
-            if not pod_counts.get(_ref(obj)) and kind != "Job":
-                idle[_namespace(obj) or ""].append(obj)
-
-    items: list[tuple[str, dict[str, Any]]] = []
-    items.extend(("", ns) for ns in snapshot.namespace_objects.values())
-    for kind in ("ServiceAccount", "ConfigMap", "Secret", "SecretProviderClass"):
-        items.extend(("", o) for o in snapshot.of_kind(kind))
-    items.extend(("", w) for w in workloads)
-    items.extend(("", p) for p in snapshot.of_kind("Pod"))
-    named = [(source_name(_namespace(d) if d.get("kind") != "Namespace" else _name(d)), d) for _, d in items]
-    raw = Engine(selection, registry).evaluate_objects(named)
-    return Audit(_fold(raw, pod_owner, pod_counts), dict(pods), dict(idle), dict(pod_counts))
+        fold.evaluate(engine, pod, owner)
+        pod_counts[owner.ref if owner else _ref(pod)] += 1
+        verdict.add(pod, str(owner.ref) if owner else None, True)
+        pods += 1
+        if progress is not None and pods % 500 == 0:
+            progress.evaluated(pods=500)
+    if progress is not None:
+        progress.evaluated(pods=pods % 500)
+    for workload in workloads:  # idle workloads are judged by their template
+        if not pod_counts.get(_ref(workload)) and workload.get("kind") != "Job":
+            verdict.add(workload, str(_ref(workload)), False)
+    result = fold.finish(pod_counts) if fold.seen else None
+    return NamespaceAudit(namespace, result, verdict.finish())
 
 
-def _fold(raw: Result, pod_owner: dict[ObjectRef, Owner | None],
-          pod_counts: dict[ObjectRef, int]) -> Result:
-    """Report each workload once: its pods' findings merged (with the number of pods
-    having each), paths moved into its pod template, and its own findings."""
-    out = Result(errors=list(raw.errors), paths=list(raw.paths), skipped=list(raw.skipped),
-                 baselined=raw.baselined)
-    silenced: dict[tuple[ObjectRef, str, str], Suppressed] = {}
-    for s in raw.suppressed:
-        owner = pod_owner.get(s.finding.object) if s.finding.object.kind == "Pod" else None
+class _Fold:
+    """Evaluates a namespace's objects one at a time and reports each workload once: its
+    pods' findings merged (with the number of pods having each), paths moved into its pod
+    template, and its own findings."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.seen = False
+        self._raw = FileResult(source)
+        self.errors: list[InputError] = []
+        self.silenced: dict[tuple[ObjectRef, str, str], Suppressed] = {}
+        self.groups: dict[ObjectRef, dict[tuple[str, str, str, str], tuple[Finding, int]]] = {}
+        self.files: dict[ObjectRef, str] = {}
+        self.own: dict[ObjectRef, list[Finding]] = {}
+        self.is_pod: dict[ObjectRef, bool] = {}
+
+    def evaluate(self, engine: Engine, data: dict[str, Any], owner: Owner | None) -> None:
+        """Evaluate one object (a pod with its top ``owner``) and fold its findings in."""
+        self.seen = True
+        raw = self._raw
+        problem = object_problem(data)
+        if problem:
+            self.errors.append(InputError(self.source, 0, problem))
+            return
+        engine.evaluate(KubeObject(data), yamlload.Document(0, data, None, 0), self.source, raw)
+        self.errors.extend(raw.errors)
+        for o in raw.objects:
+            self._object(o, owner if o.object.kind == "Pod" else None)
+        for s in raw.suppressed:
+            self._suppressed(s, owner if s.finding.object.kind == "Pod" else None)
+        raw.objects.clear()
+        raw.findings.clear()
+        raw.suppressed.clear()
+        raw.errors.clear()
+
+    def _suppressed(self, s: Suppressed, owner: Owner | None) -> None:
         if owner is not None:
             f = s.finding
             path = _into_template(_TEMPLATE.get(owner.ref.kind, ""), f.path)
             s = Suppressed(dataclasses.replace(f, object=owner.ref, path=path), s.reason)
-        silenced.setdefault((s.finding.object, s.finding.rule_id, s.finding.path), s)
-    out.suppressed = list(silenced.values())
-    groups: dict[ObjectRef, dict[tuple[str, str, str, str], tuple[Finding, int]]] = {}
-    order: list[ObjectRef] = []
-    files: dict[ObjectRef, str] = {}
-    own: dict[ObjectRef, list[Finding]] = {}
-    is_pod: dict[ObjectRef, bool] = {}
-    for o in raw.objects:
-        owner = pod_owner.get(o.object) if o.object.kind == "Pod" else None
+        self.silenced.setdefault((s.finding.object, s.finding.rule_id, s.finding.path), s)
+
+    def _object(self, o: ObjectResult, owner: Owner | None) -> None:
         target = owner.ref if owner else o.object
-        if target not in groups:
-            groups[target] = {}
-            order.append(target)
-            files[target] = o.file
-            is_pod[target] = o.pod
+        if target not in self.groups:
+            self.groups[target] = {}
+            self.files[target] = o.file
+            self.is_pod[target] = o.pod
         if owner is None:
-            own.setdefault(target, []).extend(o.findings)
-            continue
+            self.own.setdefault(target, []).extend(o.findings)
+            return
         prefix = _TEMPLATE.get(owner.ref.kind, "")
+        merged = self.groups[target]
         for f in o.findings:
             path = _into_template(prefix, f.path)
             key = (f.rule_id, path, f.message, f.secret or "")
-            seen = groups[target].get(key)
-            moved = dataclasses.replace(f, object=target, path=path)
-            groups[target][key] = (seen[0] if seen else moved, (seen[1] if seen else 0) + 1)
-    for target in order:
-        total = pod_counts.get(target, 0)
-        merged = groups[target]
-        findings: list[Finding] = []
-        for f, n in merged.values():
-            findings.append(_with_pods(f, n, total))
-        for f in own.get(target, []):
-            key = (f.rule_id, f.path, f.message, f.secret or "")
-            if key in merged:
-                continue  # the template's finding is also on its running pods: counted there
-            if target.kind == "Pod" or not total:
-                findings.append(f)
-                continue
-            prefix = _TEMPLATE.get(target.kind, "")
-            in_template = bool(prefix) and (f.path == prefix or f.path.startswith(prefix + "."))
-            findings.append(_with_pods(f, 0 if in_template else total, total))
-        out.findings.extend(findings)
-        out.objects.append(ObjectResult(files[target], target, 0, is_pod[target] or total > 0, findings))
-    return out
+            seen = merged.get(key)
+            if seen is None:
+                merged[key] = (dataclasses.replace(f, object=target, path=path), 1)
+            else:
+                merged[key] = (seen[0], seen[1] + 1)
+
+    def finish(self, pod_counts: Counter[ObjectRef]) -> FileResult:
+        out = FileResult(self.source, errors=self.errors, suppressed=list(self.silenced.values()))
+        for target, merged in self.groups.items():
+            total = pod_counts.get(target, 0)
+            findings: list[Finding] = [_with_pods(f, n, total) for f, n in merged.values()]
+            for f in self.own.get(target, []):
+                key = (f.rule_id, f.path, f.message, f.secret or "")
+                if key in merged:
+                    continue  # the template's finding is also on its running pods: counted there
+                if target.kind == "Pod" or not total:
+                    findings.append(f)
+                    continue
+                prefix = _TEMPLATE.get(target.kind, "")
+                in_template = bool(prefix) and (f.path == prefix or f.path.startswith(prefix + "."))
+                findings.append(_with_pods(f, 0 if in_template else total, total))
+            out.findings.extend(findings)
+            out.objects.append(ObjectResult(self.files[target], target, 0, self.is_pod[target] or total > 0,
+                                            findings))
+        return out
 
 
 def _with_pods(f: Finding, n: int, total: int) -> Finding:

@@ -11,17 +11,21 @@ Older policy versions are more lenient (restricted gained its capabilities check
 version that passes is offered: ``restricted`` pinned to ``v1.21`` can still be better
 than ``baseline``.  Workloads with no pod running (a CronJob between runs, a Deployment
 scaled to zero) are judged by their pod template, since their next pod would be judged.
+
+Pods are judged one at a time as the audit streams them (``NamespaceJudge``): each is
+evaluated at the cluster's version for both levels (the blockers of either next step),
+and at older versions only while some version of a level still passes everywhere; what
+is kept is the verdict and its blockers, never the pods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.cluster.audit import Audit, Owner, Snapshot
 from podwarden.engine import Engine, Selection
-from podwarden.model.objects import ObjectRef
 from podwarden.rules.api import Level, Version
 from podwarden.rules.registry import Registry
 
@@ -96,20 +100,15 @@ class NamespaceReadiness:
         return {ENFORCE_LABEL: str(self.ready_level), ENFORCE_VERSION_LABEL: str(self.ready_version)}
 
 
-class _Judge:
-    """PSS verdicts for pods at any (level, minor), one engine per pair, memoised per pod."""
+class Judge:
+    """PSS verdicts for objects at any (level, minor), one engine per pair."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._engines: dict[tuple[Level, int], Engine] = {}
-        self._memo: dict[tuple[int, Level, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def violations(self, pod: dict[str, Any], level: Level, minor: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(upstream check ids, messages) that ``level`` at 1.``minor`` finds in ``pod``."""
-        key = (id(pod), level, minor)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
         engine = self._engines.get((level, minor))
         if engine is None:
             selection = Selection(level=level, version=Version(minor), only=frozenset({"pss"}))
@@ -121,9 +120,7 @@ class _Judge:
             check = r.upstream_id if r and r.upstream_id else f.rule_id
             if check not in checks:
                 checks.append(check)
-        found = (tuple(checks), tuple(f.message for f in findings))
-        self._memo[key] = found
-        return found
+        return tuple(checks), tuple(f.message for f in findings)
 
 
 def versions(registry: Registry, newest: int) -> list[int]:
@@ -134,79 +131,84 @@ def versions(registry: Registry, newest: int) -> list[int]:
     return sorted({newest} | {c - 1 for c in changes}, reverse=True)
 
 
-def assess(snapshot: Snapshot, result: Audit, registry: Registry) -> list[NamespaceReadiness]:
-    """Readiness of every audited namespace, sorted by name."""
-    newest = registry.minor(Version(snapshot.server_minor) if snapshot.server_minor else None)
-    tried = versions(registry, newest)
-    judge = _Judge(registry)
-    out = []
-    for namespace in snapshot.namespaces:
-        subjects = _subjects(result.pods.get(namespace, []), result.idle.get(namespace, []))
-        labels = _labels(snapshot.namespace_objects.get(namespace))
+class NamespaceJudge:
+    """Readiness of one namespace, from its pods (and idle workloads) given one at a time."""
+
+    def __init__(self, judge: Judge, namespace: str, namespace_object: Mapping[str, Any] | None,
+                 tried: list[int], newest: int, namespaces_read: bool = True, pods_listed: str | None = None) -> None:
+        """``namespaces_read``: Namespace objects could be read (one missing is then a gap);
+        ``pods_listed``: why pods could not be listed here (None: they were)."""
+        self.judge = judge
+        self.tried = tried
+        self.newest = newest
+        labels = _labels(namespace_object)
         enforced = labels.get(ENFORCE_LABEL) if labels is not None else None
         enforced_version = labels.get(ENFORCE_VERSION_LABEL) if labels is not None else None
-        verdict = NamespaceReadiness(namespace, sum(1 for s in subjects if s[2]), None, None,
-                                     enforced, enforced_version)
-        if "pods" in snapshot.forbidden.get(namespace, []):
-            verdict.incomplete = "pods could not be listed here (forbidden)"
-            out.append(verdict)
-            continue
-        if labels is None and snapshot.namespace_objects:
-            verdict.incomplete = "the namespace's labels could not be read"
-        _judge_namespace(verdict, subjects, judge, tried, newest)
-        out.append(verdict)
-    return out
+        self.verdict = NamespaceReadiness(namespace, 0, None, None, enforced, enforced_version)
+        self.pods_listed = pods_listed
+        if labels is None and namespaces_read:
+            self.verdict.incomplete = "the namespace's labels could not be read"
+        #: per level, the versions at which every subject so far passes
+        self.alive = {level: set(tried) for level in (Level.RESTRICTED, Level.BASELINE)}
+        self.blockers: dict[Level, list[Blocker]] = {Level.RESTRICTED: [], Level.BASELINE: []}
+        level = _parse_level(enforced)
+        self.enforced = None if level is None or level is Level.PRIVILEGED else (
+            level, _parse_minor(enforced_version, newest))
+        #: shared (checks, details) tuples: the pods of one workload fail alike
+        self._same: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
+    def add(self, pod: dict[str, Any], workload: str | None, running: bool) -> None:
+        """Judge one subject: a running pod, or an idle workload's template."""
+        if running:
+            self.verdict.pods += 1
+        if self.pods_listed is not None:
+            return
+        name = str((pod.get("metadata") or {}).get("name") or "")
+        shown = name if running else f"{pod.get('kind')}/{name} (no pod running)"
+        for level, alive in self.alive.items():
+            for minor in self.tried:
+                if minor != self.newest and minor not in alive:
+                    continue
+                checks, details = self.judge.violations(pod, level, minor)
+                if not checks:
+                    continue
+                alive.discard(minor)
+                if minor == self.newest:
+                    self.blockers[level].append(self._blocker(shown, workload, checks, details))
+        if self.enforced is not None:
+            level, minor = self.enforced
+            checks, details = self.judge.violations(pod, level, minor)
+            if checks:
+                self.verdict.violating_enforced.append(self._blocker(shown, workload, checks, details))
 
-def _judge_namespace(verdict: NamespaceReadiness, subjects: Sequence[tuple[dict[str, Any], str | None, bool]],
-                     judge: _Judge, tried: list[int], newest: int) -> None:
-    def passes(level: Level, minor: int) -> bool:
-        return all(not judge.violations(pod, level, minor)[0] for pod, _, _ in subjects)
+    def _blocker(self, shown: str, workload: str | None, checks: tuple[str, ...],
+                 details: tuple[str, ...]) -> Blocker:
+        key = (checks, details)
+        checks, details = self._same.setdefault(key, key)
+        return Blocker(shown, workload, checks, details)
 
-    verdict.ready_level, verdict.ready_version = Level.PRIVILEGED, Version(newest)
-    for level in (Level.RESTRICTED, Level.BASELINE):
-        minor = next((m for m in tried if passes(level, m)), None)
-        if minor is not None:
-            verdict.ready_level, verdict.ready_version = level, Version(minor)
-            break
-    # the next step: the ready level at the cluster's version, else the level above it
-    if verdict.ready_version != Version(newest):
-        verdict.next_level = verdict.ready_level
-    elif verdict.ready_level is not Level.RESTRICTED:
-        verdict.next_level = LEVELS[LEVELS.index(verdict.ready_level) + 1]
-    if verdict.next_level is not None:
-        verdict.next_version = Version(newest)
-        verdict.blockers = _blockers(subjects, judge, verdict.next_level, newest)
-    enforced = _parse_level(verdict.enforced)
-    if enforced is not None and enforced is not Level.PRIVILEGED:
-        minor = _parse_minor(verdict.enforced_version, newest)
-        verdict.violating_enforced = _blockers(subjects, judge, enforced, minor)
-
-
-def _blockers(subjects: Iterable[tuple[dict[str, Any], str | None, bool]], judge: _Judge,
-              level: Level, minor: int) -> list[Blocker]:
-    out = []
-    for pod, workload, running in subjects:
-        checks, details = judge.violations(pod, level, minor)
-        if checks:
-            name = str((pod.get("metadata") or {}).get("name") or "")
-            shown = name if running else f"{pod.get('kind')}/{name} (no pod running)"
-            out.append(Blocker(shown, workload, checks, details))
-    return out
-
-
-def _subjects(pods: Iterable[tuple[dict[str, Any], Owner | None]],
-              idle: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], str | None, bool]]:
-    """(object to judge, its workload, whether it is a running pod)."""
-    out: list[tuple[dict[str, Any], str | None, bool]] = [
-        (pod, str(owner.ref) if owner else None, True) for pod, owner in pods
-    ]
-    for workload in idle:
-        meta = workload.get("metadata") or {}
-        ref = ObjectRef(str(workload.get("apiVersion", "")), str(workload.get("kind", "")),
-                        meta.get("namespace"), str(meta.get("name", "")))
-        out.append((workload, str(ref), False))
-    return out
+    def finish(self) -> NamespaceReadiness:
+        verdict = self.verdict
+        if self.pods_listed is not None:
+            verdict.incomplete = self.pods_listed
+            return verdict
+        newest = self.newest
+        verdict.ready_level, verdict.ready_version = Level.PRIVILEGED, Version(newest)
+        for level in (Level.RESTRICTED, Level.BASELINE):
+            minor = next((m for m in self.tried if m in self.alive[level]), None)
+            if minor is not None:
+                verdict.ready_level, verdict.ready_version = level, Version(minor)
+                break
+        # the next step: the ready level at the cluster's version, else the level above it
+        if verdict.ready_version != Version(newest):
+            verdict.next_level = verdict.ready_level
+        elif verdict.ready_level is not Level.RESTRICTED:
+            verdict.next_level = LEVELS[LEVELS.index(verdict.ready_level) + 1]
+        if verdict.next_level is not None:
+            verdict.next_version = Version(newest)
+            verdict.blockers = self.blockers.get(verdict.next_level, [])
+        self.blockers = {}
+        return verdict
 
 
 def _labels(namespace: Mapping[str, Any] | None) -> dict[str, str] | None:
@@ -235,11 +237,19 @@ def _parse_minor(text: str | None, newest: int) -> int:
     return newest if parsed is None else min(parsed.minor, newest)
 
 
-def render_text(verdicts: Sequence[NamespaceReadiness], newest: int) -> str:
-    """The readiness table for a terminal, one namespace per line, then its blockers."""
+#: blocking workloads listed per namespace in text; the rest are counted
+TEXT_WORKLOADS = 10
+#: pod names shown per blocking workload in text
+TEXT_PODS = 3
+
+
+def render_text(verdicts: Sequence[NamespaceReadiness], newest: int, title: str = "") -> str:
+    """The readiness table for a terminal, one namespace per line, then what blocks its
+    next step grouped by workload (capped: ``-o json`` lists every pod)."""
     if not verdicts:
         return ""
-    lines = [f"PSS readiness per namespace (policy version v1.{newest}): could enforce now, enforces today"]
+    head = f"PSS readiness per namespace (policy version v1.{newest}): could enforce now, enforces today"
+    lines = [f"{title}: {head}" if title else head]
     width = max(len(v.namespace) for v in verdicts)
     for v in verdicts:
         today = f"{v.enforced}:{v.enforced_version or 'latest'}" if v.enforced else "-"
@@ -248,8 +258,28 @@ def render_text(verdicts: Sequence[NamespaceReadiness], newest: int) -> str:
             lines.append(f"      incomplete: {v.incomplete}")
         if v.next_level is not None and v.blockers:
             lines.append(f"      {len(v.blockers)} pod(s) block {v.next_level}:{v.next_version}:")
-            lines.extend(f"        {b.pod}{f' ({b.workload})' if b.workload else ''}: {', '.join(b.checks)}"
-                         for b in v.blockers)
+            lines.extend(_grouped(v.blockers))
         if v.violating_enforced:
             lines.append(f"      {len(v.violating_enforced)} running pod(s) violate the enforced level")
     return "\n".join(lines) + "\n"
+
+
+def _grouped(blockers: Sequence[Blocker]) -> list[str]:
+    """One line per workload (a standalone pod stands for itself) and set of checks, the
+    largest first after the first ``TEXT_WORKLOADS``; pod names capped at ``TEXT_PODS``."""
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for b in blockers:
+        groups[(b.workload or b.pod, b.checks)].append(b.pod)
+    out = []
+    for (owner, checks), pods in list(groups.items())[:TEXT_WORKLOADS]:
+        if len(pods) == 1 and pods[0] == owner:
+            what = owner
+        else:
+            names = ", ".join(pods[:TEXT_PODS]) + (f", +{len(pods) - TEXT_PODS} more" if len(pods) > TEXT_PODS else "")
+            what = f"{owner}: {len(pods)} pod{'s' if len(pods) != 1 else ''} ({names})"
+        out.append(f"        {what}: {', '.join(checks)}")
+    rest = list(groups.values())[TEXT_WORKLOADS:]
+    if rest:
+        out.append(f"        ... and {len(rest)} more workload(s) with {sum(len(p) for p in rest)} pod(s) "
+                   "(-o json lists every pod)")
+    return out
