@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench bench-credentials clean
+.PHONY: run test lint docs bench bench-credentials clean image image-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ bench: $(STAMP)
 bench-credentials: $(STAMP)
 	test -x .venv-bench/bin/detect-secrets || (python3 -m venv .venv-bench && .venv-bench/bin/pip install detect-secrets -e .)
 	$(BIN)/python bench/credentials.py
+
+# the container image from Containerfile, with buildah, podman or docker (image/build.sh says
+# which base and tag); image-test runs it as deploy/ runs it, read-only, and checks it
+image:
+	image/build.sh
+
+image-test: image
+	image/test.sh --no-build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
