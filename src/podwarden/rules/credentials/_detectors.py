@@ -88,15 +88,30 @@ class Plan:
     ranks: int
 
 
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in groups.items():
+        if "" in rests:  # a shorter marker matches already: longer ones add nothing
+            branches.append(re.escape(first))
+        else:
+            branches.append(re.escape(first) + _trie(rests))
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
 @functools.lru_cache(maxsize=1)
 def plan() -> Plan:
     """Every registered detector, ordered by rank then rule id, and the marker prefilter."""
     _load_detectors()
     detectors = sorted(_DETECTORS, key=lambda d: (d.rank, d.rule_id))
-    markers = sorted({m for d in detectors for m in d.markers}, key=len, reverse=True)
+    markers = {m for d in detectors for m in d.markers}
     # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
-    # lets the regex engine skip ahead on first characters (about 7x faster than re.I)
-    prefilter = re.compile("|".join(re.escape(m) for m in markers) or "(?!)")
+    # lets the regex engine skip ahead on first characters (about 7x faster than re.I);
+    # as a trie, each position tries one branch per first character, not every marker
+    prefilter = re.compile(_trie(sorted(markers)) if markers else "(?!)")
     return Plan(prefilter, [(d.markers, d) for d in detectors if d.markers],
                 [d for d in detectors if d.keys is not None], max((d.rank for d in detectors), default=0))
 

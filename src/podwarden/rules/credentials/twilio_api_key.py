@@ -1,7 +1,7 @@
 """Twilio API key in a manifest.
 
 ## What it checks
-Every string of every object (Secret values decoded) for Twilio API keys: the key SID
+Strings that name Twilio (in the value or its key) for Twilio API keys: the key SID
 (`SK` followed by 32 lower-case hexadecimal digits, reported because its secret is
 configured beside it) and a 32-hex auth token or key secret in a field named like one
 (`TWILIO_AUTH_TOKEN`, `TWILIO_API_SECRET`).
@@ -31,7 +31,7 @@ _SECRET_NAME = re.compile(r"twilio\w*(?:authtoken|secret)")
 _SECRET = re.compile(r"^[0-9a-f]{32}$")
 
 
-@detector(RULE, markers=("sk",), keys=_SECRET_NAME.pattern)
+@detector(RULE, markers=("twilio",), keys="twilio")
 def detect(leaf: Leaf) -> Iterator[Hit]:
     for match in _TOKEN.finditer(leaf.text):
         yield Hit(match.group(0), "twilio api key")
