@@ -6,14 +6,22 @@ paging driven by ``limit``; ``PartialObjectMetadataList`` when the ``Accept`` he
 for it; ``Status`` objects for 401, 403 (forbidden, with RBAC's wording), 404 and 410
 (expired continue token, with the inconsistent-continue token Kubernetes offers).
 Every request is logged so tests can see what the client asked for.
+
+Faults a busy API server produces can be injected per path (``Behaviour.faults``): ``429``
+with ``Retry-After``, ``503``, a connection dropped before the answer, a body cut short
+of its ``Content-Length``, and a stall longer than the client waits.  As Go's server, it
+speaks HTTP/1.1 with keep-alive and turns Nagle's algorithm off (``TCP_NODELAY``), so an
+answer is not held back ~40 ms waiting for the client's acknowledgement.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,6 +48,15 @@ class Behaviour:
     forbidden: set[tuple[str, str | None]] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)  # plurals not served (404)
     expire_continue: dict[str, int] = field(default_factory=dict)  # path -> expiries left
+    #: path (``PATH?continue``: only pages after the first) -> faults for its next requests,
+    #: one each: "429", "503", "drop", "truncate", "stall"
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    #: seconds every answer waits (a slow server: shows whether lists overlap)
+    delay: float = 0.0
+    #: seconds a "stall" holds the answer back
+    stall: float = 3.0
+    #: Retry-After of a "429", in whole seconds as the API server sends it
+    retry_after: int = 1
     version: dict[str, str] = field(default_factory=lambda: {
         "major": "1", "minor": "29", "gitVersion": "v1.29.7", "platform": "linux/amd64"})
 
@@ -52,23 +69,37 @@ class FakeAPI:
         self.objects = objects
         self.behaviour = behaviour or Behaviour()
         self.requests: list[Request] = []
+        #: requests being answered now, and the most at once
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._lock = threading.Lock()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as every API server
+
             def do_GET(self) -> None:
-                api._handle(self)
+                with api._lock:
+                    api.in_flight += 1
+                    api.most_in_flight = max(api.most_in_flight, api.in_flight)
+                try:
+                    api._handle(self)
+                finally:
+                    with api._lock:
+                        api.in_flight -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _NoDelayServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         paths = ensure_self_signed(tls_dir)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(paths.cert, paths.key)
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.ca_bundle = paths.ca_bundle
         self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -99,6 +130,8 @@ class FakeAPI:
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         accept = h.headers.get("Accept", "")
         self.requests.append(Request(url.path, query, accept))
+        if self.behaviour.delay:
+            time.sleep(self.behaviour.delay)
         if h.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._send(h, 401, _status(401, "Unauthorized", "Unauthorized"))
         if url.path == "/version":
@@ -121,9 +154,47 @@ class FakeAPI:
             return self._send(h, 404, _status(404, "NotFound", "the server could not find the requested resource"))
         if (plural, namespace) in self.behaviour.forbidden:
             return self._send(h, 403, _forbidden(plural, group_version, namespace))
+        if self._fault(h, url.path, query):
+            return None
         items = [o for o in self.objects[plural]
                  if namespace is None or o["metadata"].get("namespace") == namespace]
         self._list(h, url.path, plural, group_version, items, query, accept)
+
+    def _fault(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, str]) -> bool:
+        """Apply the next fault queued for this request, if any; True when it answered."""
+        queue = self.behaviour.faults.get(path + "?continue" if query.get("continue") else path) \
+            or self.behaviour.faults.get(path)
+        if not queue:
+            return False
+        fault = queue.pop(0)
+        if fault == "429":
+            body = json.dumps(_status(429, "TooManyRequests", "Too many requests, please try again later.",
+                                      {"retryAfterSeconds": self.behaviour.retry_after})).encode()
+            h.send_response(429)
+            h.send_header("Retry-After", str(self.behaviour.retry_after))
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return True
+        if fault == "503":
+            self._send(h, 503, _status(503, "ServiceUnavailable", "the server is currently unable to handle the request"))
+            return True
+        if fault == "stall":
+            time.sleep(self.behaviour.stall)
+        h.close_connection = True
+        if fault == "truncate":  # the headers promise more than is sent
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", "4096")
+            h.end_headers()
+            h.wfile.write(b'{"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [{"metad')
+        try:
+            h.wfile.flush()
+            h.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return True
 
     def _get_namespace(self, h: BaseHTTPRequestHandler, name: str) -> None:
         if ("namespaces", name) in self.behaviour.forbidden:
@@ -181,6 +252,15 @@ class FakeAPI:
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)
+
+
+class _NoDelayServer(ThreadingHTTPServer):
+    """Answers go out at once: Nagle's algorithm off on every accepted connection."""
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = self.socket.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, addr
 
 
 KINDS = {
