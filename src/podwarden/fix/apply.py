@@ -170,7 +170,7 @@ class Fixer:
             out.errors.append(exc)
             return out
         # what check says of the file as it is: its errors are fix's, before any edit
-        before = self.engine.scan_file(Source(name, explicit), raw)
+        before = self.check(docs, name, explicit)
         if before.errors:
             out.errors.extend(before.errors)
             return out
@@ -206,7 +206,7 @@ class Fixer:
         after = before
         if text != out.text:
             # what check will say of the fixed file: no error it would not give now
-            after = self.engine.scan_file(Source(name, explicit), out.encoding.encode(text))
+            after = self.check(docs, name, explicit)
             if after.errors:
                 out.errors.extend(InputError(e.file, e.line, f"not rewritten: once fixed, {e.message}")
                                   for e in after.errors)
@@ -219,6 +219,22 @@ class Fixer:
         out.held_back = held
         out.remaining = self._remaining(before, after, held)
         return out
+
+    def check(self, docs: Sequence[yamlload.Document], name: str, explicit: bool) -> FileResult:
+        """What ``check`` reports on a file's parsed documents: ``Engine.scan_file`` after
+        its parse (the documents are already parsed here, once per version of the text)."""
+        result = FileResult(name)
+        found_object = False
+        for doc in docs:
+            for prefix, data in yamlload.iter_objects(doc):
+                problem = object_problem(data)
+                if problem:
+                    if explicit or found_object:
+                        result.errors.append(InputError(name, doc.locate(prefix)[0], problem))
+                    continue
+                found_object = True
+                self.engine.evaluate(KubeObject(data, prefix), doc, name, result)
+        return result
 
     def _remaining(self, before: FileResult, after: FileResult, held: Sequence[HeldBack]) -> list[Remaining]:
         """Each finding of ``after`` with the reason fix leaves it."""
