@@ -3,19 +3,29 @@
 Rules that span objects ask it for "the ServiceAccount of this pod" or "the
 SecretProviderClass this volume names", with Kubernetes' defaulting applied (namespace
 ``default``, service account ``default``).  Only the kinds such rules need are indexed,
-so the index stays small however large the run.
+so the index stays small however large the run.  RBAC objects (Roles, ClusterRoles and
+their bindings) are kept as compact records of the fields the ``rbac`` family reads,
+never as whole objects.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from podwarden.model.objects import KubeObject
 from podwarden.model.podspec import PodView
 
+#: RBAC kinds, kept as records (``RoleRecord``, ``BindingRecord``)
+RBAC_ROLE_KINDS = frozenset({"Role", "ClusterRole"})
+RBAC_BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+RBAC_KINDS = RBAC_ROLE_KINDS | RBAC_BINDING_KINDS
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
 #: kinds worth indexing; rules needing another kind add it here
-INDEX_KINDS = frozenset({"Namespace", "ServiceAccount", "SecretProviderClass", "ConfigMap", "Secret"})
+INDEX_KINDS = frozenset({"Namespace", "ServiceAccount", "SecretProviderClass", "ConfigMap", "Secret"}) | RBAC_KINDS
 
 DEFAULT_SERVICE_ACCOUNT = "default"
 
@@ -30,6 +40,147 @@ class Entry:
     file: str
 
 
+# -- RBAC records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    """One entry of a Role's ``rules``; empty sets where the field is absent."""
+
+    verbs: frozenset[str]
+    api_groups: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()
+    resource_names: frozenset[str] = frozenset()
+    non_resource_urls: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSelector:
+    """A ``clusterRoleSelectors`` entry: ``matchLabels`` and ``matchExpressions``."""
+
+    match_labels: tuple[tuple[str, str], ...] = ()
+    #: (key, operator, values)
+    match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """As ``metav1.LabelSelectorAsSelector`` reads it; an empty selector matches nothing
+        here (the aggregation controller skips empty selectors)."""
+        if not self.match_labels and not self.match_expressions:
+            return False
+        if any(labels.get(k) != v for k, v in self.match_labels):
+            return False
+        for key, op, values in self.match_expressions:
+            if op == "In" and labels.get(key) not in values:
+                return False
+            if op == "NotIn" and key in labels and labels[key] in values:
+                return False
+            if op == "Exists" and key not in labels:
+                return False
+            if op == "DoesNotExist" and key in labels:
+                return False
+            if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRecord:
+    """A Role or ClusterRole: its rules, labels and aggregation selectors."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    rules: tuple[PolicyRule, ...]
+    labels: tuple[tuple[str, str], ...] = ()
+    #: ``aggregationRule.clusterRoleSelectors``; None when the role does not aggregate
+    aggregation: tuple[LabelSelector, ...] | None = None
+    file: str = ""
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A binding subject: ``ServiceAccount``, ``User`` or ``Group``."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BindingRecord:
+    """A RoleBinding or ClusterRoleBinding: where it is, what it grants, to whom."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    role_kind: str
+    role_name: str
+    subjects: tuple[Subject, ...]
+    file: str = ""
+
+
+def _strs(value: Any) -> frozenset[str]:
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+
+
+def _selectors(value: Any) -> tuple[LabelSelector, ...]:
+    out = []
+    for item in value if isinstance(value, list) else ():
+        if not isinstance(item, dict):
+            continue
+        labels = item.get("matchLabels")
+        pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, dict) else ()
+        exprs = []
+        for e in item.get("matchExpressions") or ():
+            if isinstance(e, dict) and isinstance(e.get("key"), str) and isinstance(e.get("operator"), str):
+                exprs.append((e["key"], e["operator"], tuple(sorted(_strs(e.get("values"))))))
+        out.append(LabelSelector(pairs, tuple(exprs)))
+    return tuple(out)
+
+
+def role_record(obj: KubeObject, file: str = "") -> RoleRecord:
+    """The record of a Role or ClusterRole; malformed parts are left out (the index never
+    fails: the object's own rules report its shape)."""
+    data = obj.data
+    rules = []
+    for item in data.get("rules") or ():
+        if isinstance(item, dict):
+            rules.append(PolicyRule(_strs(item.get("verbs")), _strs(item.get("apiGroups")),
+                                    _strs(item.get("resources")), _strs(item.get("resourceNames")),
+                                    _strs(item.get("nonResourceURLs"))))
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, dict) else ()
+    agg = data.get("aggregationRule")
+    aggregation = _selectors(agg.get("clusterRoleSelectors")) if isinstance(agg, dict) else None
+    namespace = None if obj.kind == "ClusterRole" else (obj.ref.namespace or None)
+    return RoleRecord(obj.kind, namespace, obj.name, tuple(rules), pairs, aggregation, file)
+
+
+def binding_record(obj: KubeObject, file: str = "") -> BindingRecord:
+    """The record of a RoleBinding or ClusterRoleBinding (malformed subjects left out)."""
+    data = obj.data
+    ref = data.get("roleRef")
+    ref = ref if isinstance(ref, dict) else {}
+    subjects = []
+    for item in data.get("subjects") or ():
+        if isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("name"), str):
+            ns = item.get("namespace")
+            subjects.append(Subject(item["kind"], item["name"], ns if isinstance(ns, str) and ns else None))
+    namespace = None if obj.kind == "ClusterRoleBinding" else (obj.ref.namespace or None)
+    return BindingRecord(obj.kind, namespace, obj.name, str(ref.get("kind", "")), str(ref.get("name", "")),
+                         tuple(subjects), file)
+
+
+def is_rbac(obj: KubeObject) -> bool:
+    """An object of the RBAC API group (a CRD may reuse the kind names)."""
+    return obj.kind in RBAC_KINDS and obj.ref.api_version.rpartition("/")[0] == RBAC_GROUP
+
+
 class Index:
     """Objects by (kind, namespace, name); cluster-scoped objects have namespace None."""
 
@@ -37,10 +188,22 @@ class Index:
         self._by_key: dict[tuple[str, str | None, str], Entry] = {}
         self._by_kind: dict[str, list[Entry]] = defaultdict(list)
         self._by_name: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self._roles: dict[tuple[str, str | None, str], RoleRecord] = {}
+        self._roles_by_name: dict[tuple[str, str], list[RoleRecord]] = defaultdict(list)
+        self._bindings: list[BindingRecord] = []
+        self._bindings_by_subject: dict[tuple[str, str], list[BindingRecord]] = defaultdict(list)
+        #: what rules derive from the index once per run (resolved permissions ...), keyed
+        #: by whoever computes it; emptied whenever an object is added
+        self.derived: dict[Any, Any] = {}
 
     def add(self, obj: KubeObject, file: str) -> None:
         """Index ``obj`` if its kind is one rules ask about."""
         if obj.kind not in INDEX_KINDS:
+            return
+        self.derived.clear()
+        if obj.kind in RBAC_KINDS:
+            if is_rbac(obj):
+                self._add_rbac(obj, file)
             return
         namespace = None if obj.kind == "Namespace" else (obj.ref.namespace or None)
         entry = Entry(obj, file)
@@ -89,8 +252,51 @@ class Index:
         """The Namespace object an object lands in, when indexed."""
         return self.get("Namespace", None, namespace_of(obj))
 
+    # -- RBAC --------------------------------------------------------------------------
+
+    def _add_rbac(self, obj: KubeObject, file: str) -> None:
+        """Record a Role, ClusterRole, RoleBinding or ClusterRoleBinding."""
+        if obj.kind in RBAC_ROLE_KINDS:
+            role = role_record(obj, file)
+            self._roles[(role.kind, role.namespace, role.name)] = role
+            self._roles_by_name[(role.kind, role.name)].append(role)
+            return
+        binding = binding_record(obj, file)
+        self._bindings.append(binding)
+        for subject in set(binding.subjects):
+            self._bindings_by_subject[(subject.kind, subject.name)].append(binding)
+
+    def role(self, kind: str, namespace: str | None, name: str) -> RoleRecord | None:
+        """A Role (in ``namespace``) or ClusterRole (namespace ignored) by name.
+
+        As ``get``: a Role written without a namespace matches any namespace, and a
+        namespace of None (unknown) accepts a Role of any namespace.
+        """
+        if kind == "ClusterRole":
+            return self._roles.get(("ClusterRole", None, name))
+        found = self._roles.get((kind, namespace, name)) or self._roles.get((kind, None, name))
+        if found is None and namespace is None:
+            same = self._roles_by_name.get((kind, name))
+            found = same[0] if same else None
+        return found
+
+    def cluster_roles(self) -> list[RoleRecord]:
+        return [r for r in self._roles.values() if r.kind == "ClusterRole"]
+
+    def bindings_naming(self, subjects: Iterable[tuple[str, str]]) -> list[BindingRecord]:
+        """Bindings with a subject of one of these (kind, name) pairs, each once, in input order."""
+        seen: dict[int, BindingRecord] = {}
+        for key in subjects:
+            for b in self._bindings_by_subject.get(key, ()):
+                seen.setdefault(id(b), b)
+        order = {id(b): i for i, b in enumerate(self._bindings)} if len(seen) > 1 else {}
+        return sorted(seen.values(), key=lambda b: order.get(id(b), 0))
+
+    def bindings(self) -> list[BindingRecord]:
+        return list(self._bindings)
+
     def __len__(self) -> int:
-        return len(self._by_key)
+        return len(self._by_key) + len(self._roles) + len(self._bindings)
 
 
 def namespace_of(obj: KubeObject) -> str:

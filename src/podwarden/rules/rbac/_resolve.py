@@ -1,0 +1,443 @@
+"""From a pod to what its service account may do: bindings, roles, aggregation, hazards.
+
+Private to the family (the registry skips ``_`` modules); ``podwarden.rules.blast`` reads
+it too.  Matching follows the API server's RBAC authorizer
+(plugin/pkg/auth/authorizer/rbac/rbac.go and pkg/apis/rbac/v1/evaluation_helpers.go):
+
+* a subject names the service account by name and namespace (a RoleBinding's subject
+  without a namespace is in the binding's), or the user
+  ``system:serviceaccount:<ns>:<name>``, or one of its groups ``system:serviceaccounts``,
+  ``system:serviceaccounts:<ns>``, ``system:authenticated``;
+* a ClusterRoleBinding grants its ClusterRole everywhere; a RoleBinding (of any namespace,
+  naming an account of any namespace) grants its Role, or a ClusterRole, in its own
+  namespace only (cluster-scoped resources not at all, except that namespace's Namespace
+  object);
+* ``*`` matches every verb, group or resource; ``*/<sub>`` every resource's subresource;
+  ``resourceNames`` limit a rule to those objects, so such a rule never grants ``create``
+  of a top-level resource (its name is not known when it is authorized).
+
+Objects without a namespace are taken to be in ``default``, where ``kubectl apply``
+without ``-n`` puts them (a Role a binding names is found in any namespace, as the index
+finds every referenced object).  Results are computed once per service account and run,
+and kept in ``Index.derived``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from podwarden.model.index import (
+    DEFAULT_NAMESPACE,
+    BindingRecord,
+    Index,
+    PolicyRule,
+    RoleRecord,
+    service_account_name,
+)
+from podwarden.rules.api import Context, FieldPath, PodView, Severity, Violation
+from podwarden.rules.rbac._builtin import NEWEST, builtin_roles, is_builtin_name
+
+SA_USER_PREFIX = "system:serviceaccount:"
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
+AUTHENTICATED = "system:authenticated"
+UNAUTHENTICATED = "system:unauthenticated"
+#: groups every service account (or everyone) is in: binding to them binds to all
+BROAD_GROUPS = frozenset({ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED})
+EVERYTHING = "full-api-access"
+
+
+def minor_of(ctx: Context) -> int:
+    return ctx.version.minor if ctx.version is not None else NEWEST
+
+
+# -- roles ------------------------------------------------------------------------------
+
+
+def cluster_roles(index: Index, minor: int) -> dict[str, RoleRecord]:
+    """Every ClusterRole by name: the built-in ones, replaced by the input's of the same name."""
+    key = ("rbac/cluster-roles", minor)
+    found: dict[str, RoleRecord] | None = index.derived.get(key)
+    if found is None:
+        found = dict(builtin_roles(minor))
+        found.update({r.name: r for r in index.cluster_roles()})
+        index.derived[key] = found
+    return found
+
+
+def find_role(index: Index, kind: str, namespace: str | None, name: str, minor: int) -> RoleRecord | None:
+    """The Role or ClusterRole a binding names (input first, then the built-in ones)."""
+    if kind == "ClusterRole":
+        return cluster_roles(index, minor).get(name)
+    if kind == "Role":
+        return index.role("Role", namespace, name)
+    return None
+
+
+def effective_rules(index: Index, role: RoleRecord, minor: int) -> tuple[PolicyRule, ...]:
+    """A role's rules, with those of the ClusterRoles its ``aggregationRule`` selects (and
+    theirs, recursively), as the aggregation controller fills them in."""
+    key = ("rbac/rules", role.kind, role.namespace, role.name, minor)
+    found: tuple[PolicyRule, ...] | None = index.derived.get(key)
+    if found is not None:
+        return found
+    rules: dict[PolicyRule, None] = dict.fromkeys(role.rules)
+    if role.aggregation is not None:
+        pending, seen = [role], {role.name}
+        everyone = cluster_roles(index, minor)
+        while pending:
+            current = pending.pop()
+            for other in everyone.values():
+                if other.name in seen or current.aggregation is None:
+                    continue
+                if any(s.matches(other.label_map) for s in current.aggregation):
+                    seen.add(other.name)
+                    rules.update(dict.fromkeys(other.rules))
+                    pending.append(other)
+    found = index.derived[key] = tuple(rules)
+    return found
+
+
+# -- grants -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What one binding gives a service account."""
+
+    binding: BindingRecord
+    #: the role's rules (aggregated); empty when the role is missing or not modelled
+    rules: tuple[PolicyRule, ...]
+    cluster_wide: bool
+    #: ``ok``; ``missing`` (not in the input, not built in); ``opaque`` (built in, not modelled)
+    status: str = "ok"
+
+    @property
+    def namespace(self) -> str:
+        return self.binding.namespace or DEFAULT_NAMESPACE
+
+    def via(self) -> str:
+        """``ClusterRoleBinding "x" (ClusterRole "edit")``."""
+        b = self.binding
+        where = f"{b.namespace}/" if b.kind == "RoleBinding" and b.namespace else ""
+        return f'{b.kind} "{where}{b.name}" ({b.role_kind} "{b.role_name}")'
+
+
+def subject_matches(binding: BindingRecord, namespace: str, name: str) -> bool:
+    """Whether a binding names the service account ``namespace/name`` or a group it is in."""
+    own = (binding.namespace or DEFAULT_NAMESPACE) if binding.kind == "RoleBinding" else None
+    user = f"{SA_USER_PREFIX}{namespace}:{name}"
+    groups = (ALL_SERVICE_ACCOUNTS, AUTHENTICATED, f"{ALL_SERVICE_ACCOUNTS}:{namespace}")
+    for s in binding.subjects:
+        if s.kind == "ServiceAccount":
+            # a ClusterRoleBinding's subject must carry its namespace (the API requires it)
+            if s.name == name and (s.namespace or own or DEFAULT_NAMESPACE) == namespace:
+                return True
+        elif (s.kind == "User" and s.name == user) or (s.kind == "Group" and s.name in groups):
+            return True
+    return False
+
+
+def grants_of(index: Index, namespace: str, name: str, minor: int) -> tuple[Grant, ...]:
+    """Every binding that gives the service account ``namespace/name`` something, in input order."""
+    key = ("rbac/grants", namespace, name, minor)
+    found: tuple[Grant, ...] | None = index.derived.get(key)
+    if found is not None:
+        return found
+    candidates = index.bindings_naming([
+        ("ServiceAccount", name), ("User", f"{SA_USER_PREFIX}{namespace}:{name}"),
+        ("Group", ALL_SERVICE_ACCOUNTS), ("Group", f"{ALL_SERVICE_ACCOUNTS}:{namespace}"),
+        ("Group", AUTHENTICATED),
+    ])
+    out = []
+    for b in candidates:
+        # a RoleBinding of any namespace may name this account: it then acts there
+        if not subject_matches(b, namespace, name):
+            continue
+        if b.kind == "ClusterRoleBinding" and b.role_kind != "ClusterRole":
+            continue  # the API server refuses it; it grants nothing
+        role = find_role(index, b.role_kind, b.namespace or DEFAULT_NAMESPACE, b.role_name, minor)
+        cluster_wide = b.kind == "ClusterRoleBinding"
+        if role is None:
+            status = "opaque" if b.role_kind == "ClusterRole" and is_builtin_name(b.role_name) else "missing"
+            out.append(Grant(b, (), cluster_wide, status))
+        else:
+            out.append(Grant(b, effective_rules(index, role, minor), cluster_wide))
+    found = index.derived[key] = tuple(out)
+    return found
+
+
+# -- matching ---------------------------------------------------------------------------
+
+
+def _resource_ok(rule: PolicyRule, resource: str) -> bool:
+    if "*" in rule.resources or resource in rule.resources:
+        return True
+    _, slash, sub = resource.partition("/")
+    return bool(slash) and f"*/{sub}" in rule.resources
+
+
+def grants_verb(rule: PolicyRule, verb: str, group: str, resource: str) -> bool:
+    """Whether one rule allows ``verb`` on ``group``/``resource`` (some object of it)."""
+    if not ("*" in rule.verbs or verb in rule.verbs):
+        return False
+    if not ("*" in rule.api_groups or group in rule.api_groups):
+        return False
+    if not _resource_ok(rule, resource):
+        return False
+    # a name-limited rule cannot allow what is authorized before the object has a name
+    return not (rule.resource_names and verb in ("create", "deletecollection") and "/" not in resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Some verb of ``verbs`` on some resource of ``resources`` in one of ``groups``."""
+
+    verbs: tuple[str, ...]
+    groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    #: cluster-scoped resources: a RoleBinding cannot grant them
+    cluster_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The verbs and resources a grant allows of a hazard, and whether only named objects."""
+
+    verbs: tuple[str, ...]
+    resources: tuple[str, ...]
+    named_only: bool
+
+    def describe(self, limit: int = 4) -> str:
+        more = f" and {len(self.resources) - limit} more" if len(self.resources) > limit else ""
+        return f"{', '.join(self.verbs)} on {', '.join(self.resources[:limit])}{more}"
+
+
+def match(rules: Sequence[PolicyRule], needs: Sequence[Need], cluster_wide: bool,
+          all_of: bool = False) -> Match | None:
+    """What ``rules`` allow of ``needs`` (any of them; all of them with ``all_of``)."""
+    verbs: dict[str, None] = {}
+    resources: dict[str, None] = {}
+    named = True
+    met = 0
+    for need in needs:
+        if need.cluster_only and not cluster_wide:
+            if all_of:
+                return None
+            continue
+        hit = False
+        for rule in rules:
+            if rule.non_resource_urls and not rule.resources:
+                continue
+            for group in need.groups:
+                for resource in need.resources:
+                    for verb in need.verbs:
+                        if grants_verb(rule, verb, group, resource):
+                            hit = True
+                            verbs[verb] = None
+                            resources[resource] = None
+                            named = named and bool(rule.resource_names)
+        if hit:
+            met += 1
+        elif all_of:
+            return None
+    if not met:
+        return None
+    return Match(tuple(verbs), tuple(resources), named)
+
+
+def allows_everything(rules: Iterable[PolicyRule]) -> bool:
+    """A rule of ``*`` verbs on ``*`` resources of ``*`` groups, for every object."""
+    return any("*" in r.verbs and "*" in r.api_groups and "*" in r.resources and not r.resource_names
+               for r in rules)
+
+
+# -- hazards ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """A dangerous permission class: one rule of the family."""
+
+    slug: str
+    #: "read Secrets": what the service account may do
+    what: str
+    needs: tuple[Need, ...]
+    cluster: Severity
+    namespaced: Severity
+    all_of: bool = False
+
+
+CORE = ("",)
+WORKLOAD_VERBS = ("create", "update", "patch")
+
+HAZARDS: dict[str, Hazard] = {h.slug: h for h in (
+    Hazard(EVERYTHING, "do anything (every verb on every resource)", (), Severity.CRITICAL, Severity.HIGH),
+    Hazard("secret-read", "read Secrets", (Need(("get", "list", "watch"), CORE, ("secrets",)),),
+           Severity.HIGH, Severity.MEDIUM),
+    Hazard("workload-create", "create pods or workloads", (
+        Need(("create",), CORE, ("pods",)),
+        Need(WORKLOAD_VERBS, CORE, ("replicationcontrollers",)),
+        Need(WORKLOAD_VERBS, ("apps",), ("deployments", "replicasets", "statefulsets", "daemonsets")),
+        Need(WORKLOAD_VERBS, ("batch",), ("jobs", "cronjobs")),
+    ), Severity.HIGH, Severity.MEDIUM),
+    Hazard("pod-exec", "run commands in or attach to running pods", (
+        # WebSocket upgrades have been authorized as get: both verbs are exec
+        Need(("create", "get"), CORE, ("pods/exec", "pods/attach", "pods/portforward")),
+        Need(("patch", "update"), CORE, ("pods/ephemeralcontainers",)),
+    ), Severity.HIGH, Severity.MEDIUM),
+    Hazard("escalation-verbs", "escalate, bind or impersonate", (
+        Need(("escalate", "bind"), ("rbac.authorization.k8s.io",), ("roles", "clusterroles")),
+        Need(("impersonate",), CORE, ("serviceaccounts",)),
+        Need(("impersonate",), CORE, ("users", "groups"), cluster_only=True),
+        Need(("impersonate",), ("authentication.k8s.io",), ("uids", "userextras"), cluster_only=True),
+    ), Severity.CRITICAL, Severity.MEDIUM),
+    Hazard("token-request", "request tokens for other service accounts",
+           (Need(("create",), CORE, ("serviceaccounts/token",)),), Severity.HIGH, Severity.MEDIUM),
+    Hazard("node-proxy", "reach the kubelet API of every node (nodes/proxy)",
+           (Need(("get", "create", "update", "patch", "delete"), CORE, ("nodes/proxy",), cluster_only=True),),
+           Severity.CRITICAL, Severity.CRITICAL),
+    Hazard("csr-signing", "create and approve certificate signing requests", (
+        Need(("create",), ("certificates.k8s.io",), ("certificatesigningrequests",), cluster_only=True),
+        Need(("update", "patch"), ("certificates.k8s.io",), ("certificatesigningrequests/approval",),
+             cluster_only=True),
+        Need(("approve",), ("certificates.k8s.io",), ("signers",), cluster_only=True),
+    ), Severity.CRITICAL, Severity.CRITICAL, all_of=True),
+    Hazard("admission-webhook-write", "change admission webhook configurations", (
+        Need(("create", "update", "patch", "delete"), ("admissionregistration.k8s.io",),
+             ("validatingwebhookconfigurations", "mutatingwebhookconfigurations"), cluster_only=True),
+    ), Severity.HIGH, Severity.HIGH),
+    Hazard("namespace-write", "relabel namespaces (switching Pod Security Admission off)",
+           (Need(("patch", "update"), CORE, ("namespaces",)),), Severity.HIGH, Severity.MEDIUM),
+    Hazard("persistent-volume-create", "create PersistentVolumes (hostPath on any node)",
+           (Need(("create",), CORE, ("persistentvolumes",), cluster_only=True),),
+           Severity.HIGH, Severity.HIGH),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """One hazard a service account reaches, through which grants, how far."""
+
+    hazard: Hazard
+    cluster_wide: bool
+    named_only: bool
+    grants: tuple[tuple[Grant, Match | None], ...]
+
+    @property
+    def severity(self) -> Severity:
+        base = self.hazard.cluster if self.cluster_wide else self.hazard.namespaced
+        return Severity(max(Severity.LOW, base - 1)) if self.named_only else base
+
+    def where(self) -> str:
+        if self.cluster_wide:
+            return "cluster-wide"
+        spaces = sorted({g.namespace for g, _ in self.grants})
+        return f'in namespace "{spaces[0]}"' if len(spaces) == 1 else "in namespaces " + ", ".join(spaces)
+
+    def describe(self, limit: int = 3) -> str:
+        """``read Secrets cluster-wide (get, list on secrets) through ClusterRoleBinding ...``."""
+        first = next((m for _, m in self.grants if m is not None), None)
+        how = f" ({first.describe()})" if first is not None else ""
+        named = " of named objects only" if self.named_only else ""
+        vias = [g.via() for g, _ in self.grants]
+        more = f" and {len(vias) - limit} more" if len(vias) > limit else ""
+        return f"{self.hazard.what}{named} {self.where()}{how} through {', '.join(vias[:limit])}{more}"
+
+
+def reaches(index: Index, namespace: str, name: str, minor: int) -> dict[str, Reach]:
+    """Every hazard the service account ``namespace/name`` reaches, by hazard slug."""
+    key = ("rbac/reaches", namespace, name, minor)
+    found: dict[str, Reach] | None = index.derived.get(key)
+    if found is not None:
+        return found
+    hits: dict[str, list[tuple[Grant, Match | None]]] = {}
+    for grant in grants_of(index, namespace, name, minor):
+        if allows_everything(grant.rules):
+            hits.setdefault(EVERYTHING, []).append((grant, None))
+        for hazard in HAZARDS.values():
+            if hazard.needs:
+                m = match(grant.rules, hazard.needs, grant.cluster_wide, hazard.all_of)
+                if m is not None:
+                    hits.setdefault(hazard.slug, []).append((grant, m))
+    found = {}
+    for slug, pairs in hits.items():
+        # worst first: cluster-wide before namespaced, every object before named ones
+        pairs.sort(key=lambda p: (not p[0].cluster_wide, p[1] is not None and p[1].named_only))
+        cluster_wide = pairs[0][0].cluster_wide
+        named_only = all(m is not None and m.named_only for g, m in pairs if g.cluster_wide == cluster_wide)
+        found[slug] = Reach(HAZARDS[slug], cluster_wide, named_only, tuple(pairs))
+    index.derived[key] = found
+    return found
+
+
+def subsumed(found: dict[str, Reach], slug: str) -> bool:
+    """Whether ``rbac/full-api-access`` already reports this hazard (at the same reach or wider)."""
+    everything = found.get(EVERYTHING)
+    if slug == EVERYTHING or everything is None:
+        return False
+    return everything.cluster_wide or not found[slug].cluster_wide
+
+
+# -- the workload -----------------------------------------------------------------------
+
+
+def account_of(pod: PodView) -> tuple[str, str, FieldPath]:
+    """The pod's namespace (``default`` when unset), its ServiceAccount's name, and the
+    field that names it (where findings point)."""
+    name = service_account_name(pod)
+    key = "serviceAccount" if pod.spec.has("serviceAccount") and not pod.spec.has("serviceAccountName") \
+        else "serviceAccountName"
+    return pod.obj.ref.namespace or DEFAULT_NAMESPACE, name, pod.spec.at(key)
+
+
+def token_unmounted(pod: PodView, index: Index | None) -> str:
+    """Why the pod holds no token for the API server ("" when it does).
+
+    The pod's ``automountServiceAccountToken`` wins over its ServiceAccount's; a projected
+    ``serviceAccountToken`` volume without an ``audience`` is a token for the API server
+    whatever those say (one with an audience, as workload identity projects, is not).
+    """
+    for volume in pod.volumes():
+        for source in volume.map("projected").maps("sources"):
+            token = source.map("serviceAccountToken")
+            if token.present and not token.raw("audience"):
+                return ""
+    own = pod.spec.raw("automountServiceAccountToken")
+    if own is False:
+        return "automountServiceAccountToken: false on the pod"
+    if own is True or index is None:
+        return ""
+    name = service_account_name(pod)
+    entry = index.lookup("ServiceAccount", pod.obj, name)
+    if entry is not None and entry.obj.data.get("automountServiceAccountToken") is False:
+        return f'automountServiceAccountToken: false on service account "{name}"'
+    return ""
+
+
+def check_hazard(slug: str, pod: PodView, ctx: Context) -> Iterator[Violation]:
+    """The one violation of hazard ``slug`` for a workload, if its service account reaches it."""
+    if ctx.index is None:
+        return
+    namespace, name, path = account_of(pod)
+    found = reaches(ctx.index, namespace, name, minor_of(ctx))
+    reach = found.get(slug)
+    if reach is None or subsumed(found, slug):
+        return
+    unmounted = token_unmounted(pod, ctx.index)
+    message = f'service account "{namespace}/{name}" may {reach.describe()}'
+    severity = reach.severity
+    if unmounted:
+        message += f"; its token is not mounted ({unmounted}), so low while no container mounts one"
+        severity = Severity.LOW
+    yield Violation(path, message, severity=severity)
+
+
+def missing_role(index: Index, binding: BindingRecord, minor: int) -> bool:
+    """A binding's role is neither in the input (or ``--context``) nor built in."""
+    if binding.role_kind == "ClusterRole":
+        return binding.role_name not in cluster_roles(index, minor) and not is_builtin_name(binding.role_name)
+    return find_role(index, binding.role_kind, binding.namespace or DEFAULT_NAMESPACE, binding.role_name,
+                     minor) is None
+
+

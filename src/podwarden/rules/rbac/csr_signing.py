@@ -1,0 +1,40 @@
+"""Service account may create and approve certificate signing requests.
+
+## What it checks
+A workload whose service account may, through ClusterRoleBindings, `create`
+`certificatesigningrequests`, `update` or `patch` `certificatesigningrequests/approval`,
+and `approve` on `signers`: all three.
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices": creating and approving its own requests for the
+`kubernetes.io/kube-apiserver-client` signer gives client certificates for any user or
+group, `system:masters` included, that outlive the token.
+
+## Fix
+Split creation from approval, and grant `approve` only on the signers an approver
+controller serves (`resourceNames`). `podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/csr-signing", severity=Severity.CRITICAL, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("csr-signing", pod, ctx)

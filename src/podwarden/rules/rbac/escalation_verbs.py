@@ -1,0 +1,42 @@
+"""Service account may escalate, bind or impersonate.
+
+## What it checks
+A workload whose service account may use the verbs `escalate` or `bind` on `roles` or
+`clusterroles`, or `impersonate` `serviceaccounts`, `users`, `groups`, `uids` or
+`userextras` (users, groups and the rest only through a ClusterRoleBinding: they are not
+namespaced).
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+Critical cluster-wide, medium in one namespace (the built-in `edit` and `admin` roles
+impersonate service accounts of their namespace). Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices": `escalate` writes roles with permissions the subject does not
+hold, `bind` grants roles it does not hold, and `impersonate` acts as another identity:
+each is a path from this token to whatever those identities may do.
+
+## Fix
+Remove the verbs; an operator that manages RBAC should be granted `bind` only on the
+named roles it hands out (`resourceNames`). `podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/escalation-verbs", severity=Severity.CRITICAL, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("escalation-verbs", pod, ctx)

@@ -1,0 +1,39 @@
+"""Service account may relabel namespaces.
+
+## What it checks
+A workload whose service account may `patch` or `update` `namespaces`: every namespace
+through a ClusterRoleBinding, its own through a RoleBinding.
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+High cluster-wide, medium for its own namespace. Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+AKS guide, Pod Security Admission: the `pod-security.kubernetes.io/enforce` label on
+the Namespace is the policy. Whoever can change the label can set it to `privileged`,
+and the pods it creates next run without the Pod Security Standards.
+
+## Fix
+Remove write access to namespaces from workloads; the platform team labels namespaces.
+`podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/namespace-write", severity=Severity.HIGH, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("namespace-write", pod, ctx)

@@ -1,0 +1,38 @@
+"""Service account may reach the kubelet API through nodes/proxy.
+
+## What it checks
+A workload whose service account may use any verb on `nodes/proxy` through a
+ClusterRoleBinding (a RoleBinding cannot grant nodes, which are cluster-scoped).
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices": `nodes/proxy` reaches the kubelet API of every node, which runs
+commands in any pod on the node, bypassing audit logging and admission control.
+
+## Fix
+Remove `nodes/proxy`; monitoring agents need `nodes/metrics` or `nodes/stats` only.
+`podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/node-proxy", severity=Severity.CRITICAL, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("node-proxy", pod, ctx)

@@ -1,0 +1,39 @@
+"""Service account may create PersistentVolumes.
+
+## What it checks
+A workload whose service account may `create` `persistentvolumes` through a
+ClusterRoleBinding (PersistentVolumes are cluster-scoped).
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices": a PersistentVolume can be a `hostPath` on the node; a claim
+bound to it mounts the node's file system into a pod, whatever Pod Security Admission
+says about hostPath volumes.
+
+## Fix
+Leave PersistentVolumes to a storage class and its provisioner; workloads create
+claims. `podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/persistent-volume-create", severity=Severity.HIGH, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("persistent-volume-create", pod, ctx)

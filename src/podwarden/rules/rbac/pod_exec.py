@@ -1,0 +1,40 @@
+"""Service account may exec into, attach to or debug pods.
+
+## What it checks
+A workload whose service account may `create` or `get` `pods/exec`, `pods/attach` or
+`pods/portforward` (WebSocket connections have been authorized as `get`), or `patch` or
+`update` `pods/ephemeralcontainers`.
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+High cluster-wide, medium in one namespace. Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices": running commands in another pod, or adding an ephemeral
+container to it, gives its Secrets, its service account token and its network position;
+ephemeral containers are not covered by admission policies written before them.
+
+## Fix
+Remove these subresources from the role; debugging is for people, through their own
+bindings. `podwarden fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/pod-exec", severity=Severity.HIGH, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("pod-exec", pod, ctx)

@@ -1,0 +1,40 @@
+"""Service account may read Secrets.
+
+## What it checks
+A workload whose service account may `get`, `list` or `watch` `secrets` (core API group).
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+High cluster-wide, medium in one namespace, one step lower when the rules name the
+Secrets (`resourceNames`). Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+AKS guide, limit credential exposure; "RBAC good practices": `list` and `watch` return
+every value in scope, and `get` any Secret whose name is known, including other service
+accounts' tokens and other applications' credentials.
+
+## Fix
+Read credentials from files the pod mounts (Secret volumes, or Key Vault through the
+Secrets Store CSI driver) instead of the API. If the API is needed, grant `get` on the
+named Secrets only (`resourceNames`), in a Role of the namespace.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/secret-read", severity=Severity.HIGH, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("secret-read", pod, ctx)

@@ -1,0 +1,41 @@
+"""Service account may create pods or workloads.
+
+## What it checks
+A workload whose service account may `create` pods, or `create`, `update` or `patch`
+Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs or
+ReplicationControllers (their pod template decides what runs).
+
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
+and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
+`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
+ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
+`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+
+High cluster-wide, medium in one namespace. Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
+pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
+the API server): the permission then waits for any pod that mounts the token. Not reported where `rbac/full-api-access` reports the same service account with the same
+or a wider reach. One finding per workload, naming the bindings that grant it.
+
+## Why
+"RBAC good practices", workload creation: a new pod can mount any Secret, ConfigMap
+and ServiceAccount of its namespace, run any image and, where Pod Security Admission
+allows it, run privileged or with host access; the creator gets all of that.
+
+## Fix
+Grant workload creation only to what deploys (a CI identity, an operator that needs
+it), in the namespaces it manages, and enforce Pod Security Admission there. `podwarden
+fix` does not rewrite RBAC.
+"""
+
+from collections.abc import Iterator
+
+from podwarden.rules.api import Context, PodView, Severity, Violation, rule
+from podwarden.rules.rbac._resolve import check_hazard
+
+RULE = rule("rbac/workload-create", severity=Severity.HIGH, uses_index=True)
+
+
+@RULE.check(since="1.0")
+def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
+    yield from check_hazard("workload-create", pod, ctx)
