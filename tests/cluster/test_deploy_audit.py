@@ -1,5 +1,5 @@
 """deploy/audit/: the scheduled audit passes `podwarden check` with zero findings, and its
-ClusterRole grants exactly what `podwarden audit` reads, read-only."""
+ClusterRole grants exactly what `podwarden audit` reads, read-only, Secrets excepted."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def test_cluster_role_lists_exactly_what_audit_reads() -> None:
     (role,) = objects()["ClusterRole"]
     granted = {(group, res, verb) for r in role["rules"] for group in r["apiGroups"]
                for res in r["resources"] for verb in r["verbs"]}
-    wanted = {(r.group_version.rpartition("/")[0], r.plural, "list") for r in RESOURCES}
+    # secrets: not granted (RBAC cannot limit list to metadata); the audit warns and goes on
+    wanted = {(r.group_version.rpartition("/")[0], r.plural, "list") for r in RESOURCES if r.plural != "secrets"}
     wanted |= {("", NAMESPACES.plural, "list"), ("", NAMESPACES.plural, "get")}  # get: one namespace (-n)
     assert granted == wanted
     (binding,) = objects()["ClusterRoleBinding"]

@@ -30,6 +30,7 @@ from typing import Any
 
 from podwarden.cluster import readiness
 from podwarden.cluster.client import Client, ClusterError, Forbidden, GaveUp, NotFound, Resource
+from podwarden.cluster.shape import LIMIT, Shape, is_pod
 from podwarden.cluster.spool import Spool
 from podwarden.engine import Engine, FileResult, Finding, ObjectResult, Selection, Suppressed, object_problem
 from podwarden.errors import InputError
@@ -422,11 +423,13 @@ def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: 
     del supporting
     pod_counts: Counter[ObjectRef] = Counter()
     pods = 0
+    judge.forget()
     for pod in spool.read(namespace, "Pod"):
         owner = owners.top(pod)
-        fold.evaluate(engine, pod, owner)
+        pod_shape = Shape(pod) if is_pod(pod) else None
+        fold.evaluate(engine, pod, owner, pod_shape)
         pod_counts[owner.ref if owner else _ref(pod)] += 1
-        verdict.add(pod, str(owner.ref) if owner else None, True)
+        verdict.add(pod, str(owner.ref) if owner else None, True, pod_shape)
         pods += 1
         if progress is not None and pods % 500 == 0:
             progress.evaluated(pods=500)
@@ -454,16 +457,33 @@ class _Fold:
         self.files: dict[ObjectRef, str] = {}
         self.own: dict[ObjectRef, list[Finding]] = {}
         self.is_pod: dict[ObjectRef, bool] = {}
+        #: evaluations of pods by shape (placeholders for per-pod strings), without errors
+        self._memo: dict[bytes, tuple[bool, list[Finding], list[Suppressed]]] = {}
 
-    def evaluate(self, engine: Engine, data: dict[str, Any], owner: Owner | None) -> None:
-        """Evaluate one object (a pod with its top ``owner``) and fold its findings in."""
+    def evaluate(self, engine: Engine, data: dict[str, Any], owner: Owner | None,
+                 shape: Shape | None = None) -> None:
+        """Evaluate one object (a pod with its top ``owner``, and its ``shape``: replicas
+        are evaluated once) and fold its findings in."""
         self.seen = True
         raw = self._raw
         problem = object_problem(data)
         if problem:
             self.errors.append(InputError(self.source, 0, problem))
             return
-        engine.evaluate(KubeObject(data), yamlload.Document(0, data, None, 0), self.source, raw)
+        remembered = self._memo.get(shape.key) if shape is not None else None
+        if shape is not None and remembered is not None:
+            ref = _ref(data)
+            pod_flag, findings, suppressed = remembered
+            raw.findings = [_own(f, ref, shape) for f in findings]
+            raw.suppressed = [Suppressed(_own(s.finding, ref, shape), s.reason) for s in suppressed]
+            raw.objects = [ObjectResult(self.source, ref, 0, pod_flag, raw.findings)]
+        else:
+            engine.evaluate(KubeObject(data), yamlload.Document(0, data, None, 0), self.source, raw)
+            if shape is not None and not raw.errors and len(raw.objects) == 1:
+                if len(self._memo) >= LIMIT:
+                    self._memo.clear()
+                self._memo[shape.key] = (raw.objects[0].pod, [_generic(f, shape) for f in raw.objects[0].findings],
+                                         [Suppressed(_generic(s.finding, shape), s.reason) for s in raw.suppressed])
         self.errors.extend(raw.errors)
         for o in raw.objects:
             self._object(o, owner if o.object.kind == "Pod" else None)
@@ -520,6 +540,18 @@ class _Fold:
             out.objects.append(ObjectResult(self.files[target], target, 0, self.is_pod[target] or total > 0,
                                             findings))
         return out
+
+
+def _generic(f: Finding, shape: Shape) -> Finding:
+    """A pod's finding as any of its replicas would have it (placeholders, no object)."""
+    return dataclasses.replace(f, message=shape.generic(f.message), path=shape.generic(f.path))
+
+
+def _own(f: Finding, ref: ObjectRef, shape: Shape) -> Finding:
+    """A remembered finding given to one pod: its object, its own strings."""
+    if not shape.subs:
+        return dataclasses.replace(f, object=ref)
+    return dataclasses.replace(f, object=ref, message=shape.own(f.message), path=shape.own(f.path))
 
 
 def _with_pods(f: Finding, n: int, total: int) -> Finding:

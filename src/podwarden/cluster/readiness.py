@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from podwarden.cluster.shape import LIMIT, Shape
 from podwarden.engine import Engine, Selection
 from podwarden.rules.api import Level, Version
 from podwarden.rules.registry import Registry
@@ -106,9 +107,29 @@ class Judge:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._engines: dict[tuple[Level, int], Engine] = {}
+        #: verdicts by (pod shape, level, minor): replicas are judged once
+        self._memo: dict[tuple[bytes, Level, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    def violations(self, pod: dict[str, Any], level: Level, minor: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def forget(self) -> None:
+        """Start remembering afresh (between namespaces)."""
+        self._memo.clear()
+
+    def violations(self, pod: dict[str, Any], level: Level, minor: int,
+                   shape: Shape | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(upstream check ids, messages) that ``level`` at 1.``minor`` finds in ``pod``."""
+        if shape is None:
+            return self._violations(pod, level, minor)
+        found = self._memo.get((shape.key, level, minor))
+        if found is None:
+            checks, details = self._violations(pod, level, minor)
+            if len(self._memo) >= LIMIT:
+                self._memo.clear()
+            self._memo[(shape.key, level, minor)] = (checks, tuple(shape.generic(d) for d in details))
+            return checks, details
+        checks, details = found
+        return checks, tuple(shape.own(d) for d in details) if shape.subs else details
+
+    def _violations(self, pod: dict[str, Any], level: Level, minor: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         engine = self._engines.get((level, minor))
         if engine is None:
             selection = Selection(level=level, version=Version(minor), only=frozenset({"pss"}))
@@ -157,8 +178,9 @@ class NamespaceJudge:
         #: shared (checks, details) tuples: the pods of one workload fail alike
         self._same: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    def add(self, pod: dict[str, Any], workload: str | None, running: bool) -> None:
-        """Judge one subject: a running pod, or an idle workload's template."""
+    def add(self, pod: dict[str, Any], workload: str | None, running: bool, shape: Shape | None = None) -> None:
+        """Judge one subject: a running pod (``shape``: its key among its replicas), or an
+        idle workload's template."""
         if running:
             self.verdict.pods += 1
         if self.pods_listed is not None:
@@ -169,7 +191,7 @@ class NamespaceJudge:
             for minor in self.tried:
                 if minor != self.newest and minor not in alive:
                     continue
-                checks, details = self.judge.violations(pod, level, minor)
+                checks, details = self.judge.violations(pod, level, minor, shape)
                 if not checks:
                     continue
                 alive.discard(minor)
@@ -177,7 +199,7 @@ class NamespaceJudge:
                     self.blockers[level].append(self._blocker(shown, workload, checks, details))
         if self.enforced is not None:
             level, minor = self.enforced
-            checks, details = self.judge.violations(pod, level, minor)
+            checks, details = self.judge.violations(pod, level, minor, shape)
             if checks:
                 self.verdict.violating_enforced.append(self._blocker(shown, workload, checks, details))
 
