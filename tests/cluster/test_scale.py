@@ -252,3 +252,21 @@ def test_output_file_is_written_whole(kubeconfig: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.stdout == ""
     json.loads(out.read_text())
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".podwarden-")] == []
+
+
+def test_spool_files_by_namespace_and_forgets_a_restarted_list() -> None:
+    from podwarden.cluster.spool import Spool
+
+    spool = Spool()
+    try:
+        pods = spool.writer("Pod")
+        pods.add([{"kind": "Pod", "metadata": {"namespace": "a", "name": "stale"}}])
+        pods.restart()  # an expired continue token: the list starts again
+        pods.add([{"kind": "Pod", "metadata": {"namespace": n, "name": f"p{i}"}} for i, n in enumerate("abab")])
+        assert spool.count("a", "Pod") == 0  # nothing visible before the list completes
+        pods.commit()
+        assert [p["metadata"]["name"] for p in spool.read("a", "Pod")] == ["p0", "p2"]
+        assert [p["metadata"]["name"] for p in spool.read("b", "Pod")] == ["p1", "p3"]
+        assert list(spool.namespaces) == ["a", "b"]
+    finally:
+        spool.close()
