@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from podwarden.engine import Engine, Selection
+from podwarden.rules.api import Level, Version
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 MANIFESTS = DEPLOY / "manifests" / "podwarden.yaml"
@@ -86,7 +89,11 @@ def _chart_deployment() -> dict[str, Any]:
     template = deployment["spec"]["template"]
     template["metadata"]["labels"] = labels
     template["spec"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"] = labels
-    template["spec"]["containers"][0]["resources"] = values["resources"]
+    deployment["spec"]["replicas"] = values["replicaCount"]
+    container = template["spec"]["containers"][0]
+    container["resources"] = values["resources"]
+    container["image"] = f"{values['image']['repository']}:{values['image']['tag']}"
+    container["imagePullPolicy"] = values["image"]["pullPolicy"]
     return deployment
 
 
@@ -116,3 +123,68 @@ def test_rollouts_keep_serving_while_the_endpoint_goes() -> None:
     spec = objects()["Deployment"][0]["spec"]["template"]["spec"]
     assert spec["containers"][0]["lifecycle"]["preStop"] == {"sleep": {"seconds": 5}}
     assert spec["terminationGracePeriodSeconds"] >= 5 + 20  # the sleep, then the drain
+
+
+# -- the image (Containerfile, image/build.sh) and the pod spec that runs it ------------------------
+
+ROOT = DEPLOY.parent
+
+
+def _containerfile_user() -> tuple[int, int]:
+    text = (ROOT / "Containerfile").read_text()
+    users = re.findall(r"^USER (\d+):(\d+)$", text, re.MULTILINE)
+    assert len(users) == 1, "the final stage sets one numeric USER"
+    uid, gid = map(int, users[0])
+    # the same numbers get a passwd and a group entry (tools that look the user up)
+    assert f"podwarden:x:{uid}:{gid}:" in text and f"podwarden:x:{gid}:" in text
+    return uid, gid
+
+
+def test_deploy_names_the_image_the_build_tags() -> None:
+    built = subprocess.run([str(ROOT / "image" / "build.sh"), "--print-name"], capture_output=True, text=True,
+                           check=True, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}).stdout.strip()
+    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert version and built == f"ghcr.io/podwarden/podwarden:{version[1]}"
+    (container,) = objects()["Deployment"][0]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == built
+    assert _chart_deployment()["spec"]["template"]["spec"]["containers"][0]["image"] == built
+    chart = yaml.safe_load((DEPLOY / "helm" / "podwarden" / "Chart.yaml").read_text())
+    assert chart["appVersion"] == version[1]
+
+
+def test_pod_runs_as_the_images_user() -> None:
+    uid, gid = _containerfile_user()
+    assert uid >= 10000 and gid >= 10000  # no host user's or system account's number
+    for spec in (objects()["Deployment"][0]["spec"]["template"]["spec"],
+                 _chart_deployment()["spec"]["template"]["spec"]):
+        pod = spec["securityContext"]
+        assert (pod["runAsUser"], pod["runAsGroup"], pod["fsGroup"]) == (uid, gid, gid)
+        assert pod["runAsNonRoot"] is True
+
+
+def test_the_image_writes_only_to_the_pods_empty_dir() -> None:
+    # the Containerfile sends HOME (and --self-signed in the README) to /tmp, compiles its
+    # bytecode ahead and turns writing it off; the pod mounts an emptyDir there and nowhere else
+    text = (ROOT / "Containerfile").read_text()
+    assert re.search(r"^\s+HOME=/tmp$", text, re.MULTILINE)
+    assert "PYTHONDONTWRITEBYTECODE=1" in text and "--invalidation-mode unchecked-hash" in text
+    assert 'ENTRYPOINT ["podwarden"]' in text
+    spec = objects()["Deployment"][0]["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    writable = [m for m in container["volumeMounts"] if not m.get("readOnly")]
+    assert [m["mountPath"] for m in writable] == ["/tmp"]
+    (volume,) = [v for v in spec["volumes"] if v["name"] == writable[0]["name"]]
+    assert "emptyDir" in volume and volume["emptyDir"]["sizeLimit"]
+
+
+def test_the_pod_passes_every_rule_with_the_images_user_at_every_level() -> None:
+    # zero findings as the pod really runs: with the UID/GID the Containerfile sets, at each
+    # PSS level and the oldest and newest version podwarden knows
+    uid, gid = _containerfile_user()
+    deployment = objects()["Deployment"][0]
+    assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == uid
+    for level in (Level.BASELINE, Level.RESTRICTED):
+        for version in (Version.parse("v1.25"), None):
+            result = Engine(Selection(level=level, version=version)).evaluate_objects([("deploy", deployment)])
+            assert not result.errors and result.findings == [], (level, version, result.findings)
