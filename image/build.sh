@@ -46,6 +46,7 @@ args=(-f Containerfile -t "$name" --build-arg "VERSION=$version")
 # a network that inspects TLS (a proxy with its own CA): pip in the build trusts what the
 # machine's pip trusts, through a build secret that no layer keeps
 ca=${PIP_CERT:-${SSL_CERT_FILE:-}}
+if [ -z "$ca" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then ca=/etc/ssl/certs/ca-certificates.crt; fi
 if [ -n "$ca" ] && [ -s "$ca" ]; then
     args+=(--secret "id=pip-ca,src=$ca")
     echo "build: pip in the build trusts the CA bundle $ca" >&2
