@@ -377,3 +377,48 @@ def test_json_manifests_are_refused(tmp_path: Path) -> None:
     assert code == 2 and "JSON" in err
     assert path.read_text() == before and pod["spec"]["containers"][0]["env"][0]["value"] not in out + err
     assert not os.path.exists(tmp_path / "s")
+
+
+def test_a_read_only_manifest_is_not_changed_and_its_values_not_written(web: Path, tmp_path: Path) -> None:
+    before = web.read_text()
+    os.chmod(web, 0o444)
+    try:
+        code, out, err = move("--write", "--secrets-dir", str(tmp_path / "s"), str(web))
+        assert code == 2
+        assert [line for line in err.splitlines() if line.startswith("error:")] == [
+            f"error: {web}: not writable (mode 0444): not changed"]
+        assert web.read_text() == before and DB_PASSWORD not in out + err
+        assert not (tmp_path / "s").exists()  # nothing moved: no value written
+    finally:
+        os.chmod(web, 0o644)
+
+
+def test_errors_name_the_object_line(web: Path, tmp_path: Path) -> None:
+    other = "11111111-2222-4333-8444-555555555555"
+    lines_before = web.read_text().count("\n")
+    with web.open("a") as handle:
+        handle.write("---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: storefront\n"
+                     f"  namespace: shop\n  annotations:\n    azure.workload.identity/client-id: \"{other}\"\n")
+    code, _, err = move(str(web))
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == 2 and len(errors) == 1
+    # the pod's object, by its line in the file
+    assert errors[0].startswith(f"error: {web}:") and not errors[0].startswith(f"error: {web}: ")
+    line = int(errors[0].split(":")[2])
+    assert 0 < line <= lines_before
+
+
+def test_a_pod_of_the_wrong_shape_is_an_error_as_in_check(tmp_path: Path) -> None:
+    path = tmp_path / "m" / "pod.yaml"
+    path.parent.mkdir()
+    token = _github_token(random.Random(5))
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers: x\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a}\nspec:\n  containers:\n"
+            f"  - name: c\n    image: x\n    env:\n    - {{name: GITHUB_TOKEN, value: {token}}}\n")
+    path.write_text(text)
+    code, out, err = move("--write", "--secrets-dir", str(tmp_path / "s"), str(path))
+    check_code, _, check_err = run("check", str(path))
+    assert code == check_code == 2
+    assert f"error: {path}:5: Pod/a/p: spec.containers: expected a list, got a string" in err
+    assert f"{path}:5: Pod/a/p: spec.containers: expected a list, got a string" in check_err
+    assert path.read_text() == text and token not in out + err

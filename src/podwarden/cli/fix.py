@@ -205,7 +205,7 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
         if problem:
             raise common.UsageError("the temporary directory is inside a PATH: give --secrets-dir")
     options = move_secrets.Options(keyvault, tenant_id, client_id, service_account, as_env)
-    plan = move_secrets.Mover(options).plan(paths)
+    plan = move_secrets.Mover(options).plan(paths, writing=write)
     for error in plan.errors:
         click.echo(plan.redact(f"error: {error}"), err=True)
     changed = plan.changed
@@ -242,7 +242,7 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
         try:
             yamlfile.write_atomic(fp.path, fp.fixed_bytes())
         except OSError as exc:
-            click.echo(f"error: {fp.path}:0: not written: {exc.strerror or exc}", err=True)
+            click.echo(f"error: {InputError(fp.path, 0, f'not written: {exc.strerror or exc}')}", err=True)
             errors = True
             continue
         written += 1

@@ -60,7 +60,9 @@ def append_documents(text: str, docs: list[dict[str, Any]], file: str) -> str:
     try:
         after = [d.data for d in yamlload.parse(out, file)]
     except InputError as exc:
-        raise yamlfile.FixRefused(f"the new documents would not parse ({exc.message})") from None
+        raise yamlfile.FixRefused(f"the new documents would not parse ({exc.message})", exc.line) from None
     if after != [*before, *docs]:
-        raise yamlfile.FixRefused("the new documents would not parse back exactly; left untouched")
+        # the line where the new documents start
+        raise yamlfile.FixRefused("the new documents would not parse back exactly; left untouched",
+                                  text.count("\n") + 1)
     return out

@@ -10,7 +10,7 @@ import yaml
 
 from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
-from podwarden.fix import yamlfile
+from podwarden.fix import writable, yamlfile
 from podwarden.fix.move_secrets.documents import append_documents, objects_text
 from podwarden.fix.move_secrets.model import (
     CLIENT_ID,
@@ -86,11 +86,13 @@ class Mover:
 
     # -- planning -----------------------------------------------------------------------
 
-    def plan(self, paths: Sequence[str]) -> Plan:
+    def plan(self, paths: Sequence[str], writing: bool = False) -> Plan:
         """Everything the move would do; files are not touched."""
         loaded = Plan()
         files = self._load(paths, loaded)
-        failed: set[str] = set()
+        self.writing = writing
+        # a pod of the wrong shape is an error, as in check: its file is not changed
+        failed = self._shape_errors(files, loaded)
         carried: list[InputError] = []
         for _ in range(3):  # a file that cannot be rewritten drops its pods, then replan
             attempt = Plan(errors=[*loaded.errors, *carried], skipped=loaded.skipped)
@@ -102,6 +104,21 @@ class Mover:
             failed |= newly
             carried.extend(e for e in attempt.errors[count:] if e.file in newly)
         return attempt
+
+    def _shape_errors(self, files: list[FilePlan], plan: Plan) -> set[str]:
+        failed: set[str] = set()
+        for fp in files:
+            for index, prefix, data in self._objects(fp):
+                obj = KubeObject(data, prefix)
+                try:
+                    pod = obj.pod
+                    for container in pod.containers() if pod is not None else ():
+                        _ = container.node.maps("env")
+                except ShapeError as exc:
+                    line = _doc(fp, index).locate((*prefix, *exc.path))[0]
+                    plan.errors.append(InputError(fp.path, line, f"{obj.ref}: {exc}"))
+                    failed.add(fp.path)
+        return failed
 
     def _plan_into(self, plan: Plan, files: list[FilePlan], failed: set[str]) -> None:
         for fp in files:
@@ -141,7 +158,8 @@ class Mover:
                 try:
                     self._move_pod(plan, fp, index, obj, pod, found)
                 except PodError as exc:
-                    plan.errors.append(InputError(fp.path, 0, f"{obj.ref}: not moved: {exc}"))
+                    line = _doc(fp, index).locate(prefix)[0]
+                    plan.errors.append(InputError(fp.path, line, f"{obj.ref}: not moved: {exc}"))
 
     def _env_credentials(self, obj: KubeObject, pod: PodView) -> dict[FieldPath, str]:
         """Env value paths (object-relative) holding a credential -> its fingerprint."""
@@ -465,8 +483,17 @@ class Mover:
                 if fp.new_docs:
                     text = append_documents(text, fp.new_docs, fp.path)
             except yamlfile.FixRefused as exc:
-                plan.errors.append(InputError(fp.path, 0, f"not rewritten: {exc}"))
+                plan.errors.append(InputError(fp.path, exc.line, f"not rewritten: {exc}"))
+                failed.add(fp.path)
+                continue
+            problem = writable.problem(fp.path) if self.writing and text != fp.text else ""
+            if problem:
+                plan.errors.append(InputError(fp.path, 0, f"{problem}: not changed"))
                 failed.add(fp.path)
                 continue
             fp.fixed_text = text
         return failed
+
+
+def _doc(fp: FilePlan, index: int) -> yamlload.Document:
+    return next(d for d in fp.docs if d.index == index)
