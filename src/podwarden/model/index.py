@@ -95,6 +95,9 @@ class RoleRecord:
     #: ``aggregationRule.clusterRoleSelectors``; None when the role does not aggregate
     aggregation: tuple[LabelSelector, ...] | None = None
     file: str = ""
+    #: False when annotated ``rbac.authorization.kubernetes.io/autoupdate: "false"``: the
+    #: API server then leaves a built-in role's rules as written instead of restoring its own
+    autoupdate: bool = True
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -152,13 +155,17 @@ def role_record(obj: KubeObject, file: str = "") -> RoleRecord:
             rules.append(PolicyRule(_strs(item.get("verbs")), _strs(item.get("apiGroups")),
                                     _strs(item.get("resources")), _strs(item.get("resourceNames")),
                                     _strs(item.get("nonResourceURLs"))))
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    labels = meta.get("labels") if isinstance(meta, dict) else None
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    labels = meta.get("labels")
     pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, dict) else ()
+    annotations = meta.get("annotations")
+    autoupdate = not (isinstance(annotations, dict)
+                      and str(annotations.get("rbac.authorization.kubernetes.io/autoupdate")).lower() == "false")
     agg = data.get("aggregationRule")
     aggregation = _selectors(agg.get("clusterRoleSelectors")) if isinstance(agg, dict) else None
     namespace = None if obj.kind == "ClusterRole" else (obj.ref.namespace or None)
-    return RoleRecord(obj.kind, namespace, obj.name, tuple(rules), pairs, aggregation, file)
+    return RoleRecord(obj.kind, namespace, obj.name, tuple(rules), pairs, aggregation, file, autoupdate)
 
 
 def binding_record(obj: KubeObject, file: str = "") -> BindingRecord:

@@ -180,6 +180,28 @@ _TABLE: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...] | None, tup
 #: the newest minor podwarden knows; ``latest`` means this
 NEWEST = 99
 
+#: the bootstrap policy's namespaced Roles, by (namespace, name): rules where modelled
+_ROLES: dict[tuple[str, str], tuple[PolicyRule, ...] | None] = {
+    ("kube-system", "extension-apiserver-authentication-reader"): (
+        _r("get,list,watch", "core", "configmaps", "extension-apiserver-authentication"),),
+    ("kube-system", "system::leader-locking-kube-controller-manager"): None,
+    ("kube-system", "system::leader-locking-kube-scheduler"): None,
+    ("kube-system", "system:controller:bootstrap-signer"): None,
+    ("kube-system", "system:controller:cloud-provider"): None,
+    ("kube-system", "system:controller:token-cleaner"): None,
+    ("kube-public", "system:controller:bootstrap-signer"): None,
+}
+
+
+def builtin_role(namespace: str, name: str) -> RoleRecord | None:
+    """A modelled built-in Role of a namespace."""
+    rules = _ROLES.get((namespace, name))
+    return RoleRecord("Role", namespace, name, rules, (BOOTSTRAP_LABEL,), None, "built-in") if rules else None
+
+
+def is_builtin_role(namespace: str, name: str) -> bool:
+    return (namespace, name) in _ROLES
+
 
 def is_builtin_name(name: str) -> bool:
     """A ClusterRole the API server creates: modelled here, or any other ``system:`` one."""

@@ -25,10 +25,11 @@ and kept in ``Index.derived``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from podwarden.model.index import (
     DEFAULT_NAMESPACE,
+    DEFAULT_SERVICE_ACCOUNT,
     BindingRecord,
     Index,
     PolicyRule,
@@ -36,7 +37,13 @@ from podwarden.model.index import (
     service_account_name,
 )
 from podwarden.rules.api import Context, FieldPath, PodView, Severity, Violation
-from podwarden.rules.rbac._builtin import NEWEST, builtin_roles, is_builtin_name
+from podwarden.rules.rbac._builtin import (
+    NEWEST,
+    builtin_role,
+    builtin_roles,
+    is_builtin_name,
+    is_builtin_role,
+)
 
 SA_USER_PREFIX = "system:serviceaccount:"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
@@ -55,12 +62,23 @@ def minor_of(ctx: Context) -> int:
 
 
 def cluster_roles(index: Index, minor: int) -> dict[str, RoleRecord]:
-    """Every ClusterRole by name: the built-in ones, replaced by the input's of the same name."""
+    """Every ClusterRole by name: the built-in ones and the input's.
+
+    An input ClusterRole named like a built-in one adds to it: the API server restores the
+    built-in rules and labels at every start (reconciliation), unless the role is annotated
+    ``rbac.authorization.kubernetes.io/autoupdate: "false"``.
+    """
     key = ("rbac/cluster-roles", minor)
     found: dict[str, RoleRecord] | None = index.derived.get(key)
     if found is None:
         found = dict(builtin_roles(minor))
-        found.update({r.name: r for r in index.cluster_roles()})
+        for role in index.cluster_roles():
+            builtin = found.get(role.name)
+            if builtin is not None and builtin.file == "built-in" and role.autoupdate:
+                role = replace(role, rules=tuple(dict.fromkeys((*builtin.rules, *role.rules))),
+                               labels=tuple(sorted(set(builtin.labels) | set(role.labels))),
+                               aggregation=builtin.aggregation or role.aggregation)
+            found[role.name] = role
         index.derived[key] = found
     return found
 
@@ -70,7 +88,7 @@ def find_role(index: Index, kind: str, namespace: str | None, name: str, minor: 
     if kind == "ClusterRole":
         return cluster_roles(index, minor).get(name)
     if kind == "Role":
-        return index.role("Role", namespace, name)
+        return index.role("Role", namespace, name) or builtin_role(namespace or DEFAULT_NAMESPACE, name)
     return None
 
 
@@ -111,6 +129,9 @@ class Grant:
     cluster_wide: bool
     #: ``ok``; ``missing`` (not in the input, not built in); ``opaque`` (built in, not modelled)
     status: str = "ok"
+    #: granted to many workloads at once (a group, or a namespace's ``default`` account),
+    #: not to this workload's own service account: reported once, on the binding
+    shared: bool = False
 
     @property
     def namespace(self) -> str:
@@ -123,19 +144,26 @@ class Grant:
         return f'{b.kind} "{where}{b.name}" ({b.role_kind} "{b.role_name}")'
 
 
-def subject_matches(binding: BindingRecord, namespace: str, name: str) -> bool:
-    """Whether a binding names the service account ``namespace/name`` or a group it is in."""
+def subject_match(binding: BindingRecord, namespace: str, name: str) -> str:
+    """How a binding names the service account ``namespace/name``: ``own`` (the account
+    itself, unless it is the namespace's ``default``), ``shared`` (a group it is in, or the
+    ``default`` account), or "" (not at all)."""
     own = (binding.namespace or DEFAULT_NAMESPACE) if binding.kind == "RoleBinding" else None
     user = f"{SA_USER_PREFIX}{namespace}:{name}"
     groups = (ALL_SERVICE_ACCOUNTS, AUTHENTICATED, f"{ALL_SERVICE_ACCOUNTS}:{namespace}")
+    kind = ""
     for s in binding.subjects:
         if s.kind == "ServiceAccount":
             # a ClusterRoleBinding's subject must carry its namespace (the API requires it)
             if s.name == name and (s.namespace or own or DEFAULT_NAMESPACE) == namespace:
-                return True
-        elif (s.kind == "User" and s.name == user) or (s.kind == "Group" and s.name in groups):
-            return True
-    return False
+                kind = "shared" if name == DEFAULT_SERVICE_ACCOUNT else "own"
+        elif s.kind == "User" and s.name == user:
+            kind = "shared" if name == DEFAULT_SERVICE_ACCOUNT else "own"
+        elif s.kind == "Group" and s.name in groups:
+            kind = kind or "shared"
+        if kind == "own":
+            break
+    return kind
 
 
 def grants_of(index: Index, namespace: str, name: str, minor: int) -> tuple[Grant, ...]:
@@ -152,17 +180,21 @@ def grants_of(index: Index, namespace: str, name: str, minor: int) -> tuple[Gran
     out = []
     for b in candidates:
         # a RoleBinding of any namespace may name this account: it then acts there
-        if not subject_matches(b, namespace, name):
+        how = subject_match(b, namespace, name)
+        if not how:
             continue
+        shared = how == "shared"
         if b.kind == "ClusterRoleBinding" and b.role_kind != "ClusterRole":
             continue  # the API server refuses it; it grants nothing
         role = find_role(index, b.role_kind, b.namespace or DEFAULT_NAMESPACE, b.role_name, minor)
         cluster_wide = b.kind == "ClusterRoleBinding"
         if role is None:
-            status = "opaque" if b.role_kind == "ClusterRole" and is_builtin_name(b.role_name) else "missing"
-            out.append(Grant(b, (), cluster_wide, status))
+            builtin = is_builtin_name(b.role_name) if b.role_kind == "ClusterRole" else \
+                is_builtin_role(b.namespace or DEFAULT_NAMESPACE, b.role_name)
+            status = "opaque" if builtin else "missing"
+            out.append(Grant(b, (), cluster_wide, status, shared))
         else:
-            out.append(Grant(b, effective_rules(index, role, minor), cluster_wide))
+            out.append(Grant(b, effective_rules(index, role, minor), cluster_wide, shared=shared))
     found = index.derived[key] = tuple(out)
     return found
 
@@ -338,28 +370,41 @@ class Reach:
     def describe(self, limit: int = 3) -> str:
         """``read Secrets cluster-wide (get, list on secrets) through ClusterRoleBinding ...``."""
         first = next((m for _, m in self.grants if m is not None), None)
-        how = f" ({first.describe()})" if first is not None else ""
-        named = " of named objects only" if self.named_only else ""
+        how = first.describe() if first is not None else ""
+        how += ", named objects only" if self.named_only else ""
+        how = f" ({how})" if how else ""
         vias = [g.via() for g, _ in self.grants]
         more = f" and {len(vias) - limit} more" if len(vias) > limit else ""
-        return f"{self.hazard.what}{named} {self.where()}{how} through {', '.join(vias[:limit])}{more}"
+        return f"{self.hazard.what} {self.where()}{how} through {', '.join(vias[:limit])}{more}"
 
 
-def reaches(index: Index, namespace: str, name: str, minor: int) -> dict[str, Reach]:
-    """Every hazard the service account ``namespace/name`` reaches, by hazard slug."""
-    key = ("rbac/reaches", namespace, name, minor)
+def hazards_of(rules: Sequence[PolicyRule], cluster_wide: bool) -> dict[str, Match | None]:
+    """The hazards a role's rules hold at a reach, by slug (``full-api-access``: None)."""
+    out: dict[str, Match | None] = {}
+    if allows_everything(rules):
+        out[EVERYTHING] = None
+    for hazard in HAZARDS.values():
+        if hazard.needs:
+            m = match(rules, hazard.needs, cluster_wide, hazard.all_of)
+            if m is not None:
+                out[hazard.slug] = m
+    return out
+
+
+def reaches(index: Index, namespace: str, name: str, minor: int, shared: bool = True) -> dict[str, Reach]:
+    """Every hazard the service account ``namespace/name`` reaches, by hazard slug;
+    ``shared=False`` counts only the grants to the account itself."""
+    key = ("rbac/reaches", namespace, name, minor, shared)
     found: dict[str, Reach] | None = index.derived.get(key)
     if found is not None:
         return found
     hits: dict[str, list[tuple[Grant, Match | None]]] = {}
     for grant in grants_of(index, namespace, name, minor):
-        if allows_everything(grant.rules):
-            hits.setdefault(EVERYTHING, []).append((grant, None))
-        for hazard in HAZARDS.values():
-            if hazard.needs:
-                m = match(grant.rules, hazard.needs, grant.cluster_wide, hazard.all_of)
-                if m is not None:
-                    hits.setdefault(hazard.slug, []).append((grant, m))
+        if grant.shared and not shared:
+            continue
+        for slug, m in hazards_of(grant.rules, grant.cluster_wide).items():
+            if not any(g.via() == grant.via() for g, _ in hits.get(slug, ())):
+                hits.setdefault(slug, []).append((grant, m))
     found = {}
     for slug, pairs in hits.items():
         # worst first: cluster-wide before namespaced, every object before named ones
@@ -420,7 +465,7 @@ def check_hazard(slug: str, pod: PodView, ctx: Context) -> Iterator[Violation]:
     if ctx.index is None:
         return
     namespace, name, path = account_of(pod)
-    found = reaches(ctx.index, namespace, name, minor_of(ctx))
+    found = reaches(ctx.index, namespace, name, minor_of(ctx), shared=False)
     reach = found.get(slug)
     if reach is None or subsumed(found, slug):
         return
@@ -437,7 +482,8 @@ def missing_role(index: Index, binding: BindingRecord, minor: int) -> bool:
     """A binding's role is neither in the input (or ``--context``) nor built in."""
     if binding.role_kind == "ClusterRole":
         return binding.role_name not in cluster_roles(index, minor) and not is_builtin_name(binding.role_name)
-    return find_role(index, binding.role_kind, binding.namespace or DEFAULT_NAMESPACE, binding.role_name,
-                     minor) is None
+    namespace = binding.namespace or DEFAULT_NAMESPACE
+    return find_role(index, binding.role_kind, namespace, binding.role_name, minor) is None \
+        and not is_builtin_role(namespace, binding.role_name)
 
 

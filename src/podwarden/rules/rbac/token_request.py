@@ -5,11 +5,13 @@ A workload whose service account may `create` `serviceaccounts/token` (the Token
 API).
 
 The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
-else `default`, in the pod's namespace) is followed to every RoleBinding of its namespace
-and every ClusterRoleBinding naming it, or a group it is in (`system:serviceaccounts`,
-`system:serviceaccounts:<namespace>`, `system:authenticated`), and on to their Roles and
-ClusterRoles: aggregated ClusterRoles included, built-in ones (`cluster-admin`, `admin`,
-`edit`, `view`, `system:...`) known by name for the selected `--k8s-version`.
+in the pod's namespace) is followed to every RoleBinding and ClusterRoleBinding naming it
+(as a ServiceAccount subject or as the user `system:serviceaccount:<ns>:<name>`) and on
+to their Roles and ClusterRoles: aggregated ClusterRoles included, built-in ones
+(`cluster-admin`, `admin`, `edit`, `view`, `system:...`) known by name for the selected
+`--k8s-version`. Grants to a namespace's `default` account or to groups
+(`system:serviceaccounts[:<ns>]`, `system:authenticated`) are shared by many workloads
+and reported once, on the binding (`rbac/broad-grant`, `rbac/cluster-admin-binding`).
 
 High cluster-wide, medium in one namespace, one step lower when the rules name the
 service accounts. Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
