@@ -8,6 +8,7 @@ A line is looked up only for the paths that have findings.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ from podwarden.rules.registry import Active, Registry, default_registry
 #: ``rule-id:container`` limits it to one container
 IGNORE_ANNOTATION = "podwarden.io/ignore"
 IGNORE_REASON_ANNOTATION = "podwarden.io/ignore-reason"
+_LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
 #: objects per part of a large file's result (see ``Engine.iter_scan``)
 CHUNK_OBJECTS = 1000
 #: files larger than this are scanned in the main process, part by part, even with ``-j``
@@ -51,6 +53,8 @@ class Finding:
     secret: str | None = None
     #: a live cluster's workload finding: how many of its running pods have it
     pods: int | None = None
+    #: rules that found the same hazard at the same field, folded into this finding
+    also: tuple[str, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -78,6 +82,8 @@ class Finding:
             out["secret"] = self.secret
         if self.pods is not None:
             out["pods"] = self.pods
+        if self.also:
+            out["also"] = list(self.also)
         return out
 
 
@@ -186,12 +192,13 @@ class Engine:
                       if selection.wants(a.rule)]
             running = {a.rule.id for a in wanted}
             # one finding per hazard: a rule stays quiet where the rules covering it all run
-            # (hardening's "drop ALL" under PSS restricted, say); at other levels it speaks
-            active = [
-                a for a in wanted
-                if not (a.rule.covered_by and all(c in running for c in a.rule.covered_by))
-            ]
+            # (hardening's "drop ALL" under PSS restricted, say), or where they are PSS
+            # checks the chosen --level leaves out on purpose; without the pss family it speaks
+            active = [a for a in wanted if not self._covered(a.rule, running)]
         self.active: list[Active] = active
+        #: one finding per hazard and field (see ``merge_hazards``); the webhook routes each
+        #: rule's findings by its own mode first, then merges what it says
+        self.merge_hazards = True
         self.rule_ids = frozenset(a.rule.id for a in active)
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
@@ -206,6 +213,18 @@ class Engine:
             selection.level, selection.version, selection.settings, None,
             known_rules=frozenset(self.registry.rules) | frozenset(self.registry.families),
         )
+
+    def _covered(self, r: Rule, running: set[str]) -> bool:
+        if not r.covered_by:
+            return False
+        for covering_id in r.covered_by:
+            covering = self.registry.rules.get(covering_id)
+            left_out_by_level = (covering is not None and covering.pss is not None
+                                 and _LEVEL_RANK[covering.pss] > _LEVEL_RANK[self.selection.level]
+                                 and self.selection.wants(covering))
+            if covering_id not in running and not left_out_by_level:
+                return False
+        return True
 
     # -- running ------------------------------------------------------------------------
 
@@ -318,7 +337,11 @@ class Engine:
         if self.uses_index and self.context.index is None:
             self.context.index = Index()
         out = FileResult(file)
-        self.evaluate(KubeObject(data), yamlload.Document(0, data, None, 1), file, out)
+        merge, self.merge_hazards = self.merge_hazards, False
+        try:
+            self.evaluate(KubeObject(data), yamlload.Document(0, data, None, 1), file, out)
+        finally:
+            self.merge_hazards = merge
         return out
 
     def evaluate_objects(self, objects: Iterable[tuple[str, dict[str, Any]]]) -> Result:
@@ -396,6 +419,8 @@ class Engine:
                 line, _ = doc.locate(obj.path)
                 crash = RuleError(f"rule {active.rule.id} failed on {obj.ref}: {type(exc).__name__}")
                 out.errors.append(InputError(file, line, str(crash)))
+        if self.merge_hazards:
+            findings = merge_hazards(findings, self.registry)
         out.findings.extend(findings)
         out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
         obj.release()
@@ -481,6 +506,37 @@ _INDEX_KIND_PATTERN = re.compile(
 )
 _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
+
+
+def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
+    """One finding per hazard at one field: rules declaring the same ``hazard`` (PSS and
+    hardening both on an added capability) give the stronger finding (higher severity; on
+    a tie the PSS rule, the standard's own word), naming the others in ``also``."""
+    kept: dict[tuple[str, str], int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        r = registry.rules.get(f.rule_id)
+        if r is None or not r.hazard:
+            out.append(f)
+            continue
+        key = (f.path, r.hazard)
+        at = kept.get(key)
+        if at is None:
+            kept[key] = len(out)
+            out.append(f)
+            continue
+        previous = out[at]
+        strong, weak = (f, previous) if _stronger(f, previous, registry) else (previous, f)
+        folded = tuple(dict.fromkeys((*strong.also, weak.rule_id, *weak.also)))
+        out[at] = dataclasses.replace(strong, also=folded)
+    return out
+
+
+def _stronger(a: Finding, b: Finding, registry: Registry) -> bool:
+    if a.severity != b.severity:
+        return a.severity > b.severity
+    a_rule, b_rule = registry.rules.get(a.rule_id), registry.rules.get(b.rule_id)
+    return bool(a_rule and a_rule.pss) and not (b_rule and b_rule.pss)
 
 
 def object_problem(data: Any) -> str:

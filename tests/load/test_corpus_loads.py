@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from podwarden.engine import Engine, Selection
 from podwarden.errors import InputError
@@ -63,10 +65,21 @@ def test_loader_agrees_with_pyyaml_on_the_corpus() -> None:
             except yaml.YAMLError:
                 continue
             try:
-                got = [d.data for d in yamlload.parse(text, path)]
+                docs = yamlload.parse(text, path)
             except InputError as exc:  # PyYAML lets the last duplicate win; Kubernetes refuses
                 assert "duplicate key" in exc.message, path
                 continue
-            assert _same(expected, got), path
+            # a large List comes item by item: compare objects
+            got = [o for d in docs for o in ([d.data] if d.prefix else _objects([d.data]))]
+            assert _same(list(_objects(expected)), got), path
             checked += 1
     assert checked > 8000
+
+
+def _objects(docs: list[Any]) -> Iterator[Any]:
+    """Documents with the items of every ``*List`` in their place."""
+    for d in docs:
+        if isinstance(d, dict) and str(d.get("kind", "")).endswith("List") and isinstance(d.get("items"), list):
+            yield from d["items"]
+        else:
+            yield d

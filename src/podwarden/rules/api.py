@@ -159,6 +159,9 @@ class Rule:
     settings_reader: Callable[[Mapping[str, Any]], Any] | None = None
     #: rules that report the same hazard: when all of them run, this one stays quiet
     covered_by: tuple[str, ...] = ()
+    #: what a finding of this rule is about (``capabilities``): findings of rules with the
+    #: same hazard at the same field of one object are one finding (the engine merges them)
+    hazard: str = ""
     variants: list[Variant] = field(default_factory=list)
     doc: str = ""
     module: str = ""
@@ -274,6 +277,7 @@ def rule(
     static_only: bool = False,
     settings: Iterable[str] = (),
     covered_by: Iterable[str] = (),
+    hazard: str = "",
 ) -> Rule:
     """Declare a rule.  ``target`` is ``pod`` (checks get a PodView) or ``object``
     (checks get every KubeObject, or those of ``kinds``).  ``uses_index`` rules read
@@ -294,6 +298,7 @@ def rule(
         static_only=static_only,
         settings=tuple(settings),
         covered_by=tuple(covered_by),
+        hazard=hazard,
     )
 
 

@@ -41,7 +41,7 @@ from typing import Any
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
 from podwarden.rules.hardening._common import NET_BIND_SERVICE, added_capabilities, cap_name, low_ports
 
-RULE = rule("hardening/added-capabilities", severity=Severity.MEDIUM, settings=("allow",))
+RULE = rule("hardening/added-capabilities", severity=Severity.MEDIUM, settings=("allow",), hazard="capabilities")
 
 _C, _H, _M, _L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
 

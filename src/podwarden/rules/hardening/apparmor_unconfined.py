@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from podwarden.rules.api import Context, Edit, PodView, Severity, Violation, rule
 
-RULE = rule("hardening/apparmor-unconfined", severity=Severity.MEDIUM)
+RULE = rule("hardening/apparmor-unconfined", severity=Severity.MEDIUM, hazard="apparmor")
 
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 

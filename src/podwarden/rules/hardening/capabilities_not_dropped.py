@@ -37,7 +37,7 @@ from podwarden.rules.hardening._common import (
 )
 
 RULE = rule("hardening/capabilities-not-dropped", severity=Severity.MEDIUM,
-            covered_by=("pss/unrestricted-capabilities",))
+            covered_by=("pss/unrestricted-capabilities",), hazard="capabilities")
 
 
 @RULE.check(since="1.0")

@@ -28,7 +28,7 @@ from podwarden.rules.api import Context, Edit, PodView, Severity, Violation, rul
 from podwarden.rules.hardening._common import adds_capability, container_at, is_privileged
 
 RULE = rule("hardening/privilege-escalation", severity=Severity.MEDIUM,
-            covered_by=("pss/allow-privilege-escalation",))
+            covered_by=("pss/allow-privilege-escalation",), hazard="privilege-escalation")
 
 
 @RULE.check(since="1.0")

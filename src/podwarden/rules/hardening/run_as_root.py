@@ -35,7 +35,7 @@ from podwarden.rules.hardening._common import (
 )
 
 RULE = rule("hardening/run-as-root", severity=Severity.MEDIUM,
-            covered_by=("pss/run-as-non-root", "pss/run-as-user"))
+            covered_by=("pss/run-as-non-root", "pss/run-as-user"), hazard="run-as-root")
 
 
 @RULE.check(since="1.0")

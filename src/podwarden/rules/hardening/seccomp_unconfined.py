@@ -27,7 +27,7 @@ from podwarden.rules.api import Context, Edit, PodView, Severity, Violation, rul
 from podwarden.rules.hardening._common import container_at
 
 RULE = rule("hardening/seccomp-unconfined", severity=Severity.MEDIUM,
-            covered_by=("pss/seccomp-profile-restricted",))
+            covered_by=("pss/seccomp-profile-restricted",), hazard="seccomp")
 
 ALLOWED_TYPES = ("RuntimeDefault", "Localhost")
 POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"

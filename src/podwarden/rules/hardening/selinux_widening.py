@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from podwarden.rules.api import PodView, Severity, Violation, rule
 
-RULE = rule("hardening/selinux-widening", severity=Severity.MEDIUM)
+RULE = rule("hardening/selinux-widening", severity=Severity.MEDIUM, hazard="selinux")
 
 CONTAINER_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t",
                              "container_engine_t"})

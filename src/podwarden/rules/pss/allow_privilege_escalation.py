@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import ContainerView, Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/allow-privilege-escalation", severity=Severity.HIGH, pss=Level.RESTRICTED,
-            upstream_id="allowPrivilegeEscalation", reason="allowPrivilegeEscalation != false")
+            upstream_id="allowPrivilegeEscalation", reason="allowPrivilegeEscalation != false", hazard="privilege-escalation")
 
 
 @RULE.check(since="1.8")

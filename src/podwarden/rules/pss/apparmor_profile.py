@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/apparmor-profile", severity=Severity.HIGH, pss=Level.BASELINE,
-            upstream_id="appArmorProfile", reason="forbidden AppArmor profile(s)")
+            upstream_id="appArmorProfile", reason="forbidden AppArmor profile(s)", hazard="apparmor")
 
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 ALLOWED_TYPES = ("RuntimeDefault", "Localhost")

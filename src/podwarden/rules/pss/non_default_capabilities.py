@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/non-default-capabilities", severity=Severity.HIGH, pss=Level.BASELINE,
-            upstream_id="capabilities_baseline", reason="non-default capabilities")
+            upstream_id="capabilities_baseline", reason="non-default capabilities", hazard="capabilities")
 
 DEFAULT_CAPABILITIES = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",

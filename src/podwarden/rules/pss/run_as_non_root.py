@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/run-as-non-root", severity=Severity.HIGH, pss=Level.RESTRICTED,
-            upstream_id="runAsNonRoot", reason="runAsNonRoot != true")
+            upstream_id="runAsNonRoot", reason="runAsNonRoot != true", hazard="run-as-root")
 
 
 @RULE.check(since="1.0")

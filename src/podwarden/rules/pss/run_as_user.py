@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/run-as-user", severity=Severity.HIGH, pss=Level.RESTRICTED,
-            upstream_id="runAsUser", reason="runAsUser=0")
+            upstream_id="runAsUser", reason="runAsUser=0", hazard="run-as-root")
 
 
 @RULE.check(since="1.23")

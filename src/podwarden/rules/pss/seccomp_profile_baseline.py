@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/seccomp-profile-baseline", severity=Severity.HIGH, pss=Level.BASELINE,
-            upstream_id="seccompProfile_baseline", reason="seccompProfile")
+            upstream_id="seccompProfile_baseline", reason="seccompProfile", hazard="seccomp")
 
 POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"

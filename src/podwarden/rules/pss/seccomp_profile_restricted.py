@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/seccomp-profile-restricted", severity=Severity.HIGH, pss=Level.RESTRICTED,
-            upstream_id="seccompProfile_restricted", reason="seccompProfile")
+            upstream_id="seccompProfile_restricted", reason="seccompProfile", hazard="seccomp")
 
 ALLOWED_TYPES = ("RuntimeDefault", "Localhost")
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/selinux-options", severity=Severity.HIGH, pss=Level.BASELINE,
-            upstream_id="seLinuxOptions", reason="seLinuxOptions")
+            upstream_id="seLinuxOptions", reason="seLinuxOptions", hazard="selinux")
 
 ALLOWED_TYPES_1_0 = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
 ALLOWED_TYPES_1_31 = ALLOWED_TYPES_1_0 | {"container_engine_t"}

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import ContainerView, Context, Edit, Level, PodView, Severity, Violation, rule
 
 RULE = rule("pss/unrestricted-capabilities", severity=Severity.HIGH, pss=Level.RESTRICTED,
-            upstream_id="capabilities_restricted", reason="unrestricted capabilities")
+            upstream_id="capabilities_restricted", reason="unrestricted capabilities", hazard="capabilities")
 
 
 @RULE.check(since="1.22", overrides=("pss/non-default-capabilities",))
