@@ -254,6 +254,20 @@ class Engine:
         meets: no Kubernetes object, or an unrendered Helm template, is a note, not an error
         (what a pre-commit hook handed every changed YAML file needs).
         """
+        found = errors = False
+        for fr in self._iter_files(paths, context_paths, jobs, skip_non_manifests):
+            found = found or bool(fr.objects)
+            errors = errors or bool(fr.errors)
+            yield fr
+        if not found and not errors and not skip_non_manifests:
+            # a scan that read nothing must not pass a CI gate (an empty pipe, a wrong path)
+            where = ", ".join(dict.fromkeys(paths)) or "-"
+            yield FileResult(where, errors=[InputError(where, 0, "no Kubernetes objects found in the input")],
+                             continued=True)
+
+    def _iter_files(
+        self, paths: Sequence[str], context_paths: Sequence[str], jobs: int, skip_non_manifests: bool,
+    ) -> Iterator[FileResult]:
         sources: list[Source] = []
         for item in expand(paths):
             if isinstance(item, InputError):
@@ -269,6 +283,9 @@ class Engine:
             except InputError as exc:
                 yield FileResult("-", errors=[exc])
                 sources = [s for s in sources if s.name != "-"]
+        context_errors = self.context_problems(context_paths)
+        if context_errors:
+            yield FileResult(context_errors[0].file, errors=context_errors, continued=True)
         if self.uses_index:
             extra = [s for s in expand(context_paths) if isinstance(s, Source)]
             self.context.index = self.build_index([*sources, *extra], stdin)
@@ -278,6 +295,22 @@ class Engine:
             return
         for source in sources:
             yield from self.iter_scan(source, stdin.get(source.name))
+
+    @staticmethod
+    def context_problems(context_paths: Sequence[str]) -> list[InputError]:
+        """Why ``--context`` files cannot be used (missing, not text, not YAML): errors,
+        never a silent empty index."""
+        problems: list[InputError] = []
+        for item in expand(context_paths):
+            if isinstance(item, InputError):
+                problems.append(item)
+            elif isinstance(item, Source):
+                try:
+                    for _ in yamlload.iter_parse(yamlload.decode(item.read(), item.name), item.name):
+                        pass
+                except InputError as exc:
+                    problems.append(exc)
+        return problems
 
     def scan_file(self, source: Source, raw: bytes | None = None) -> FileResult:
         """Evaluate one source into one FileResult (a large file's parts joined)."""
@@ -326,6 +359,9 @@ class Engine:
             yield fr
             return
         fr.skipped = not found_object and not source.explicit and not fr.errors and not fr.continued
+        if not found_object and source.explicit and not fr.errors and not fr.continued:
+            # named on the command line and empty (a failed `helm template > out.yaml`)
+            fr.errors.append(InputError(source.name, 0, "no Kubernetes objects in this file"))
         yield fr
 
     def evaluate_object(self, data: dict[str, Any], file: str = "<object>") -> FileResult:

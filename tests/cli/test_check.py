@@ -312,12 +312,36 @@ def test_output_to_a_device_writes_through_and_keeps_modes(tmp_path: Path) -> No
     assert stat.S_IMODE(target.stat().st_mode) == 0o640 and "pss/" in target.read_text()
 
 
-def test_nothing_to_check_is_an_error(tmp_path: Path) -> None:
+def test_nothing_to_check_is_an_error_naming_the_input(tmp_path: Path) -> None:
     code, _, err = invoke("-", input="")
-    assert code == 2 and "no Kubernetes objects found" in err
+    assert code == 2 and "error: -: no Kubernetes objects in this file" in err
     (tmp_path / "values.yaml").write_text("replicas: 2\n")
-    code, _, err = invoke(str(tmp_path))
-    assert code == 2 and "no Kubernetes objects found" in err
+    code, out, err = invoke("-o", "json", str(tmp_path))
+    assert code == 2 and f"error: {tmp_path}: no Kubernetes objects found in the input" in err
+    assert json.loads(out)["errors"] == [
+        {"file": str(tmp_path), "line": 0, "message": "no Kubernetes objects found in the input"}]
+    # an empty file named beside good ones (a failed `helm template > out.yaml`) is an error
+    empty = tmp_path / "out.yaml"
+    empty.write_text("---\n---\n")
+    code, out, err = invoke("-o", "json", str(empty), str(GUIDE_POD))
+    assert code == 2 and json.loads(out)["errors"] == [
+        {"file": str(empty), "line": 0, "message": "no Kubernetes objects in this file"}]
+    assert json.loads(out)["summary"]["files"] == 2
+    for args in (["pss", str(empty)], ["pss", "-o", "json", str(empty)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and f"error: {empty}: no Kubernetes objects in this file" in result.stderr
+
+
+def test_a_context_file_that_cannot_be_used_is_an_error(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: [\n")
+    for context, words in ((tmp_path / "missing.yaml", "no such file or directory"),
+                           (binary, "not UTF-8 text"), (broken, "invalid YAML")):
+        code, out, err = invoke("--context", str(context), "-o", "json", str(GUIDE_POD))
+        assert code == 2 and f"error: {context}" in err and words in err
+        assert [e["file"] for e in json.loads(out)["errors"]] == [str(context)]
 
 
 def test_skip_non_manifests_for_pre_commit(tmp_path: Path) -> None:

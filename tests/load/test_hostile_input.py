@@ -236,3 +236,11 @@ def test_a_large_list_keeps_the_duplicate_key_and_syntax_checks(monkeypatch: pyt
     not_list = text.replace("kind: List", "kind: Thing")
     (doc,) = yamlload.parse(not_list, "l.yaml")
     assert doc.data["kind"] == "Thing" and not doc.prefix
+
+
+def test_a_reader_error_is_one_line() -> None:
+    text = "a: 1\n".encode("utf-16-le").decode("utf-8")  # UTF-16 without a byte-order mark
+    with pytest.raises(yamlload.InputError) as caught:
+        yamlload.parse(text, "u.yaml")
+    assert "\n" not in str(caught.value) and "<unicode string>" not in str(caught.value)
+    assert str(caught.value).startswith("u.yaml:1: invalid YAML: unacceptable character")

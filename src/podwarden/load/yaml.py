@@ -187,7 +187,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
             yield Document(0, json.loads(text), None, 1)
             return
         if not isinstance(exc, yaml.MarkedYAMLError):
-            raise InputError(file, 1, f"invalid YAML: {without_quotes(str(exc))}") from None
+            raise InputError(file, 1, f"invalid YAML: {_one_line(str(exc))}") from None
         for later, node in enumerate(_parse_yaml_1_2(text, file, exc)):
             if later >= index:  # documents PyYAML read have been yielded already
                 doc = _document(later, node, budget, file, False)
@@ -268,6 +268,14 @@ def _yaml_error(text: str, file: str, original: yaml.MarkedYAMLError) -> InputEr
 #: quoted input in PyYAML's messages ('found undefined tag handle '!x!''); token names stay
 _QUOTED = re.compile(r"""(['"])(?!<[a-z ]+>\1)[^'"\n]{2,}?\1""")
 _LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
+
+
+def _one_line(message: str) -> str:
+    """A reader error (``unacceptable character ... in "<unicode string>", position 1``) on
+    one line, without PyYAML's pointer to its own input buffer."""
+    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
+    position = re.search(r"position (\d+)", message)
+    return without_quotes(first) + (f" (character {int(position.group(1)) + 1})" if position else "")
 
 
 def without_quotes(message: str) -> str:
