@@ -53,7 +53,7 @@ if [ -n "$ca" ] && [ -s "$ca" ]; then
 fi
 echo "build: $name with $tool, base ${base:-of the Containerfile (official Python image)}" >&2
 case $tool in
-    buildah) buildah bud --isolation chroot --layers "${args[@]}" . ;;
+    buildah) buildah bud --isolation chroot --layers --force-rm "${args[@]}" . ;;
     podman) podman build --layers "${args[@]}" . ;;
     docker) docker build "${args[@]}" . ;;
     *) echo "build: unknown BUILD_TOOL $tool" >&2; exit 1 ;;
