@@ -221,10 +221,12 @@ def _move_secrets_inputs(folder: Path) -> Iterator[Path]:
     SecretProviderClass already (extended), and corpus workloads with planted tokens."""
     web = folder / "web"
     web.mkdir(parents=True)
-    shutil.copy(ROOT / "examples" / "web-deployment.yaml", web)
+    # copies with this process's default mode: ../shared is read-only in CI, and fix
+    # refuses files whose mode forbids writing
+    shutil.copyfile(ROOT / "examples" / "web-deployment.yaml", web / "web-deployment.yaml")
     yield web
     app = folder / "keyvault-app"
-    shutil.copytree(ROOT / "examples" / "workload-identity-keyvault", app)
+    shutil.copytree(ROOT / "examples" / "workload-identity-keyvault", app, copy_function=shutil.copyfile)
     deployment = app / "deployment.yaml"
     deployment.write_text(deployment.read_text().replace(
         "          volumeMounts:\n",
@@ -238,7 +240,7 @@ def _move_secrets_inputs(folder: Path) -> Iterator[Path]:
         ):
             target = folder / Path(name).stem
             target.mkdir()
-            shutil.copy(CORPUS / name, target)
+            shutil.copyfile(CORPUS / name, target / Path(name).name)
             _plant(target / Path(name).name, after, indent, ["GITHUB_TOKEN", "GH_TOKEN"], random.Random(name))
             yield target
 
