@@ -10,7 +10,13 @@ For the shared real-world corpus and for scale corpora of 1k, 10k and 100k objec
 and prints wall time, objects/second, peak RSS (MiB) and the ratio check/parse.
 Target (issue 2): ratio <= 2.0 at every size, peak memory flat as the file count grows.
 
+With ``--family-cost rbac`` it measures instead what one family adds to ``check`` on the
+shared corpus: the same run with and without ``--skip <family>``, CPU seconds (user + system
+of the child, steadier than wall time on a shared machine) and wall time, best of
+``--repeat``, and the ratio. Target (issue 16): the rbac family adds at most 10%.
+
 Usage: bench/scan.py [--sizes 1000,10000,100000] [--families pss,hardening,...] [--repeat 3]
+       bench/scan.py --family-cost rbac [--repeat 5]
 """
 
 from __future__ import annotations
@@ -64,6 +70,37 @@ def measure(cmd: list[str]) -> tuple[float, float, str]:
     return float(dt), float(rss), rest
 
 
+def cpu_and_wall(cmd: list[str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one run of ``cmd``, output discarded."""
+    before = os.times()
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = os.times()
+    return (after.children_user - before.children_user) + (after.children_system - before.children_system), wall
+
+
+def family_cost(family: str, repeat: int) -> int:
+    """Print what ``family`` adds to ``check`` on the shared corpus (runs interleaved)."""
+    podwarden = str(Path(sys.executable).parent / "podwarden")
+    base = [podwarden, "check", "-o", "json", "--output", os.devnull, str(SHARED / "corpus")]
+    runs: dict[str, list[tuple[float, float]]] = {"with": [], "without": []}
+    for _ in range(repeat):
+        runs["with"].append(cpu_and_wall(base))
+        runs["without"].append(cpu_and_wall([*base, "--skip", family]))
+    best = {k: (min(c for c, _ in v), min(w for _, w in v)) for k, v in runs.items()}
+    print(f"{'run':<24} {'cpu s':>7} {'wall s':>7}")
+    for key, label in (("without", f"check --skip {family}"), ("with", "check")):
+        print(f"{label:<24} {best[key][0]:>7.2f} {best[key][1]:>7.2f}")
+    cpu = best["with"][0] / best["without"][0] - 1
+    wall = best["with"][1] / best["without"][1] - 1
+    print(f"{family} adds {cpu:+.1%} CPU, {wall:+.1%} wall (target: at most +10%)")
+    SCRATCH.mkdir(exist_ok=True)
+    (SCRATCH / f"bench-family-{family}.json").write_text(json.dumps(
+        {"family": family, "runs": runs, "cpu_added": cpu, "wall_added": wall}, indent=2))
+    return 0
+
+
 def scale_corpus(size: int) -> Path:
     target = SCRATCH / f"scale-{size}"
     if not target.is_dir():
@@ -78,7 +115,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--families", default="", help="--only value for check (default: all)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    ap.add_argument("--family-cost", default="", metavar="FAMILY",
+                    help="measure what one family adds to check on the shared corpus, and nothing else")
     args = ap.parse_args()
+    if args.family_cost:
+        return family_cost(args.family_cost, args.repeat)
     podwarden = str(Path(sys.executable).parent / "podwarden")
     corpora = [("shared corpus", SHARED / "corpus")]
     corpora += [(f"scale {int(n):,}", scale_corpus(int(n))) for n in args.sizes.split(",") if n]
