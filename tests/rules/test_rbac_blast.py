@@ -109,6 +109,7 @@ def _radius(tmp_path: Path, text: str, context: str = "") -> dict:  # type: igno
     radius = blast_radius(obj.pod, index)
     out = radius.as_dict()
     out["text"] = radius.text()
+    out["html"] = radius.html()
     return out
 
 
@@ -133,6 +134,8 @@ def test_every_kind_of_reach_worst_first(tmp_path: Path) -> None:
     assert "3f2b8c1e-7d4a-4e9b-a2c6-5b1d0e8f9a37" in azure and "outside the cluster" in azure
     assert azure.count("3f2b8c1e") == 1  # the SecretProviderClass's client id is the same identity
     assert "Tr0ub4dor" not in json.dumps(out)
+    assert out["html"].count("<tr") == 6 and "&#x27;agent&#x27;" in out["html"]
+    assert out["text"].splitlines()[0].startswith("  critical  host ")
 
 
 def test_a_quiet_pod_says_none_for_each_kind(tmp_path: Path) -> None:

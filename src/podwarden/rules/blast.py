@@ -13,6 +13,7 @@ Secrets or credentials never appear: names, keys and counts only.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -77,6 +78,13 @@ class BlastRadius:
     def text(self, indent: str = "  ") -> str:
         """One line per kind: ``critical  host  privileged container "agent"; ...``."""
         return "\n".join(f"{indent}{line.severity!s:<9} {line.kind:<15} {line.summary}" for line in self.lines)
+
+    def html(self) -> str:
+        """A ``<table class="blast">`` of the lines, every text escaped (for the HTML report)."""
+        rows = "".join(
+            f'<tr class="sev-{line.severity}"><td>{line.severity}</td><td>{html.escape(line.kind)}</td>'
+            f"<td>{html.escape(line.summary)}</td></tr>" for line in self.lines)
+        return f'<table class="blast"><tr><th>severity</th><th>reach</th><th>what</th></tr>{rows}</table>'
 
 
 def _few(items: list[str]) -> str:
