@@ -168,3 +168,17 @@ def test_filters_and_scan_import_no_circle() -> None:
         imported = {node.module for node in ast.walk(ast.parse(module.read_text()))
                     if isinstance(node, ast.ImportFrom) and node.module}
         assert "podwarden.rules.credentials._scan" not in imported, module.name
+
+
+def test_a_credential_written_as_a_mapping_key_is_reported_at_its_mapping() -> None:
+    token = "ghp_" + "Zq8xR2mK7vLp3NwY6tB9cD4fH1jS5gA0eU2i"
+    found = _scan.scan(KubeObject(_pod({}, annotations={token: "true"})))
+    assert {rule: [render(v.path) for v in vs] for rule, vs in found.items()} == {
+        "credentials/github-token": ["metadata.annotations"]}
+    (violation,) = found["credentials/github-token"]
+    assert violation.message == 'github token in a key of "annotations"'
+    assert token[4:16] not in violation.message + render(violation.path)
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {token: "enabled"}}
+    assert _rules(config) == {"credentials/github-token": ["data"]}
+    # ordinary keys stay quiet: names are not values
+    assert _rules(_pod({}, annotations={"checksum/secret-token-password": "x"})) == {}

@@ -140,7 +140,7 @@ def test_unparsable_and_json_duplicates_exit_2(tmp_path: Path) -> None:
                           ' "spec": {"containers": [{"name": "c", "image": "x"}]}}\n', "dup.json")
     code, _, err = run("fix", "--write", str(bad), str(dup))
     assert code == 2
-    assert "bad.yaml" in err and 'duplicate key "name"' in err
+    assert "bad.yaml" in err and "dup.json:1: duplicate key" in err
     assert dup.read_text().count('"name"') == 3
 
 
@@ -223,3 +223,13 @@ def test_the_diff_hides_credentials_next_to_a_change(tmp_path: Path) -> None:
     # the file itself is only ever rewritten, never redacted
     run("fix", "--write", "--only", "pss", str(path))
     assert "Hunter2-Sup3rS3cret!x" in path.read_text() and "MIIEowIBAAKCAQEA1c2VjcmV0" in path.read_text()
+
+
+def test_a_named_file_without_objects_is_an_error_as_in_check(tmp_path: Path) -> None:
+    empty = write(tmp_path, "---\n...\n", "empty.yaml")
+    good = write(tmp_path, DEPLOYMENT)
+    code, _, err = run("fix", str(empty), str(good))
+    assert code == 2
+    assert f"error: {empty}: no Kubernetes objects in this file" in err
+    check_code, _, check_err = run("check", str(empty))
+    assert check_code == 2 and f"{empty}: no Kubernetes objects in this file" in check_err

@@ -237,6 +237,7 @@ def test_corpus_files_with_planted_credentials(tmp_path: Path, name: str, after:
     folder.mkdir()
     path = folder / Path(name).name
     shutil.copy(CORPUS / name, path)
+    path.chmod(0o644)  # the corpus is read-only, and fix refuses read-only files
     original_docs = docs(path)
     values = [(_storage_connection_string(rng) if "CONNECTION" in var else _github_token(rng))
               for var in variables]

@@ -187,3 +187,26 @@ def test_a_template_with_braces_only_in_strings_is_fixed() -> None:
     text = POD.replace('"nginx"', '"{{ image }}"')
     out = Fixer(Selection(only=frozenset({"pss/run-as-non-root"}))).fix_bytes(text.encode(), "t.yaml")
     assert not out.errors and out.fixed_text and "runAsNonRoot: true" in out.fixed_text
+
+
+def test_json_with_mixed_line_ends_keeps_each_unchanged_line_as_it_was() -> None:
+    from podwarden.engine import Selection
+    from podwarden.fix.apply import Fixer
+
+    text = ('{\n  "apiVersion": "v1",\r\n  "kind": "Pod",\n  "metadata": {"name": "p"},\n'
+            '  "spec": {"containers": [{"name": "a", "image": "nginx"}]}\n}\n')
+    ff = Fixer(Selection(only=frozenset({"pss"}))).fix_bytes(text.encode(), "pod.json")
+    assert ff.fixed_text is not None
+    lines = ff.fixed_text.splitlines(keepends=True)
+    assert lines[:3] == ['{\n', '  "apiVersion": "v1",\r\n', '  "kind": "Pod",\n']
+    assert lines[-1] == "}\n"
+    # inserted lines take the file's most common line end
+    assert all(line.endswith("\n") and not line.endswith("\r\n") for line in lines if line not in lines[:3])
+
+
+def test_keep_line_ends_takes_the_common_end_for_new_lines() -> None:
+    from podwarden.fix.yamlfile import keep_line_ends
+
+    assert keep_line_ends("a\r\nb\r\nc", "a\nx\nb\nc") == "a\r\nx\r\nb\r\nc"
+    assert keep_line_ends("a\nb\r\nc", "a\nb\nc") == "a\nb\r\nc"
+    assert keep_line_ends("a\nb", "a\nb\nc") == "a\nb\nc"

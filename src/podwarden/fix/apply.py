@@ -175,7 +175,10 @@ class Fixer:
             out.errors.extend(before.errors)
             return out
         if not any(object_problem(data) == "" for doc in docs for _, data in yamlload.iter_objects(doc)):
-            out.skipped = not explicit
+            if explicit:  # as check says it: a named file without objects (a failed render)
+                out.errors.append(InputError(name, 0, "no Kubernetes objects in this file"))
+            else:
+                out.skipped = True
             return out
         text = out.text
         original = docs
@@ -223,18 +226,7 @@ class Fixer:
     def check(self, docs: Sequence[yamlload.Document], name: str, explicit: bool) -> FileResult:
         """What ``check`` reports on a file's parsed documents: ``Engine.scan_file`` after
         its parse (the documents are already parsed here, once per version of the text)."""
-        result = FileResult(name)
-        found_object = False
-        for doc in docs:
-            for prefix, data in yamlload.iter_objects(doc):
-                problem = object_problem(data)
-                if problem:
-                    if explicit or found_object:
-                        result.errors.append(InputError(name, doc.locate(prefix)[0], problem))
-                    continue
-                found_object = True
-                self.engine.evaluate(KubeObject(data, prefix), doc, name, result)
-        return result
+        return self.engine.scan_docs(docs, name, explicit)
 
     def _remaining(self, before: FileResult, after: FileResult, held: Sequence[HeldBack]) -> list[Remaining]:
         """Each finding of ``after`` with the reason fix leaves it."""

@@ -125,13 +125,32 @@ def credentials_in(engine: Engine, text: str, docs: Sequence[yamlload.Document],
                         if v.secret:
                             for secret in secrets_in(value, v.secret):
                                 found.add_value(secret, v.secret)
-                    elif isinstance(value, dict):  # a reported key: its name is the secret
-                        key = v.path[-1] if v.path else None
-                        if isinstance(key, str):
-                            found.add_value(key)
+                    elif isinstance(value, dict):
+                        _in_mapping(found, text, doc, (*prefix, *v.path), value, v.secret)
             obj.release()
     found.cover_nodes(text, docs)
     return found
+
+
+def _in_mapping(found: Redactions, text: str, doc: yamlload.Document, path: FieldPath,
+                mapping: dict[Any, Any], secret: str | None) -> None:
+    """A finding at a mapping: a credential written as one of its keys (the scan reports a
+    key at the path of its mapping, never in the path), or values the fingerprint covers
+    together (``committed-secret``: one fingerprint of every literal entry of a Secret).
+    The piece with the finding's fingerprint is looked for in the keys, then the values;
+    when no piece has it, every string value of the mapping is hidden (more than needed,
+    never less)."""
+    if secret:
+        pieces = [p for k in mapping if isinstance(k, str) for p in secrets_in(k, secret)]
+        if not pieces:
+            pieces = [p for v in mapping.values() if isinstance(v, str) for p in secrets_in(v, secret)]
+        for piece in pieces:
+            found.add_value(piece, secret)
+        if pieces:
+            return
+    for key, value in mapping.items():
+        if isinstance(value, str) and isinstance(key, str | int):
+            found.add(text, doc, (*path, key), value)
 
 
 def secrets_in(field: str, secret: str) -> Iterator[str]:

@@ -25,10 +25,12 @@ line of the object (or document) concerned.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -176,11 +178,28 @@ def _rewrite_json(text: str, docs: Sequence[yamlload.Document], expected: dict[i
     separators = (",", ": ") if indent is not None or '": ' in body else (",", ":")
     ascii_only = all(ord(ch) < 128 for ch in body) and "\\u" in body
     out = json.dumps(data, indent=indent, separators=separators, ensure_ascii=ascii_only)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if newline != "\n":
-        out = out.replace("\n", newline)
     start = text.index(body[0]) if body else 0
-    return text[:start] + out + text[start + len(body):]
+    return text[:start] + keep_line_ends(body, out) + text[start + len(body):]
+
+
+def keep_line_ends(old: str, new: str) -> str:
+    """``new`` (lines ending in ``\n``) with each line that ``old`` holds unchanged given
+    its old line ending back: only inserted or changed lines take one, the file's most
+    common (a file with mixed line ends keeps each of its lines as it was)."""
+    old_lines = old.splitlines(keepends=True)
+    contents = [line.rstrip("\r\n") for line in old_lines]
+    ends = [line[len(body):] for line, body in zip(old_lines, contents, strict=True)]
+    counts = Counter(e for e in ends if e)
+    newline = max(("\n", "\r\n", "\r"), key=lambda e: counts[e])
+    new_lines = new.split("\n")
+    kept: dict[int, str] = {}
+    matcher = difflib.SequenceMatcher(None, contents, new_lines, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            kept[block.b + k] = ends[block.a + k]
+    last = len(new_lines) - 1
+    return "".join(line + ("" if j == last else kept.get(j) or newline)
+                   for j, line in enumerate(new_lines))
 
 
 _TEMPLATE = "{{"

@@ -42,6 +42,9 @@ class Leaf:
     depth: int = 0
     #: the key inside an embedded document, when the value came from one
     inner: str = ""
+    #: the text is a mapping key, not a value: ``link`` is the mapping's (a path never
+    #: holds a credential), and the key has no name of its own
+    is_key: bool = False
 
     @property
     def path(self) -> FieldPath:
@@ -50,7 +53,7 @@ class Leaf:
     def nested(self, text: str, key: str, inner: str | None = None) -> Leaf:
         """A value found inside this one (decoded, or a field of an embedded document)."""
         return Leaf(text, key, self.link, self.kind, self.in_secret, self.depth + 1,
-                    self.inner if inner is None else inner)
+                    self.inner if inner is None else inner, self.is_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ filters (``filters/``), and caches the resulting violations per rule id in
 whole family costs one walk per object.
 
 Every place a credential stands is reported (one violation per rule, value and path), so
-users see each line to change; a fallback rule (generic, hard-coded password) stays
+users see each line to change; a credential written as a mapping key (an annotation named
+by a token) is reported at the path of the mapping that holds it, since a path is printed
+and must never hold a credential; a fallback rule (generic, hard-coded password) stays
 quiet where a more specific rule already reported the value.
 
 Values never leave this module in clear: a candidate becomes a ``Violation`` whose
@@ -83,6 +85,8 @@ class Scanner:
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
         for k, v in data.items():
+            if type(k) is str and len(k) >= MIN_LENGTH:
+                self._key(k, link)
             if type(v) is str:
                 key = pair_name if (k == "value" and type(pair_name) is str) else str(k)
                 if len(v) >= MIN_LENGTH or (v and len(v) >= shortest_for(key)):
@@ -116,6 +120,8 @@ class Scanner:
 
     def _secret_data(self, data: dict[Any, Any], link: Link, encoded: bool) -> None:
         for k, v in data.items():
+            if type(k) is str and len(k) >= MIN_LENGTH:
+                self._key(k, link)
             if type(v) is not str or not v:
                 continue
             text = b64decode_text(v) if encoded else v
@@ -125,12 +131,21 @@ class Scanner:
 
     def _binary_data(self, data: dict[Any, Any], link: Link) -> None:
         for k, v in data.items():
+            if type(k) is str and len(k) >= MIN_LENGTH:
+                self._key(k, link)
             if type(v) is str:
                 text = b64decode_text(v)
                 if text is not None:
                     self._leaf_text(Leaf(text, str(k), (link, str(k)), self.kind, False, 1))
 
     # one string --------------------------------------------------------------------------
+
+    def _key(self, text: str, link: Link) -> None:
+        """A mapping key: read by its markers (a key names nothing), reported at the
+        mapping's path."""
+        low = text.lower()
+        if self.plan.prefilter.search(low) is not None or len(text) >= _B64_MIN:
+            self._leaf_text(Leaf(text, "", link, self.kind, is_key=True), low=low)
 
     def _leaf(self, text: str, key: str, link: Link) -> None:
         low = text.lower()
@@ -241,6 +256,9 @@ def violations(obj: KubeObject, rule_id: str) -> list[Violation]:
 def describe(leaf: Leaf) -> str:
     """Where a value sits, in words, for messages: names of keys, never values."""
     path = leaf.path
+    if leaf.is_key:
+        named = next((p for p in reversed(path) if isinstance(p, str)), "")
+        return f'a key of "{named}"' if named else "a key"
     if len(path) >= 3 and path[-1] == "value" and path[-3] == "env":
         where = f'env "{leaf.key}"'
     elif len(path) >= 3 and path[0] == "metadata" and path[1] in ("annotations", "labels"):
