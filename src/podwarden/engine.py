@@ -24,6 +24,7 @@ from podwarden.model.index import INDEX_KINDS, Index
 from podwarden.model.objects import KubeObject, ObjectRef, ShapeError
 from podwarden.model.paths import FieldPath, render
 from podwarden.model.podspec import PodView
+from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Context, Level, Rule, Severity, Version, Violation
 from podwarden.rules.registry import Active, Registry, default_registry
 
@@ -330,15 +331,7 @@ class Engine:
         try:
             data = raw if raw is not None else source.read()
             for doc in yamlload.iter_parse(yamlload.decode(data, source.name), source.name):
-                for prefix, obj in yamlload.iter_objects(doc):
-                    problem = object_problem(obj)
-                    if problem:
-                        if source.explicit or found_object:
-                            line, _ = doc.locate(prefix)
-                            fr.errors.append(InputError(source.name, line, problem))
-                        continue
-                    found_object = True
-                    self.evaluate(KubeObject(obj, prefix), doc, source.name, fr)
+                found_object = self._scan_doc(doc, source.name, source.explicit, found_object, fr)
                 if chunk_objects and len(fr.objects) >= chunk_objects:
                     yield fr
                     fr = FileResult(source.name, continued=True)
@@ -359,10 +352,31 @@ class Engine:
             yield fr
             return
         fr.skipped = not found_object and not source.explicit and not fr.errors and not fr.continued
-        if not found_object and source.explicit and not fr.errors and not fr.continued:
-            # named on the command line and empty (a failed `helm template > out.yaml`)
-            fr.errors.append(InputError(source.name, 0, "no Kubernetes objects in this file"))
+        _no_object_error(found_object, source.explicit, fr)
         yield fr
+
+    def scan_docs(self, docs: Iterable[yamlload.Document], name: str, explicit: bool) -> FileResult:
+        """What ``check`` reports on a file's already parsed documents (``fix`` parses them
+        for its edits and asks the same questions)."""
+        fr = FileResult(name)
+        found_object = False
+        for doc in docs:
+            found_object = self._scan_doc(doc, name, explicit, found_object, fr)
+        _no_object_error(found_object, explicit, fr)
+        return fr
+
+    def _scan_doc(self, doc: yamlload.Document, name: str, explicit: bool, found_object: bool,
+                  out: FileResult) -> bool:
+        """Evaluate a document's objects into ``out``; whether an object has been found."""
+        for prefix, obj in yamlload.iter_objects(doc):
+            problem = object_problem(obj)
+            if problem:
+                if explicit or found_object:
+                    out.errors.append(InputError(name, doc.locate(prefix)[0], problem))
+                continue
+            found_object = True
+            self.evaluate(KubeObject(obj, prefix), doc, name, out)
+        return found_object
 
     def evaluate_object(self, data: dict[str, Any], file: str = "<object>") -> FileResult:
         """Evaluate one in-memory object (no file, no lines): what the admission webhook calls.
@@ -426,6 +440,8 @@ class Engine:
         pod = None
         try:
             pod = obj.pod
+            if pod is not None:
+                check_pod_shape(pod)  # every field rules read, whatever rules are selected
         except ShapeError as exc:
             shape_error(exc)
         checks: list[tuple[Active, Any]] = [(a, obj) for a in self._object_checks_for(obj.kind)]
@@ -542,6 +558,12 @@ _INDEX_KIND_PATTERN = re.compile(
 )
 _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
+
+
+def _no_object_error(found_object: bool, explicit: bool, fr: FileResult) -> None:
+    if not found_object and explicit and not fr.errors and not fr.continued:
+        # named on the command line and empty (a failed `helm template > out.yaml`)
+        fr.errors.append(InputError(fr.path, 0, "no Kubernetes objects in this file"))
 
 
 def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:

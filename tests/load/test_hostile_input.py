@@ -244,3 +244,17 @@ def test_a_reader_error_is_one_line() -> None:
         yamlload.parse(text, "u.yaml")
     assert "\n" not in str(caught.value) and "<unicode string>" not in str(caught.value)
     assert str(caught.value).startswith("u.yaml:1: invalid YAML: unacceptable character")
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("ports", "[{containerPort: 80x}]", "containers[0].ports[0].containerPort: expected an integer, got a string"),
+    ("env", "[{name: A, value: true}]", "containers[0].env[0].value: expected a string, got a boolean"),
+    ("securityContext", "{capabilities: ALL}", "containers[0].securityContext.capabilities: expected a mapping, got a string"),
+    ("securityContext", "{runAsUser: '1000'}", "containers[0].securityContext.runAsUser: expected an integer, got a string"),
+])
+def test_a_field_of_the_wrong_type_is_an_error_whatever_rules_run(field: str, value: str, words: str) -> None:
+    text = f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: a\n    image: x\n    {field}: {value}\n"
+    # no selected rule reads the field: the object is refused all the same, with its line
+    for only in ("pss/privileged", "credentials"):
+        result = Engine(Selection(only=frozenset({only}))).scan_docs(yamlload.parse(text, "p.yaml"), "p.yaml", True)
+        assert [str(e) for e in result.errors] == [f"p.yaml:8: Pod/p: spec.{words}"]
