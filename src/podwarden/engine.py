@@ -26,6 +26,7 @@ from podwarden.model.paths import FieldPath, render
 from podwarden.model.podspec import PodView
 from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Context, Level, Rule, Severity, Version, Violation
+from podwarden.rules.blast import BlastRadius, blast_radius
 from podwarden.rules.registry import Active, Registry, default_registry
 
 #: annotation listing rule ids (or families) to ignore on an object or its pod template;
@@ -108,6 +109,8 @@ class Selection:
     min_severity: Severity = Severity.INFO
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     baseline: frozenset[str] = frozenset()
+    #: compute each workload's blast radius (check --blast-radius)
+    blast_radius: bool = False
 
     def wants(self, r: Rule) -> bool:
         if self.only and r.id not in self.only and r.family not in self.only:
@@ -124,6 +127,8 @@ class ObjectResult:
     line: int
     pod: bool
     findings: list[Finding]
+    #: what an attacker controlling this workload reaches (with --blast-radius)
+    blast: BlastRadius | None = None
 
 
 @dataclass(slots=True)
@@ -204,7 +209,7 @@ class Engine:
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
         self._by_kind: dict[str, list[Active]] = {}
-        self.uses_index = any(a.rule.uses_index for a in self.active)
+        self.uses_index = selection.blast_radius or any(a.rule.uses_index for a in self.active)
         self.severities = {
             rule_id: Severity.parse(str(opts["severity"]))
             for rule_id, opts in selection.settings.items()
@@ -474,7 +479,13 @@ class Engine:
         if self.merge_hazards:
             findings = merge_hazards(findings, self.registry)
         out.findings.extend(findings)
-        out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings))
+        blast = None
+        if pod is not None and self.selection.blast_radius:
+            try:
+                blast = blast_radius(pod, self.context.index, findings, self.selection.version)
+            except ShapeError as exc:
+                shape_error(exc)
+        out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings, blast))
         obj.release()
 
     # -- helpers ------------------------------------------------------------------------

@@ -408,3 +408,18 @@ def test_one_finding_per_hazard_at_restricted_and_baseline_quietens_restricted_h
     _, out, _ = invoke("--only", "hardening", "-o", "json", str(web))
     rules = {f["rule"] for f in json.loads(out)["findings"]}
     assert restricted_only <= rules
+
+
+def test_blast_radius_in_text_and_json() -> None:
+    example = EXAMPLES / "rbac-secret-reader" / "invoice-renderer.yaml"
+    code, out, _ = invoke("--blast-radius", "-o", "json", str(example))
+    assert code == 1
+    radii = json.loads(out)["blastRadius"]
+    (deployment,) = [r for r in radii if r["object"]["kind"] == "Deployment"]
+    api = [r for r in deployment["reach"] if r["kind"] == "kubernetes-api"]
+    assert deployment["severity"] == "high" and api and api[0]["severity"] == "high"
+    code, out, _ = invoke("--blast-radius", str(example))
+    assert "blast radius of Deployment/billing/invoice-renderer:" in out
+    # without the option there is no such section
+    code, out, _ = invoke("-o", "json", str(example))
+    assert "blastRadius" not in json.loads(out)

@@ -46,12 +46,15 @@ BASELINE_VERSION = 1
 @click.option("--skip-non-manifests", is_flag=True,
               help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
                    "templates) are skipped with a note instead of being errors; for pre-commit.")
+@click.option("--blast-radius", "blast", is_flag=True,
+              help="Also show what an attacker who controls each workload reaches (text, json, html).")
 @click.pass_context
 def command(
     ctx: click.Context, paths: tuple[str, ...], level: str, k8s_version: str,
     only: frozenset[str], skip: frozenset[str], min_severity: str,
     context_paths: tuple[str, ...], fmt: str, output: str | None, config_path: Path | None,
     baseline_path: Path | None, write_baseline: Path | None, jobs: int, skip_non_manifests: bool,
+    blast: bool,
 ) -> None:
     """Scan manifests (files, directories, or - for stdin) with every rule family.
 
@@ -62,6 +65,7 @@ def command(
     registry = default_registry()
     chosen = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
                               k8s_version=k8s_version, only=only, skip=skip, min_severity=min_severity)
+    chosen.blast_radius = blast
     if baseline_path:
         chosen.baseline = _read_baseline(baseline_path)
     engine = Engine(chosen, registry)

@@ -20,10 +20,13 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
     """Findings are written as files complete; errors and the summary close the document."""
     out.write(f'{{\n  "version": {FORMAT_VERSION},\n  "findings": [')
     first = True
+    radii: list[dict[str, Any]] = []
     for fr in tally.watch(results):
         for f in fr.findings:
             out.write(("\n    " if first else ",\n    ") + json.dumps(f.as_dict()))
             first = False
+        radii += [{"file": o.file, "line": o.line, "object": o.object.as_dict(), **o.blast.as_dict()}
+                  for o in fr.objects if o.blast is not None]
     out.write("\n  ],\n" if not first else "],\n")
     tail = {
         "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
@@ -40,5 +43,7 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
             "byRule": dict(sorted(tally.by_rule.items())),
         },
     }
+    if radii:  # only with --blast-radius
+        tail = {"blastRadius": radii, **tail}
     body = json.dumps(tail, indent=2)[1:-1].strip("\n")
     out.write(body + "\n}\n")

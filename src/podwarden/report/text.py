@@ -41,7 +41,7 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
     shown_path: str | None = None
     shown_hints: set[str] = set()
     for fr in tally.watch(results):
-        if not fr.findings:
+        if not fr.findings and not any(o.blast for o in fr.objects):
             continue
         if not (fr.continued and fr.path == shown_path):  # a large file's later parts go on
             if shown_path is not None:
@@ -55,6 +55,9 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
                 tip = hint(registry, f.rule_id)
                 if tip:
                     out.write(style(f"      fix: {tip}", dim=True) + "\n")
+        for o in fr.objects:
+            if o.blast is not None:
+                out.write(style(f"  blast radius of {o.object}:", bold=True) + "\n" + o.blast.text("    ") + "\n")
     if shown_path is not None:
         out.write("\n")
     for s in tally.suppressed:
