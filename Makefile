@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench bench-credentials clean image image-test
+.PHONY: run test lint docs bench bench-credentials clean fuzz image image-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ bench: $(STAMP)
 bench-credentials: $(STAMP)
 	test -x .venv-bench/bin/detect-secrets || (python3 -m venv .venv-bench && .venv-bench/bin/pip install detect-secrets -e .)
 	$(BIN)/python bench/credentials.py
+
+# the property suite of `make test` (tests/properties), random and longer: FUZZ_SECONDS=300 by
+# default; each failing input is saved as a reproducer under PODWARDEN_FUZZ_DIR (default: a new
+# temporary folder, printed at the start and the end)
+fuzz: $(STAMP)
+	$(BIN)/python tests/properties/fuzz.py --seconds $(or $(FUZZ_SECONDS),300)
 
 # the container image from Containerfile, with buildah, podman or docker (image/build.sh says
 # which base and tag); image-test runs it as deploy/ runs it, read-only, and checks it

@@ -54,9 +54,11 @@ def make(shape: str, folder: Path, mib: float) -> tuple[list[str], int]:
     elif shape == "list-yaml":
         path = folder / "pods.yaml"
         path.write_text(yaml.safe_dump({"apiVersion": "v1", "items": items, "kind": "List"}, sort_keys=False))
-    elif shape == "list-json":
+    elif shape == "list-json":  # as kubectl writes it (indent 4), cut to the same size
         path = folder / "pods.json"
-        path.write_text(json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=4))
+        text = json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=4)
+        keep = int(len(items) * mib * 1024 * 1024 / len(text))
+        path.write_text(json.dumps({"apiVersion": "v1", "items": items[:keep], "kind": "List"}, indent=4))
     else:  # files: 50 pods each
         tree = folder / "tree"
         tree.mkdir()
