@@ -423,3 +423,195 @@ def test_a_pod_of_the_wrong_shape_is_an_error_as_in_check(tmp_path: Path) -> Non
     assert f"error: {path}:5: Pod/a/p: spec.containers: expected a list, got a string" in err
     assert f"{path}:5: Pod/a/p: spec.containers: expected a list, got a string" in check_err
     assert path.read_text() == text and token not in out + err
+
+
+# -- every occurrence, one vault secret per value, and what cannot move --------------------
+
+TOKEN = "ghp_" + "Qv7LmX2pR9kT4wZ8nB3cF6hJ1sD5gA0eY2uN"
+WEAK = "changeme123"
+PROPS_PASSWORD = "tiger-Lq7PzR4m"
+SECRET_PASSWORD = "Xk29fLq7PzR4mWb8Tn"
+
+#: a namespace's application: a Deployment whose init container and container share a
+#: token and a weak password, a CronJob with the same token, an annotation copying it, an
+#: argument repeating the password, a ConfigMap and a committed Secret
+SHOP = f"""\
+# the shop's orders service
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+  namespace: shop
+  annotations:
+    ci.example.com/token: {TOKEN}  # copied by CI
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: orders}}
+  template:
+    metadata:
+      labels: {{app: orders}}
+    spec:
+      initContainers:
+      - name: migrate
+        image: contoso.azurecr.io/migrate:1.4
+        env:
+        - name: DB_PASSWORD
+          value: {WEAK}
+        - name: GH_TOKEN
+          value: {TOKEN}
+      containers:
+      - name: orders
+        image: contoso.azurecr.io/orders:1.4
+        args: ["--db-password", "{WEAK}"]
+        env:
+        - name: DB_HOST
+          value: orders-db.shop.svc
+        - name: DB_PASSWORD
+          value: {WEAK}
+        - name: GH_TOKEN
+          value: {TOKEN}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+  namespace: shop
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: report
+            image: contoso.azurecr.io/report:2.0
+            env:
+            - name: GITHUB_TOKEN
+              value: {TOKEN}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: orders-config
+  namespace: shop
+data:
+  application.properties: |
+    spring.datasource.url=jdbc:postgresql://orders-db:5432/orders
+    spring.datasource.password={PROPS_PASSWORD}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: orders-db
+  namespace: shop
+type: Opaque
+stringData:
+  password: {SECRET_PASSWORD}
+"""
+PLANTED = (TOKEN, WEAK, PROPS_PASSWORD, SECRET_PASSWORD)
+#: (rule, path) of what --move-secrets cannot move: check keeps reporting exactly these
+UNMOVABLE = {
+    ("credentials/github-token", "metadata.annotations['ci.example.com/token']"),
+    ("credentials/hard-coded-password", "spec.template.spec.containers[0].args[1]"),
+    ("credentials/generic-secret", "data['application.properties']"),
+    ("credentials/committed-secret", "stringData"),
+}
+
+
+def assert_no_piece(text: str) -> None:
+    for value in PLANTED:
+        pieces = {value[i:i + 12] for i in range(max(1, len(value) - 11))}
+        assert not [p for p in pieces if p in text], "a piece of a planted credential is shown"
+
+
+@pytest.mark.parametrize("as_env", [False, True], ids=["files", "as-env"])
+def test_every_occurrence_moves_once_per_value_and_the_rest_is_listed(tmp_path: Path, as_env: bool) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP)
+    extra = ["--as-env"] if as_env else []
+    code, out, err = move(*extra, str(path))
+    assert code == 1 and path.read_text() == SHOP
+    assert_no_piece(out + err)
+    # every env occurrence: two in the Deployment's init container, two in its container,
+    # one in the CronJob; hard-coded passwords move as other credentials do
+    assert err.count("would move: ") == 5
+    left = [line for line in err.splitlines() if line.startswith("left: ")]
+    assert len(left) == 4
+    assert any("annotations['ci.example.com/token']" in line and "delete it" in line for line in left)
+    assert any("containers[0].args[1]" in line and ("$(DB_PASSWORD)" in line) for line in left)
+    assert any("ConfigMap/shop/orders-config" in line and "Key Vault" in line for line in left)
+    assert any("Secret/shop/orders-db stringData" in line and "secretObjects" in line for line in left)
+    # a dry run names the lines of the file as it is
+    assert any(line.startswith(f"left: {path}:13: ") for line in left)
+
+    secrets = tmp_path / "values"
+    code, out, err = move(*extra, "--write", "--secrets-dir", str(secrets), str(path))
+    assert code == 1  # credentials it cannot move are left: check still fails on them
+    assert_no_piece(out + err)
+    assert_private(secrets, [TOKEN, WEAK])  # one vault secret per distinct value
+    spc, = of_kind(path, "SecretProviderClass")
+    names = sorted(o["objectName"] for o in objects_of(spc))
+    assert len(names) == 2
+    deployment, = of_kind(path, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    for container in (*pod["initContainers"], *pod["containers"]):
+        assert all("value" not in e or e["name"] == "DB_HOST" or e["value"].startswith("/mnt/")
+                   for e in container["env"])
+    cron, = of_kind(path, "CronJob")
+    cron_env = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"][0]
+    referenced = (cron_env["valueFrom"]["secretKeyRef"]["key"] if as_env else cron_env["value"].rsplit("/", 1)[1])
+    assert referenced in names
+
+    # what check still reports is exactly what was listed (and vault/secret-sync with --as-env)
+    after = {(f["rule"], f["path"]) for f in findings(path)}
+    expected = UNMOVABLE | ({("vault/secret-sync", "spec.secretObjects[0]")} if as_env else set())
+    assert {(r, p.split("[")[0] if r == "vault/secret-sync" else p) for r, p in after} == {
+        (r, p.split("[")[0] if r == "vault/secret-sync" else p) for r, p in expected}
+
+    # idempotent: a second run changes nothing and writes no value
+    moved = path.read_text()
+    code, out, err = move(*extra, "--write", "--secrets-dir", str(tmp_path / "again"), str(path))
+    assert code == 1 and path.read_text() == moved and not (tmp_path / "again").exists()
+    assert "moved 0 credential(s)" in err and err.count("left: ") == 4
+
+
+def test_the_same_value_in_env_and_an_annotation_moves_from_env(tmp_path: Path) -> None:
+    path = tmp_path / "pod.yaml"
+    path.write_text(f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    ci.example.com/token: {TOKEN}
+spec:
+  containers:
+  - name: c
+    image: nginx
+    env:
+    - name: GH_TOKEN
+      value: {TOKEN}
+  ephemeralContainers:
+  - name: debug
+    image: busybox
+    env:
+    - name: GH_TOKEN
+      value: {TOKEN}
+""")
+    code, out, err = move("--write", "--secrets-dir", str(tmp_path / "values"), str(path))
+    assert code == 1 and "moved 2 credential(s) in 1 file(s)" in err
+    assert_no_piece(out + err)
+    assert path.read_text().count(TOKEN) == 1  # the annotation's, listed
+    assert_private(tmp_path / "values", [TOKEN])
+    pod, = of_kind(path, "Pod")
+    for group in ("containers", "ephemeralContainers"):
+        assert pod["spec"][group][0]["env"] == [{"name": "GH_TOKEN_FILE", "value": "/mnt/secrets-store/p-c-gh-token"}]
+    assert {(f["rule"], f["path"]) for f in findings(path)} == {
+        ("credentials/github-token", "metadata.annotations['ci.example.com/token']")}

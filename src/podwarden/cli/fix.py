@@ -223,14 +223,19 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
                    "file holding the value: the application must read the file "
                    "(--as-env keeps NAME, through a synced Secret)", err=True)
     errors = bool(plan.errors)
+    for item in plan.left:
+        where = f"{item.file}:{item.line}" if item.line > 0 else item.file
+        click.echo(plan.redact(f"left: {where}: {item.object} {item.path} ({item.rule_id} {item.secret}): "
+                               f"{item.advice}"), err=True)
     if not write:
         for fp in changed:
             click.echo(plan.redact(diff.unified(fp.path, fp.text, fp.fixed_text or "")), nl=False)
         if plan.values:
             click.echo(f"would write {len(plan.values)} value(s) and an upload script to a new "
                        "directory (mode 0700) outside the manifests; run with --write", err=True)
-        click.echo(f"would move {len(plan.moved)} credential(s) in {len(changed)} file(s)", err=True)
-        return 2 if errors else 1 if changed else 0
+        click.echo(f"would move {len(plan.moved)} credential(s) in {len(changed)} file(s)"
+                   + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""), err=True)
+        return 2 if errors else 1 if changed or plan.left else 0
     if plan.values:
         try:
             where = move_secrets.write_values(plan.values, keyvault, secrets_dir, paths)
@@ -246,10 +251,11 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
             errors = True
             continue
         written += 1
-    click.echo(f"moved {len(plan.moved)} credential(s) in {written} file(s)", err=True)
+    click.echo(f"moved {len(plan.moved)} credential(s) in {written} file(s)"
+               + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""), err=True)
     if plan.values:
         click.echo(f"values: {len(plan.values)} file(s) in {where} (directory 0700, files 0600); "
                    f"upload them with: sh {os.path.join(where, 'upload.sh')}", err=True)
         click.echo(f"then DELETE that directory (rm -rf {where}): it holds the credentials in clear",
                    err=True)
-    return 2 if errors else 0
+    return 2 if errors else 1 if plan.left else 0

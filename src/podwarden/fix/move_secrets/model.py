@@ -26,7 +26,7 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 #: a letter or digit, no two hyphens in a row
 _VAULT = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]")
 _DNS_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
-POD_LISTS = ("containers", "initContainers")
+POD_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 def valid_guid(value: str) -> bool:
@@ -70,6 +70,23 @@ class Moved:
     secret: str  # fingerprint, never the value
     object_name: str
     spc: str
+    #: the env value's field path in the object (``spec.template.spec.containers[0].env[1].value``)
+    path: str = ""
+    #: the variable the container now reads: ``NAME_FILE`` (a path), or ``NAME`` with ``as_env``
+    reads: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    """A credential the move leaves where it is (``check`` still reports it) and what to do."""
+
+    file: str
+    line: int
+    object: str
+    path: str
+    rule_id: str
+    secret: str  # fingerprint, never the value
+    advice: str
 
 
 @dataclass(slots=True)
@@ -108,6 +125,8 @@ class Plan:
     synced: list[str] = field(default_factory=list)
     #: what to hide in anything printed (``plan.redact(text)``): every credential of the files
     redact: Redactions = field(default_factory=Redactions)
+    #: credentials the move cannot move, each with what to do (``check`` keeps reporting them)
+    left: list[Left] = field(default_factory=list)
 
     @property
     def changed(self) -> list[FilePlan]:

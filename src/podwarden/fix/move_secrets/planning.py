@@ -3,12 +3,13 @@ SecretProviderClass and ServiceAccount each needs, and each file's new text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Container, Iterator, Sequence
 from typing import Any
 
 import yaml
 
-from podwarden.engine import Engine, Selection, ignores_of, object_problem, suppressed_by
+from podwarden.engine import Engine, FileResult, Finding, Selection, ignores_of, object_problem, suppressed_by
 from podwarden.errors import InputError
 from podwarden.fix import writable, yamlfile
 from podwarden.fix.move_secrets.documents import append_documents, objects_text
@@ -22,6 +23,7 @@ from podwarden.fix.move_secrets.model import (
     USE_LABEL,
     VOLUME_NAME,
     FilePlan,
+    Left,
     Loc,
     Moved,
     Options,
@@ -40,11 +42,16 @@ from podwarden.fix.redact import credentials_in
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import Skipped, expand
 from podwarden.model.edits import Edit
+from podwarden.model.index import Index
 from podwarden.model.objects import KubeObject, ShapeError
-from podwarden.model.paths import FieldPath
+from podwarden.model.paths import FieldPath, render
 from podwarden.model.podspec import PodView
 from podwarden.model.secret import fingerprint
 from podwarden.rules.registry import Registry
+
+#: an argument of a container: group 1 is the container's path
+_ARG = re.compile(r"^(.*\.(?:containers|initContainers|ephemeralContainers)\[\d+\])\.(?:args|command)\[\d+\]$")
+_ENV_VALUE = re.compile(r"^.*\.(?:containers|initContainers|ephemeralContainers)\[\d+\]\.env\[\d+\]\.value$")
 
 
 class Mover:
@@ -103,7 +110,90 @@ class Mover:
                 break
             failed |= newly
             carried.extend(e for e in attempt.errors[count:] if e.file in newly)
+        attempt.left = self._left(attempt, failed)
         return attempt
+
+    # -- what stays -----------------------------------------------------------------------
+
+    def _left(self, plan: Plan, failed: set[str]) -> list[Left]:
+        """Every credential ``check --only credentials`` still reports once the move is
+        made (its suppressions honoured), each with what to do about it."""
+        after = self._findings({fp.path: self._docs(fp) for fp in plan.files})
+        before: dict[str, list[Finding]] = {}
+        if not self.writing:  # a dry run names the lines of the files as they are
+            before = self._findings({fp.path: fp.docs for fp in plan.files})
+        left: list[Left] = []
+        for fp in plan.files:
+            lines = {(f.rule_id, str(f.object), f.path, f.secret): f.line for f in before.get(fp.path, [])}
+            for f in after[fp.path]:
+                line = lines.get((f.rule_id, str(f.object), f.path, f.secret), f.line)
+                advice = self._advice(f, plan, fp.path in failed)
+                left.append(Left(fp.path, line, str(f.object), f.path, f.rule_id, f.secret or "", advice))
+        return left
+
+    @staticmethod
+    def _docs(fp: FilePlan) -> list[yamlload.Document]:
+        if not fp.changed or fp.fixed_text is None:
+            return fp.docs
+        try:
+            return yamlload.parse(fp.fixed_text, fp.path)
+        except InputError:
+            return fp.docs  # cannot happen: every new text was verified to parse
+
+    def _findings(self, files: dict[str, list[yamlload.Document]]) -> dict[str, list[Finding]]:
+        """What ``check --only credentials`` reports on these files' documents, the
+        cross-resource rules reading all of them (a Secret synced by a mounted
+        SecretProviderClass is the vault family's)."""
+        objects = [(path, doc, KubeObject(data, prefix)) for path, docs in files.items() for doc in docs
+                   for prefix, data in yamlload.iter_objects(doc) if not object_problem(data)]
+        if self.engine.uses_index:
+            index = Index()
+            for path, _, obj in objects:
+                index.add(obj, path)
+            self.engine.context.index = index
+        results = {path: FileResult(path) for path in files}
+        for path, doc, obj in objects:
+            self.engine.evaluate(obj, doc, path, results[path])
+        return {path: r.findings for path, r in results.items()}
+
+    def _advice(self, f: Finding, plan: Plan, failed: bool) -> str:
+        """What to do with a credential the move leaves (words only, never a value)."""
+        kind, path = f.object.kind, f.path
+        if f.rule_id == "credentials/secret-in-environment":
+            return ("a Secret read into the environment: mount it as a file, or give its values to "
+                    "Key Vault and read them through the SecretProviderClass's CSI mount")
+        if kind == "Secret":
+            return ("a committed Secret: make each of its keys a Key Vault secret, list them in a "
+                    "SecretProviderClass with secretObjects syncing a Secret of this name for the pods "
+                    "that read it, then delete this Secret from the manifests (and rotate its values)")
+        if kind == "ConfigMap":
+            return ("a ConfigMap value: keep the credential in Key Vault and read it from the "
+                    "SecretProviderClass's mounted file; leave only settings that are not secret "
+                    "in the ConfigMap")
+        if path.startswith(("metadata.annotations", "metadata.labels")) or ".metadata.annotations" in path \
+                or ".metadata.labels" in path:
+            return ("an annotation or label, readable by anyone who can read the object: delete it; "
+                    "what needs the value reads it from Key Vault")
+        match = _ARG.match(path)
+        if match:
+            container = match.group(1)
+            sources = [m for m in plan.moved if m.object == str(f.object) and m.secret == f.secret
+                       and m.path.startswith(f"{container}.env[")]
+            if sources and self.options.as_env:
+                return (f'a command-line argument: write "$({sources[0].reads})" in its place; the '
+                        "variable now reads the value from Key Vault")
+            if sources:
+                return (f'a command-line argument: the value moved from env "{sources[0].env}" to the '
+                        f"file named by ${sources[0].reads}: read it from there (a shell: "
+                        f'"$(cat ${sources[0].reads})"), or move with --as-env and write '
+                        f'"$({sources[0].env})" in its place')
+            return ("a command-line argument: give it to the container as an env value, run "
+                    "--move-secrets again, and write \"$(NAME)\" of that variable in its place")
+        if failed:
+            return "not moved: its file could not be rewritten (see the error above)"
+        if _ENV_VALUE.match(path):
+            return "not moved (see the error above): move it by hand"
+        return "move it to Key Vault by hand (`podwarden explain " + f.rule_id + "` says how)"
 
     def _shape_errors(self, files: list[FilePlan], plan: Plan) -> set[str]:
         failed: set[str] = set()
@@ -128,6 +218,9 @@ class Mover:
         self.spcs: dict[tuple[str | None, str], Loc] = {}
         self.targets: dict[str | None, Spc] = {}
         self.used_names: set[str] = set()
+        #: value -> the Key Vault object holding it: one object per distinct value, whatever
+        #: the number of places (containers, init containers, pods, namespaces) it stood in
+        self.object_for: dict[str, str] = {}
         self.plan_ref = plan
         for fp in files:
             for index, prefix, data in self._objects(fp):
@@ -254,7 +347,7 @@ class Mover:
             }))
 
         moved: list[Moved] = []
-        names_here: list[tuple[str, str]] = []  # (object name, value)
+        names_here: dict[str, str] = {}  # object name -> value, new in this pod
         by_container: dict[FieldPath, list[FieldPath]] = {}
         for path in sorted(found, key=lambda p: tuple(str(x) for x in p)):
             by_container.setdefault(path[:-3], []).append(path)
@@ -281,8 +374,11 @@ class Mover:
                 value = entry.get("value")
                 if not isinstance(value, str) or not var:
                     continue
-                parts = (obj.name, var) if cname in ("", obj.name) else (obj.name, cname, var)
-                object_name = self._object_name(*parts)
+                object_name = self.object_for.get(value) or next(
+                    (n for n, v in names_here.items() if v == value), "")
+                if not object_name:
+                    parts = (obj.name, var) if cname in ("", obj.name) else (obj.name, cname, var)
+                    object_name = self._object_name(*parts, taken=names_here)
                 base = (*pre, *cpath, "env", j)
                 if opts.as_env:
                     edits.append(Edit.set((*base, "valueFrom"),
@@ -296,11 +392,12 @@ class Mover:
                     edits.append(Edit.set((*base, "value"), f"{mount_path.rstrip('/')}/{object_name}"))
                 if opts.as_env:
                     edits.append(Edit.remove((*base, "value")))
-                names_here.append((object_name, value))
+                names_here[object_name] = value
                 moved.append(Moved(fp.path, str(obj.ref), cname, var, found[path] or fingerprint(value),
-                                   object_name, target.name))
+                                   object_name, target.name, render(path),
+                                   var if opts.as_env else f"{var}_FILE"))
 
-        names = [*target.added, *(n for n, _ in names_here)]
+        names = list(dict.fromkeys([*target.added, *names_here]))
         if objects_text(target.objects_text, target.entries,
                          [f"objectName: {n}\nobjectType: secret\n" for n in names]) is None:
             raise PodError(f'SecretProviderClass "{target.name}": cannot extend its objects parameter')
@@ -313,18 +410,20 @@ class Mover:
         if spc_new:
             self.targets[ns] = target
             fp.new_docs.append(target.loc.data)
-        for object_name, value in names_here:
+        for object_name, value in names_here.items():
             self.used_names.add(object_name)
             plan.values[object_name] = value
-            target.added.append(object_name)
+            self.object_for.setdefault(value, object_name)
+            if object_name not in target.added:
+                target.added.append(object_name)
         fp.edits.setdefault(doc, []).extend(edits)
         plan.moved.extend(moved)
         self._write_spc(target)
 
-    def _object_name(self, *parts: str) -> str:
+    def _object_name(self, *parts: str, taken: Container[str] = ()) -> str:
         base = secret_name(*parts)
         name, n = base, 1
-        while name in self.used_names or name in self.plan_ref.values:
+        while name in self.used_names or name in self.plan_ref.values or name in taken:
             n += 1
             name = f"{base}-{n}"
         return name
