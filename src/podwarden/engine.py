@@ -57,6 +57,8 @@ class Finding:
     pods: int | None = None
     #: rules that found the same hazard at the same field, folded into this finding
     also: tuple[str, ...] = ()
+    #: advice fitting this finding (text output), when the rule's own does not
+    hint: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -502,7 +504,8 @@ class Engine:
     def _place(self, rule: Rule, v: Violation, obj: KubeObject, doc: yamlload.Document, file: str) -> Finding:
         line, column = doc.locate((*obj.path, *v.path))
         severity = self.severities.get(rule.id) or getattr(v, "severity", None) or rule.severity
-        return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret)
+        return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret,
+                       hint=getattr(v, "hint", None))
 
     def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
         """Index the kinds cross-resource rules ask about; a byte search skips other files."""

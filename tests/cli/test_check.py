@@ -70,15 +70,46 @@ def test_exit_codes() -> None:
     assert invoke("--only", "nonsense", str(GUIDE_POD))[0] == 2
 
 
-def test_text_output_groups_by_file_with_summary() -> None:
-    code, out, _ = invoke("--only", "pss", str(EXAMPLES))
+def test_text_output_reads_top_down_per_object() -> None:
+    code, out, _ = invoke(str(EXAMPLES))
     assert code == 1
-    assert f"{GUIDE_POD}\n" in out
-    assert "18:17  high     pss/unrestricted-capabilities" in out
-    assert 'must not add capability "NET_ADMIN"' in out and 'must not add capability "SYS_TIME"' in out
-    assert "fix: " in out
-    last = out.strip().splitlines()[-1]
+    lines = out.splitlines()
+    # one header per object: what, where, worst severity, count, score
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("Pod/security-context-demo  "))
+    assert lines[head] == f"Pod/security-context-demo  {GUIDE_POD}:4  high, 8 findings, score 52"
+    block = lines[head + 1:lines.index("", head)]
+    findings = [ln for ln in block if not ln.lstrip().startswith("fix:")]
+    severities = [ln.split()[1] for ln in findings]
+    order = ["critical", "high", "medium", "low", "info"]
+    assert severities == sorted(severities, key=order.index)  # most severe first
+    # the guide's two capabilities: one line each, PSS and hardening folded together
+    assert sum("NET_ADMIN" in ln for ln in findings) == 1 and sum("SYS_TIME" in ln for ln in findings) == 1
+    assert "(also hardening/added-capabilities)" in next(ln for ln in findings if "NET_ADMIN" in ln)
+    # hints fit the finding: an added capability is not told to drop ALL
+    net_admin = block.index(next(ln for ln in block if "NET_ADMIN" in ln))
+    assert "Remove the capability from `capabilities.add`" in block[net_admin + 1]
+    # each hint once per run
+    hints = [ln.strip() for ln in lines if ln.lstrip().startswith("fix:")]
+    assert len(hints) == len(set(hints))
+    last = lines[-1]
     assert last.startswith(tuple("0123456789")) and "finding" in last and "file" in last
+    assert last.endswith("/100") and "score" in last
+
+
+def test_summary_and_quiet() -> None:
+    code, out, _ = invoke("--summary", str(EXAMPLES))
+    assert code == 1
+    for heading in ("by severity:", "by rule:", "by namespace:", "worst objects:"):
+        assert heading in out.splitlines()
+    worst = out.split("worst objects:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    scores = [int(ln.split("/100")[0]) for ln in worst]
+    assert scores == sorted(scores) and "DaemonSet/monitoring/log-agent" in worst[0]
+    assert "pss/privileged" in out and "fix:" not in out  # counts, not findings
+    code, out, err = invoke("--quiet", str(EXAMPLES))
+    assert code == 1 and len(out.splitlines()) == 1 and "findings" in out
+    # --quiet still shows errors
+    code, out, err = invoke("-q", str(EXAMPLES), "/no/such.yaml")
+    assert code == 2 and "error: /no/such.yaml" in err and len(out.splitlines()) == 1
 
 
 def test_json_document() -> None:

@@ -213,7 +213,7 @@ def test_list_items_are_objects(tmp_path: Path) -> None:
 
 def test_stdin(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--only", "pss", "-"], input=GOOD)
-    assert result.exit_code == 1 and "-\n" in result.stdout and "pss/privileged" in result.stdout
+    assert result.exit_code == 1 and "Pod/fine  -:1  critical" in result.stdout and "pss/privileged" in result.stdout
 
 
 def test_helm_chart_templates_in_walk_are_skipped(tmp_path: Path) -> None:

@@ -46,6 +46,10 @@ BASELINE_VERSION = 1
 @click.option("--skip-non-manifests", is_flag=True,
               help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
                    "templates) are skipped with a note instead of being errors; for pre-commit.")
+@click.option("--summary", "show", flag_value="summary",
+              help="Text: counts by severity, rule and namespace and the worst objects, not each finding.")
+@click.option("--quiet", "-q", "show", flag_value="quiet",
+              help="Text: errors and the verdict line only.")
 @click.option("--blast-radius", "blast", is_flag=True,
               help="Also show what an attacker who controls each workload reaches (text, json, html).")
 @click.pass_context
@@ -54,7 +58,7 @@ def command(
     only: frozenset[str], skip: frozenset[str], min_severity: str,
     context_paths: tuple[str, ...], fmt: str, output: str | None, config_path: Path | None,
     baseline_path: Path | None, write_baseline: Path | None, jobs: int, skip_non_manifests: bool,
-    blast: bool,
+    blast: bool, show: str | None,
 ) -> None:
     """Scan manifests (files, directories, or - for stdin) with every rule family.
 
@@ -81,13 +85,13 @@ def command(
     tally = Tally()
     with _OpenOutput(output) as out:
         _report(fmt, results, out, registry, [a.rule for a in engine.active], tally,
-                colour=output is None and sys.stdout.isatty())
+                colour=output is None and sys.stdout.isatty(), mode=show or "full")
     common.report_errors_tally(tally)
     sys.exit(tally.exit_code)
 
 
 def _report(fmt: str, results: Iterator[FileResult], out: TextIO, registry: Registry,
-            rules: list[Any], tally: Tally, colour: bool) -> None:
+            rules: list[Any], tally: Tally, colour: bool, mode: str = "full") -> None:
     if fmt == "json":
         from podwarden.report import json as json_report
 
@@ -111,7 +115,7 @@ def _report(fmt: str, results: Iterator[FileResult], out: TextIO, registry: Regi
     else:
         from podwarden.report import text as text_report
 
-        text_report.write(results, out, registry, tally, colour)
+        text_report.write(results, out, registry, tally, colour, mode)
 
 
 class _OpenOutput:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from podwarden.engine import FileResult, Result, Suppressed
 from podwarden.errors import InputError
+from podwarden.report.score import object_score
+
+#: how many of the worst objects a summary lists
+WORST_KEPT = 10
 
 
 @dataclass(slots=True)
@@ -27,6 +32,16 @@ class Tally:
     notes: list[str] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     baselined: int = 0
+    #: sum and count of object scores (report/score.py), and the worst objects kept
+    score_total: int = 0
+    scored: int = 0
+    by_namespace: Counter[str] = field(default_factory=Counter)
+    worst: list[tuple[int, int, str, str, int]] = field(default_factory=list)
+
+    @property
+    def score(self) -> int | None:
+        """The run's score: the mean of its objects' (None when nothing was scored)."""
+        return round(self.score_total / self.scored) if self.scored else None
 
     def watch(self, results: Iterable[FileResult]) -> Iterator[FileResult]:
         """Pass results through, counting them."""
@@ -42,6 +57,20 @@ class Tally:
         for f in fr.findings:
             self.by_severity[str(f.severity)] += 1
             self.by_rule[f.rule_id] += 1
+            self.by_namespace[f.object.namespace or "(no namespace)"] += 1
+        for o in fr.objects:
+            if o.pod or o.findings:
+                value = object_score(o.findings)
+                self.score_total += value
+                self.scored += 1
+                if o.findings:
+                    worst_severity = max(f.severity for f in o.findings)
+                    entry = (-value, int(worst_severity), str(o.object), o.file, o.line)
+                    # keep the WORST_KEPT lowest scores: a bounded heap, whatever the run's size
+                    if len(self.worst) < WORST_KEPT:
+                        heapq.heappush(self.worst, entry)
+                    else:
+                        heapq.heappushpop(self.worst, entry)
         self.errors.extend(fr.errors)
         self.suppressed.extend(fr.suppressed)
         self.baselined += fr.baselined
@@ -49,6 +78,11 @@ class Tally:
             self.notes.append(f"{fr.path}: {fr.note}: skipped")
         elif fr.skipped:
             self.skipped.append(fr.path)
+
+    def worst_objects(self) -> list[tuple[int, str, str, int]]:
+        """(score, object, file, line) of the lowest-scored objects, worst first."""
+        ranked = sorted(self.worst, key=lambda e: (e[0], e[1]), reverse=True)
+        return [(-neg, name, file, line) for neg, _, name, file, line in ranked]
 
     @property
     def exit_code(self) -> int:

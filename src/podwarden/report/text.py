@@ -1,4 +1,4 @@
-"""Text for a person at a terminal: grouped by file, ``file:line``, rule, message, hint."""
+"""Text for a person at a terminal: per object, most severe first, each hint once, a score."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any, TextIO
 
 import click
 
-from podwarden.engine import FileResult, Finding
+from podwarden.engine import FileResult, Finding, ObjectResult
+from podwarden.report.score import object_score
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Severity
 from podwarden.rules.registry import Registry
@@ -32,45 +33,75 @@ def hint(registry: Registry, rule_id: str) -> str:
 
 
 def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally: Tally,
-          colour: bool = False) -> None:
-    """Stream the report: one block per file with findings, then the summary."""
+          colour: bool = False, mode: str = "full") -> None:
+    """Stream the report: each object with findings under one header line (what, where,
+    worst severity, count, score), its findings most severe first; each rule's fix hint
+    once per run; then the summary.  ``mode`` ``summary`` gives counts by rule, severity
+    and namespace and the worst objects instead of the findings; ``quiet`` only the verdict."""
 
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if colour else text
 
-    shown_path: str | None = None
-    shown_hints: set[str] = set()
+    hints_shown: set[str] = set()
     for fr in tally.watch(results):
-        if not fr.findings and not any(o.blast for o in fr.objects):
+        if mode != "full":
             continue
-        if not (fr.continued and fr.path == shown_path):  # a large file's later parts go on
-            if shown_path is not None:
-                out.write("\n")
-            out.write(style(fr.path, bold=True, underline=True) + "\n")
-            shown_path, shown_hints = fr.path, set()
-        for f in sorted(fr.findings, key=lambda f: (f.line, f.column)):
-            out.write(_finding_line(f, style) + "\n")
-            if f.rule_id not in shown_hints:
-                shown_hints.add(f.rule_id)
-                tip = hint(registry, f.rule_id)
-                if tip:
-                    out.write(style(f"      fix: {tip}", dim=True) + "\n")
         for o in fr.objects:
-            if o.blast is not None:
-                out.write(style(f"  blast radius of {o.object}:", bold=True) + "\n" + o.blast.text("    ") + "\n")
-    if shown_path is not None:
-        out.write("\n")
-    for s in tally.suppressed:
-        f = s.finding
-        where = f"{f.file}:{f.line}" if f.line else f.file
-        out.write(style(f"suppressed: {where} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
+            if o.findings or o.blast is not None:
+                out.write(_object_block(o, registry, style, hints_shown))
+    if mode == "summary":
+        out.write(_summary_tables(tally))
+    if mode != "quiet":
+        for s in tally.suppressed:
+            f = s.finding
+            where = f"{f.file}:{f.line}" if f.line else f.file
+            out.write(style(f"suppressed: {where} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
     out.write(summary(tally) + "\n")
+
+
+def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str], hints_shown: set[str]) -> str:
+    lines = []
+    if o.findings:
+        worst = max(f.severity for f in o.findings)
+        where = f"{o.file}:{o.line}" if o.line else o.file
+        head = (f"{style(str(o.object), bold=True)}  {where}  "
+                f"{style(str(worst), fg=_COLOURS[worst])}, {_plural(len(o.findings), 'finding')}, "
+                f"score {object_score(o.findings)}")
+        lines.append(head)
+        for f in sorted(o.findings, key=lambda f: (-int(f.severity), f.line, f.column)):
+            lines.append(_finding_line(f, style))
+            tip = f.hint or hint(registry, f.rule_id)
+            key = f"{f.rule_id}\x1f{tip}"
+            if tip and key not in hints_shown:  # once per run
+                hints_shown.add(key)
+                lines.append(style(f"      fix: {tip}", dim=True))
+    if o.blast is not None:
+        lines.append(style(f"  blast radius of {o.object}:", bold=True) + "\n" + o.blast.text("    "))
+    return "\n".join(lines) + "\n\n"
 
 
 def _finding_line(f: Finding, style: Callable[..., str]) -> str:
     sev = style(f"{f.severity!s:<8}", fg=_COLOURS[f.severity])
     secret = f" [{f.secret}]" if f.secret else ""
-    return f"  {_position(f)}  {sev} {style(f.rule_id, bold=True)}  {f.object}: {f.message}{secret}"
+    also = f" (also {', '.join(f.also)})" if f.also else ""
+    return f"  {_position(f):<7} {sev} {style(f.rule_id, bold=True)}  {f.message}{secret}{also}"
+
+
+def _summary_tables(tally: Tally) -> str:
+    """Counts by severity, rule and namespace, and the worst objects, for --summary."""
+    lines = ["by severity:"]
+    lines += [f"  {tally.by_severity[s.name.lower()]:>7}  {s}" for s in sorted(Severity, reverse=True)
+              if tally.by_severity[s.name.lower()]]
+    lines.append("by rule:")
+    lines += [f"  {n:>7}  {rule_id}" for rule_id, n in sorted(tally.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    lines.append("by namespace:")
+    lines += [f"  {n:>7}  {ns}" for ns, n in sorted(tally.by_namespace.items(), key=lambda kv: (-kv[1], kv[0]))]
+    worst = tally.worst_objects()
+    if worst:
+        lines.append("worst objects:")
+        lines += [f"  {score:>3}/100  {name}  {file}:{line}" if line else f"  {score:>3}/100  {name}  {file}"
+                  for score, name, file, line in worst]
+    return "\n".join(lines) + "\n\n"
 
 
 def _position(f: Finding) -> str:
@@ -89,6 +120,8 @@ def summary(tally: Tally) -> str:
     detail = f" ({', '.join(parts)})" if parts else ""
     text = (f"{_plural(tally.findings, 'finding')}{detail} in {_plural(tally.objects, 'object')}, "
             f"{_plural(tally.files, tally.source)}")
+    if tally.score is not None:
+        text += f"; score {tally.score}/100"
     extras = []
     if tally.suppressed:
         extras.append(f"{len(tally.suppressed)} suppressed")

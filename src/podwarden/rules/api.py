@@ -102,12 +102,15 @@ class Violation:
     ``secret`` carries a detected credential's redacted fingerprint, never the value.
     ``severity``, when set, replaces the rule's for this one violation (e.g. LOW for
     "the referenced object is not in the input"); a configured override still wins.
+    ``hint``, when set, replaces the rule's fix hint in text output.
     """
 
     path: FieldPath
     message: str
     secret: str | None = None
     severity: Severity | None = None
+    #: advice that fits this violation better than the first sentence of the rule's Fix
+    hint: str | None = None
 
 
 @dataclass(slots=True)

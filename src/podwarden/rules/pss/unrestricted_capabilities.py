@@ -26,6 +26,11 @@ RULE = rule("pss/unrestricted-capabilities", severity=Severity.HIGH, pss=Level.R
             upstream_id="capabilities_restricted", reason="unrestricted capabilities", hazard="capabilities")
 
 
+#: for an added capability, dropping ALL is not the point: the addition is
+ADD_HINT = ("Remove the capability from `capabilities.add` (restricted allows only NET_BIND_SERVICE), "
+            "or run the workload in a namespace at baseline with the reason documented.")
+
+
 @RULE.check(since="1.22", overrides=("pss/non-default-capabilities",))
 def check_v1_22(pod: PodView) -> Iterator[Violation]:
     for c in pod.containers():
@@ -34,8 +39,8 @@ def check_v1_22(pod: PodView) -> Iterator[Violation]:
             yield Violation(caps.at("drop"), f'{c.describe()} must set capabilities.drop=["ALL"]')
         for i, cap in enumerate(caps.strs("add")):
             if cap != "NET_BIND_SERVICE":
-                yield Violation((*caps.at("add"), i),
-                                f'{c.describe()} must not add capability "{cap}"')
+                yield Violation((*caps.at("add"), i), f'{c.describe()} must not add capability "{cap}"',
+                                hint=ADD_HINT)
 
 
 @RULE.check(since="1.25", overrides=("pss/non-default-capabilities",))
