@@ -454,3 +454,23 @@ def test_blast_radius_in_text_and_json() -> None:
     # without the option there is no such section
     code, out, _ = invoke("-o", "json", str(example))
     assert "blastRadius" not in json.loads(out)
+
+
+def test_scores_in_json_and_sarif() -> None:
+    code, out, _ = invoke("-o", "json", str(EXAMPLES))
+    doc = json.loads(out)
+    hardened = next(o for o in doc["objects"] if "hardened" in o["file"] and o["object"]["kind"] == "Pod")
+    assert hardened["score"] == 100 and hardened["findings"] == 0
+    guide = next(o for o in doc["objects"] if o["file"] == str(GUIDE_POD))
+    # 100 less each reporting rule's worst: 4 high rules (15 each), 3 low ones (1 each)
+    rules = {f["rule"]: f["severity"] for f in doc["findings"] if f["file"] == str(GUIDE_POD)}
+    assert sorted(rules.values()).count("high") == 4 and guide["score"] == 100 - 4 * 15 - 3 * 1
+    scores = [o["score"] for o in doc["objects"]]
+    assert doc["summary"]["score"] == round(sum(scores) / len(scores))
+    assert doc["summary"]["worstObjects"][0]["score"] == min(scores)
+    code, out, _ = invoke("-o", "sarif", str(EXAMPLES))
+    run = json.loads(out)["runs"][0]
+    assert run["properties"]["score"] == doc["summary"]["score"]
+    guide_results = [r for r in run["results"]
+                     if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(GUIDE_POD.name)]
+    assert {r["properties"]["objectScore"] for r in guide_results} == {guide["score"]}

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from podwarden import __version__
 from podwarden.engine import FileResult, Finding
+from podwarden.report.score import object_score
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Rule, Severity
 
@@ -62,7 +63,7 @@ def _uri(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-def _result(f: Finding, index: int) -> dict[str, Any]:
+def _result(f: Finding, index: int, score: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         "severity": str(f.severity),
         "object": f.object.as_dict(),
@@ -70,6 +71,10 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
     }
     if f.secret:
         props["secret"] = f.secret
+    if f.also:
+        props["also"] = list(f.also)
+    if score is not None:
+        props["objectScore"] = score
     return {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -108,8 +113,10 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
     out.write(before + "[")
     first = True
     for fr in tally.watch(results):
+        scores = {id(f): object_score(o.findings) for o in fr.objects for f in o.findings}
         for f in fr.findings:
-            out.write(("\n" if first else ",\n") + json.dumps(_result(f, index.get(f.rule_id, -1))))
+            out.write(("\n" if first else ",\n")
+                      + json.dumps(_result(f, index.get(f.rule_id, -1), scores.get(id(f)))))
             first = False
     out.write("]" if first else "\n]")
     invocation = {
@@ -122,4 +129,7 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
         ],
     }
     # "results" is the run's last key: the invocation (which needs the errors) follows it
-    out.write(',\n      "invocations": ' + json.dumps([invocation]) + after + "\n")
+    run_properties = {"score": tally.score} if tally.score is not None else {}
+    out.write(',\n      "invocations": ' + json.dumps([invocation])
+              + (',\n      "properties": ' + json.dumps(run_properties) if run_properties else "")
+              + after + "\n")
