@@ -1,35 +1,41 @@
-"""One self-contained HTML page: summary, charts, a filterable findings table, fixes, objects.
+"""One self-contained HTML page: summary, objects worst first with their findings, blast radius.
 
-Everything is inline (CSS, a little JavaScript, SVG charts) and a Content-Security-Policy
-forbids any network access, so the file opens anywhere, offline, and can be mailed.
-Every value from a manifest or a cluster is escaped; credential findings carry only
-their redacted fingerprint, as everywhere else.  The table is rendered as HTML rows, so
-the report reads without JavaScript too; the script only filters and sorts them.
+The page stays small and opens fast for any number of objects: aggregates (by severity,
+rule and namespace) are rendered here as HTML, while each object and its findings travel
+once, as compact JSON (flat integer arrays, every string once in a table), from which a
+small inline script renders one page of rows at a time.  Everything is inline and a
+Content-Security-Policy forbids any network access, so the file opens anywhere, offline,
+and can be mailed.  Values from manifests or clusters are escaped here and set with
+``textContent`` by the script; the JSON has every ``<``, ``>`` and ``&`` escaped, so no
+name can end its script element.  Credential findings carry only their redacted
+fingerprint, as everywhere else.
+
+``Page`` gathers what the page needs while file results stream past (``write``), keeping
+no ``Finding`` or ``ObjectResult``: memory follows the page, not the run.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html
+import io
+import json
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TextIO
 
 from podwarden import __version__
-from podwarden.engine import Finding, ObjectResult, Result
+from podwarden.engine import FileResult, Finding, ObjectResult, Result
+from podwarden.errors import InputError
+from podwarden.report.html_assets import CSS, SCRIPT
+from podwarden.report.tally import Tally
 from podwarden.rules.api import Rule, Severity
 from podwarden.rules.registry import Registry
 
-_SEVERITY_COLOURS = {
-    Severity.CRITICAL: "#7b1fa2",
-    Severity.HIGH: "#c62828",
-    Severity.MEDIUM: "#ef6c00",
-    Severity.LOW: "#1565c0",
-    Severity.INFO: "#546e7a",
-}
 _LEVEL_COLOURS = {"privileged": "#c62828", "baseline": "#ef6c00", "restricted": "#2e7d32"}
 _LEVELS = ("privileged", "baseline", "restricted")
+_SEVERITIES = sorted(Severity, reverse=True)
 #: the AKS guide's sections, for readers who want the source of a rule
 _FAMILY_NAMES = {
     "pss": "Pod Security Standards",
@@ -37,13 +43,185 @@ _FAMILY_NAMES = {
     "credentials": "Credentials in manifests",
     "identity": "Microsoft Entra Workload ID",
     "vault": "Azure Key Vault (Secrets Store CSI)",
+    "rbac": "Kubernetes RBAC",
     "suppression": "Suppression annotations",
 }
+#: strides of the flat arrays (the script's OS, FS, BS)
+OBJECT_FIELDS, FINDING_FIELDS, BLAST_FIELDS = 10, 6, 3
+#: suppressed findings and errors listed in full up to this many (all are counted)
+LIST_LIMIT = 1000
 
 
 def e(value: object) -> str:
     """Escape text for HTML content and attribute values."""
     return html.escape(str(value), quote=True)
+
+
+class Page:
+    """What the page shows, gathered one file result at a time: counts, and per object a
+    compact row (its findings and blast radius lines as integers into a string table)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._strings: dict[str, int] = {}
+        self._rules: dict[str, int] = {}
+        #: per object with findings or a blast radius: (sort key, row of OBJECT_FIELDS ints)
+        self._objects: list[tuple[tuple[Any, ...], list[int]]] = []
+        self._findings = array("i")
+        self._blast = array("i")
+        self._extras: list[list[Any]] = []
+        self.by_severity = [0] * len(Severity)
+        #: rule index -> findings per severity, then objects
+        self.by_rule: dict[int, list[int]] = {}
+        #: namespace -> findings per severity, then objects with findings, then objects
+        self.by_namespace: dict[str, list[int]] = {}
+        self.findings = 0
+        self.objects = 0
+        self.flagged = 0
+        self.has_blast = False
+        #: namespaces of the objects listed (with findings or a blast radius)
+        self.listed_namespaces: set[str] = set()
+        #: objects listed (with findings or a blast radius)
+        self.listed = 0
+        self.files = 0
+        self.errors: list[InputError] = []
+        self.suppressed: list[tuple[str, str, str, str]] = []
+        self.suppressed_count = 0
+        self.skipped = 0
+        self.baselined = 0
+
+    # -- gathering ----------------------------------------------------------------------
+
+    def add(self, fr: FileResult) -> None:
+        """Fold one file's result (or a part of it) in."""
+        if not fr.continued:
+            self.files += 1
+        self.errors.extend(fr.errors[: max(0, LIST_LIMIT - len(self.errors))])
+        for s in fr.suppressed:
+            self.suppressed_count += 1
+            if len(self.suppressed) < LIST_LIMIT:
+                f = s.finding
+                self.suppressed.append((f.rule_id, str(f.object), f.path, s.reason))
+        self.skipped += fr.skipped
+        self.baselined += fr.baselined
+        attached = {id(f) for o in fr.objects for f in o.findings}
+        for o in fr.objects:
+            self.add_object(o.object.kind, _namespace_of(o.object.kind, o.object.namespace, o.object.name),
+                            o.object.name, o.file, o.line, o.findings, o)
+        loose: dict[Any, list[Finding]] = {}
+        for f in fr.findings:
+            if id(f) not in attached:  # a finding no object result holds: shown under its object
+                loose.setdefault(f.object, []).append(f)
+        for ref, findings in loose.items():
+            self.add_object(ref.kind, _namespace_of(ref.kind, ref.namespace, ref.name), ref.name,
+                            findings[0].file, findings[0].line, findings, None)
+
+    def add_object(self, kind: str, namespace: str, name: str, file: str, line: int,
+                   findings: Sequence[Finding], o: ObjectResult | None) -> None:
+        self.objects += 1
+        ns = self.by_namespace.setdefault(namespace, [0] * (len(Severity) + 2))
+        ns[-1] += 1
+        blast = o.blast if o is not None else None
+        lines = blast.lines if blast is not None else ()
+        if not findings and not lines:
+            return
+        self.listed_namespaces.add(namespace)
+        self.listed += 1
+        ordered = sorted(findings, key=lambda f: (-int(f.severity), f.rule_id, f.path))
+        first = len(self._findings) // FINDING_FIELDS
+        counts = [0] * len(Severity)
+        for f in ordered:
+            self._finding(f)
+            counts[int(f.severity)] += 1
+        for rule in {f.rule_id for f in ordered}:
+            self._rule_counts(rule)[-1] += 1
+        for s, n in enumerate(counts):
+            ns[s] += n
+        if ordered:
+            self.flagged += 1
+            ns[-2] += 1
+        first_line = len(self._blast) // BLAST_FIELDS
+        for bl in lines:
+            self._blast.extend((int(bl.severity), self._s(bl.kind), self._s(bl.summary)))
+        self.has_blast = self.has_blast or bool(lines)
+        worst = int(ordered[0].severity) if ordered else -1
+        row = [self._s(kind), self._s(namespace), self._s(name), self._s(file), line, worst,
+               first, len(ordered), first_line, len(lines)]
+        key = (-worst, *(-c for c in reversed(counts)), kind, namespace, name, file, line)
+        self._objects.append((key, row))
+
+    def _finding(self, f: Finding) -> None:
+        rule = self._rule(f.rule_id)
+        self.findings += 1
+        self.by_severity[int(f.severity)] += 1
+        self._rule_counts(f.rule_id)[int(f.severity)] += 1
+        extra = -1
+        if f.also or f.secret is not None or f.pods is not None:
+            extra = len(self._extras)
+            self._extras.append([[self._rule(r) for r in f.also],
+                                 -1 if f.secret is None else self._s(f.secret),
+                                 -1 if f.pods is None else f.pods])
+        self._findings.extend((rule, int(f.severity), self._s(f.message), self._s(f.path), f.line, extra))
+
+    def _s(self, text: str) -> int:
+        found = self._strings.get(text)
+        if found is None:
+            found = self._strings[text] = len(self._strings)
+        return found
+
+    def _rule(self, rule_id: str) -> int:
+        found = self._rules.get(rule_id)
+        if found is None:
+            found = self._rules[rule_id] = len(self._rules)
+        return found
+
+    def _rule_counts(self, rule_id: str) -> list[int]:
+        return self.by_rule.setdefault(self._rule(rule_id), [0] * (len(Severity) + 1))
+
+    # -- output -------------------------------------------------------------------------
+
+    def rules(self) -> list[tuple[str, Rule | None]]:
+        """The rules the page names, in index order."""
+        return [(rule_id, self.registry.get(rule_id)) for rule_id in self._rules]
+
+    def write_data(self, write: Callable[[str], object]) -> None:
+        """The JSON the script reads, objects worst first (see ``html_assets``)."""
+        order = sorted(self._objects, key=lambda item: item[0])
+        write('{"hasBlast":' + json.dumps(self.has_blast) + ',"rules":')
+        rules = []
+        for rule_id, r in self.rules():
+            rules.append([rule_id, r.title if r else "", rule_id.split("/", 1)[0],
+                          str(r.severity) if r else "", str(r.pss or "") if r else "", _anchor(rule_id)])
+        write(_json(rules))
+        write(',"strings":' + _json(list(self._strings)))
+        write(',"extras":' + _json(self._extras))
+        findings: list[str] = []
+        blast: list[str] = []
+        objects: list[str] = []
+        for _, row in order:
+            start, count, bstart, bcount = row[6], row[7], row[8], row[9]
+            row[6] = len(findings) // FINDING_FIELDS
+            row[8] = len(blast) // BLAST_FIELDS
+            findings.extend(map(str, self._findings[start * FINDING_FIELDS:(start + count) * FINDING_FIELDS]))
+            blast.extend(map(str, self._blast[bstart * BLAST_FIELDS:(bstart + bcount) * BLAST_FIELDS]))
+            objects.extend(map(str, row))
+        for name, values in (("objects", objects), ("findings", findings), ("blast", blast)):
+            write(f',"{name}":[' + ",".join(values) + "]")
+        write("}")
+
+
+def write(
+    results: Iterable[FileResult], out: TextIO, registry: Registry, tally: Tally | None = None, *,
+    readiness: Sequence[Mapping[str, Any]] | None = None, title: str = "podwarden report",
+    source: str = "", warnings: Sequence[str] = (), generated: str | None = None,
+) -> None:
+    """Write the page for streamed results, counting them in ``tally``; what ``check -o
+    html`` calls (each result is dropped once folded in)."""
+    page = Page(registry)
+    for fr in (tally.watch(results) if tally is not None else results):
+        page.add(fr)
+    write_page(page, out, readiness=readiness, title=title, source=source, warnings=warnings,
+               generated=generated)
 
 
 def render(
@@ -56,30 +234,57 @@ def render(
     warnings: Sequence[str] = (),
     generated: str | None = None,
 ) -> str:
-    """The whole page for a run (``check``) or an audit (``audit``, with ``readiness``)."""
+    """The whole page for a collected run (``check``) or an audit (``audit``, with ``readiness``)."""
+    page = Page(registry)
+    page.add(FileResult("", findings=result.findings, suppressed=result.suppressed, errors=result.errors,
+                        objects=result.objects, baselined=result.baselined))
+    page.files = result.files
+    page.skipped = len(result.skipped)
+    out = io.StringIO()
+    write_page(page, out, readiness=readiness, title=title, source=source, warnings=warnings,
+               generated=generated)
+    return out.getvalue()
+
+
+def write_page(
+    page: Page, out: TextIO, *, readiness: Sequence[Mapping[str, Any]] | None = None,
+    title: str = "podwarden report", source: str = "", warnings: Sequence[str] = (),
+    generated: str | None = None,
+) -> None:
+    """Write a gathered page."""
     generated = generated or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    findings = sorted(result.findings, key=lambda f: (-int(f.severity), f.rule_id, str(f.object), f.path))
-    rules = {f.rule_id: registry.get(f.rule_id) for f in findings}
-    parts = [
-        _head(title),
-        '<body><header><h1>' + e(title) + '</h1><p class="meta">'
+    toc = [("summary", "Summary"), ("objects", "Objects"), *([("blast", "Blast radius")] if page.has_blast else []),
+           *([("readiness", "Readiness")] if readiness is not None else []), ("rules", "Rules"),
+           *([("problems", "Errors and suppressions")] if page.errors or page.suppressed_count else [])]
+    out.write(_head(title))
+    out.write(
+        "<body><header><h1>" + e(title) + '</h1><p class="meta">'
         + (e(source) + " &middot; " if source else "")
-        + f"generated {e(generated)} by podwarden {e(__version__)}</p></header><main>",
+        + f"generated {e(generated)} by podwarden {e(__version__)}</p>"
+        + '<nav class="toc">' + "".join(f'<a href="#{a}">{e(t)}</a>' for a, t in toc) + "</nav></header><main>\n"
+    )
+    for part in (
         _intro(readiness is not None),
-        _summary(result, findings),
+        _summary(page),
         _warnings(warnings),
-        _charts(findings, readiness),
+        _objects_section(page),
+        _blast_section(page),
         _readiness(readiness) if readiness is not None else "",
-        _table(findings, rules),
-        _rules(r for r in rules.values() if r is not None),
-        _objects(result.objects),
-        _problems(result),
-        "</main>",
-        "<footer>podwarden implements the AKS guide <em>Best practices for pod security</em>. "
-        "This file makes no network requests.</footer>",
-        f"<script>{_SCRIPT}</script></body></html>\n",
-    ]
-    return "\n".join(p for p in parts if p)
+        _rules_section(page),
+        _problems(page),
+    ):
+        if part:
+            out.write(part + "\n")
+    out.write("</main><footer>podwarden implements the AKS guide <em>Best practices for pod security</em>. "
+              "This file makes no network requests.</footer>\n")
+    out.write('<script type="application/json" id="podwarden-data">')
+    page.write_data(lambda text: out.write(
+        text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")))
+    out.write(f"</script>\n<script>{SCRIPT}</script></body></html>\n")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 # -- page parts -------------------------------------------------------------------------
@@ -91,51 +296,93 @@ def _head(title: str) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{e(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{e(title)}</title><style>{CSS}</style></head>\n"
     )
 
 
 def _intro(audit: bool) -> str:
-    what = ("the workloads running in a Kubernetes cluster" if audit
-            else "Kubernetes manifests")
+    what = "the workloads running in a Kubernetes cluster" if audit else "Kubernetes manifests"
     return (
-        '<section class="intro"><p>This report lists security problems podwarden found in '
+        '<section class="intro"><p>Security problems podwarden found in '
         f"{what}, checked against the AKS guide <em>Best practices for pod security</em>: "
-        "pods should run with the least privilege they need (the Pod Security Standards and "
-        "further hardening), keep no credentials in their manifests, reach Azure with "
-        "Microsoft Entra Workload ID, and read secrets from Azure Key Vault.</p>"
-        "<p>Each finding names the object, the field at fault and what to change. "
+        "least privilege (the Pod Security Standards and further hardening), no credentials in "
+        "manifests, Microsoft Entra Workload ID, and secrets from Azure Key Vault. "
         "<b>Critical</b> and <b>high</b> findings are the ones an attacker can use to leave a "
-        "container or steal credentials: fix those first. Click a column title to sort, use "
-        "the filters to narrow the table, and follow a rule name for the reason and the fix."
-        + (" The <a href=\"#readiness\">readiness</a> table tells, for each namespace, which "
-           "Pod Security Standards level it could enforce today without rejecting any of its pods."
-           if audit else "")
-        + "</p></section>"
+        "container or steal credentials: fix those first. The objects are listed worst first; "
+        "click one for its findings, a rule or namespace in the summary to list its objects, "
+        "and a rule's name for the reason and the fix.</p>"
+        "<noscript><p class=\"bad\">The object list needs JavaScript; the summary below does not.</p></noscript>"
+        "</section>"
     )
 
 
-def _summary(result: Result, findings: Sequence[Finding]) -> str:
-    by_sev = Counter(f.severity for f in findings)
-    flagged = sum(1 for o in result.objects if o.findings)
-    cards = [
-        ('findings', len(findings), "total"),
-        *[(str(s), by_sev.get(s, 0), str(s)) for s in sorted(Severity, reverse=True)],
-        ("objects with findings", f"{flagged} / {len(result.objects)}", "objects"),
-        ("errors", len(result.errors), "errors" if result.errors else "total"),
-    ]
-    body = "".join(
-        f'<div class="card {e(cls)}" data-card="{e(label)}"><div class="n">{e(n)}</div>'
-        f'<div class="l">{e(label)}</div></div>'
-        for label, n, cls in cards
-    )
+def _summary(page: Page) -> str:
+    cards = [("findings", f"{page.findings:,}", "total")]
+    cards += [(str(s), f"{page.by_severity[s]:,}", str(s)) for s in _SEVERITIES]
+    cards += [("objects with findings", f"{page.flagged:,} / {page.objects:,}", "objects"),
+              ("errors", f"{len(page.errors):,}", "errors" if page.errors else "total")]
+    body = "".join(f'<div class="card {e(cls)}" data-card="{e(label)}"><div class="n">{e(n)}</div>'
+                   f'<div class="l">{e(label)}</div></div>' for label, n, cls in cards)
     extra = []
-    if result.suppressed:
-        extra.append(f"{len(result.suppressed)} suppressed by annotation")
-    if result.baselined:
-        extra.append(f"{result.baselined} already in the baseline")
+    if page.suppressed_count:
+        extra.append(f"{page.suppressed_count:,} suppressed by annotation")
+    if page.baselined:
+        extra.append(f"{page.baselined:,} already in the baseline")
     note = f'<p class="meta">{e("; ".join(extra))}</p>' if extra else ""
-    return f'<section id="summary"><h2>Summary</h2><div class="cards">{body}</div>{note}</section>'
+    if not page.findings:
+        return (f'<section id="summary"><h2>Summary</h2><div class="cards">{body}</div>{note}'
+                '<p class="ok">No findings.</p></section>')
+    return (f'<section id="summary"><h2>Summary</h2><div class="cards">{body}</div>{note}'
+            f'<div class="grid"><div><h3>By rule</h3>{_rule_table(page)}</div>'
+            f'<div><h3>By namespace</h3>{_namespace_table(page)}</div></div></section>')
+
+
+def _bars(counts: Sequence[int], top: int, width: int = 120) -> str:
+    """Stacked severity bars, widths proportional to ``top``."""
+    return "".join(f'<span class="bar {s}" style="width:{max(1, round(width * counts[s] / top))}px" '
+                   f'title="{counts[s]} {s}"></span>' for s in _SEVERITIES if counts[s])
+
+
+def _sev_cells(counts: Sequence[int], shown: Sequence[Severity]) -> str:
+    return "".join(f'<td class="num">{counts[s]:,}</td>' if counts[s] else "<td></td>" for s in shown)
+
+
+def _shown(page: Page) -> list[Severity]:
+    """The severities the run has (a column for each)."""
+    return [s for s in _SEVERITIES if page.by_severity[s]] or [Severity.HIGH]
+
+
+def _rule_table(page: Page) -> str:
+    names = [rule_id for rule_id, _ in page.rules()]
+    rows = sorted(page.by_rule.items(), key=lambda kv: (-max((s for s in Severity if kv[1][s]), default=0),
+                                                          -sum(kv[1][:-1]), names[kv[0]]))
+    top = max((sum(c[:-1]) for _, c in rows), default=1) or 1
+    shown = _shown(page)
+    body = "".join(
+        f'<tr class="pick" data-pick="rule" data-value="{i}"><td class="rid"><a href="#rule-{e(_anchor(names[i]))}">'
+        f'{e(names[i])}</a></td><td class="num">{sum(c[:-1]):,}</td>{_sev_cells(c, shown)}'
+        f'<td class="num">{c[-1]:,}</td><td class="bars">{_bars(c, top, 90)}</td></tr>'
+        for i, c in rows)
+    return ('<div class="scroll"><table class="by-rule"><thead><tr><th>rule</th><th class="num">findings</th>'
+            + "".join(f'<th class="num">{s}</th>' for s in shown)
+            + f'<th class="num">objects</th><th></th></tr></thead><tbody>{body}</tbody></table></div>')
+
+
+def _namespace_table(page: Page) -> str:
+    index = page._strings
+    rows = sorted(((ns, c) for ns, c in page.by_namespace.items() if c[-2]),
+                  key=lambda kv: (*(-kv[1][s] for s in _SEVERITIES), kv[0]))
+    top = max((sum(c[:-2]) for _, c in rows), default=1) or 1
+    body = "".join(
+        f'<tr class="pick" data-pick="ns" data-value="{index[ns]}"><td>{e(ns)}</td>'
+        f'<td class="num">{sum(c[:-2]):,}</td><td class="num">{c[-2]:,} / {c[-1]:,}</td>'
+        f'<td class="bars">{_bars(c, top, 90)}</td></tr>'
+        for ns, c in rows)
+    clean = sum(1 for c in page.by_namespace.values() if not c[-2])
+    tail = f'<p class="meta">{clean:,} namespace(s) without findings.</p>' if clean else ""
+    return ('<div class="scroll"><table class="by-namespace"><thead><tr><th>namespace</th>'
+            '<th class="num">findings</th><th class="num">objects flagged</th><th></th></tr></thead>'
+            f"<tbody>{body}</tbody></table></div>{tail}")
 
 
 def _warnings(warnings: Sequence[str]) -> str:
@@ -145,48 +392,116 @@ def _warnings(warnings: Sequence[str]) -> str:
     return f'<section id="warnings" class="warn"><h2>Warnings</h2><ul>{items}</ul></section>'
 
 
-def _bar_chart(chart_id: str, caption: str, rows: Sequence[tuple[str, int, str]]) -> str:
-    """A horizontal bar chart as inline SVG: (label, value, colour) per bar."""
-    if not rows:
-        return (f'<figure class="chart" id="{e(chart_id)}"><figcaption>{e(caption)}</figcaption>'
-                '<p class="meta">nothing to show</p></figure>')
-    top = max(v for _, v, _ in rows) or 1
-    bar_h, gap, label_w, width = 20, 6, 150, 420
-    height = len(rows) * (bar_h + gap)
-    bars = []
-    for i, (label, value, colour) in enumerate(rows):
-        y = i * (bar_h + gap)
-        w = max(2, round((width - label_w - 50) * value / top))
-        shown = label if len(label) <= 22 else label[:21] + "…"
-        bars.append(
-            f'<g class="bar" data-label="{e(label)}" data-value="{value}">'
-            f'<title>{e(label)}: {value}</title>'
-            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{e(shown)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" rx="3" fill="{e(colour)}"/>'
-            f'<text x="{label_w + w + 5}" y="{y + 14}">{value}</text></g>'
-        )
+def _filters(page: Page, blast_sort: bool) -> str:
+    names = [rule_id for rule_id, _ in page.rules()]
+    families = sorted({n.split("/", 1)[0] for n in names})
+    namespaces = sorted(page.listed_namespaces)
+    sorts = [("worst", "worst first"), ("findings", "most findings"), ("name", "by name")]
+    if blast_sort:
+        sorts.insert(2, ("blast", "widest blast radius"))
     return (
-        f'<figure class="chart" id="{e(chart_id)}"><figcaption>{e(caption)}</figcaption>'
-        f'<svg role="img" aria-label="{e(caption)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg></figure>'
+        '<div class="filters"><input class="q" type="search" placeholder="Filter: name, file, rule, message" '
+        'aria-label="filter"><select class="f-sev" aria-label="worst severity">'
+        '<option value="-1">any severity</option>'
+        + "".join(f'<option value="{int(s)}">{s} and above</option>' for s in _SEVERITIES if s > Severity.INFO)
+        + '</select><select class="f-rule" aria-label="rule"><option value="">all rules</option>'
+        + "".join(f'<option value="{i}">{e(n)}</option>' for i, n in sorted(enumerate(names), key=lambda x: x[1]))
+        + '</select><select class="f-family" aria-label="family"><option value="">all families</option>'
+        + "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in families)
+        + '</select><select class="f-ns" aria-label="namespace"><option value="">all namespaces</option>'
+        + "".join(f'<option value="{page._strings[x]}">{e(x)}</option>' for x in namespaces)
+        + '</select><select class="f-sort" aria-label="order">'
+        + "".join(f'<option value="{v}">{t}</option>' for v, t in sorts)
+        + "</select></div>"
     )
 
 
-def _charts(findings: Sequence[Finding], readiness: Sequence[Mapping[str, Any]] | None) -> str:
-    by_sev = Counter(f.severity for f in findings)
-    sev_rows = [(str(s), by_sev[s], _SEVERITY_COLOURS[s]) for s in sorted(Severity, reverse=True) if by_sev[s]]
-    by_family = Counter(f.rule_id.split("/", 1)[0] for f in findings)
-    fam_rows = [(k, v, "#37474f") for k, v in by_family.most_common()]
-    by_ns = Counter(_namespace(f) for f in findings)
-    ns_rows = [(k, v, "#00695c") for k, v in by_ns.most_common(15)]
-    charts = [
-        _bar_chart("chart-severity", "Findings by severity", sev_rows),
-        _bar_chart("chart-family", "Findings by rule family", fam_rows),
-        _bar_chart("chart-namespace", "Findings by namespace" + (" (top 15)" if len(by_ns) > 15 else ""), ns_rows),
-    ]
-    if readiness is not None:
-        charts.append(_readiness_chart(readiness))
-    return f'<section id="charts"><h2>At a glance</h2><div class="charts">{"".join(charts)}</div></section>'
+def _pager(size: bool = True) -> str:
+    return ('<div class="pager"><button type="button" data-go="first">&laquo;</button>'
+            '<button type="button" data-go="prev">&lsaquo; previous</button>'
+            '<button type="button" data-go="next">next &rsaquo;</button>'
+            '<button type="button" data-go="last">&raquo;</button>'
+            + ('<select class="f-size" aria-label="rows per page"><option>25</option><option selected>50</option>'
+               '<option>100</option><option>200</option></select>' if size else "")
+            + '<span class="shown meta"></span></div>')
+
+
+def _objects_section(page: Page) -> str:
+    if not page.findings and not page.has_blast:
+        return ""
+    blast = '<th title="blast radius">blast</th>' if page.has_blast else ""
+    return (
+        '<section id="objects"><h2>Objects, worst first</h2><div id="objects-view">'
+        + _filters(page, page.has_blast) + _pager()
+        + '<table class="objects"><thead><tr><th></th><th>worst</th><th>object</th><th>namespace</th>'
+        f'<th class="num">findings</th>{blast}<th>file</th></tr></thead><tbody></tbody></table>'
+        + _pager(size=False)
+        + f'<p class="meta">{page.objects - page.listed:,} object(s) without findings'
+        + (" and without blast radius are not listed." if page.has_blast else " are not listed.")
+        + "</p></div></section>"
+    )
+
+
+def _blast_section(page: Page) -> str:
+    if not page.has_blast:
+        return ""
+    kinds: dict[str, list[int]] = {}
+    strings = list(page._strings)
+    for i in range(0, len(page._blast), BLAST_FIELDS):
+        sev, kind = page._blast[i], strings[page._blast[i + 1]]
+        kinds.setdefault(kind, [0] * len(Severity))[sev] += 1
+    rows = "".join(f"<tr><td>{e(k)}</td>{_sev_cells(c, _SEVERITIES)}</tr>" for k, c in kinds.items())
+    workloads = sum(1 for _, row in page._objects if row[9])
+    return (
+        '<section id="blast"><h2>Blast radius</h2><p>What an attacker who controls each workload '
+        "reaches: the node (privileged containers, host namespaces and paths, the runtime socket), the "
+        "Kubernetes API through its service account, Secrets and Key Vault objects, credentials in its "
+        f"manifest and the Azure identity it acts as. {workloads:,} workload(s), widest first.</p>"
+        '<table class="blast-kinds" style="width:auto"><thead><tr><th>reach</th>'
+        + "".join(f'<th class="num">{s}</th>' for s in _SEVERITIES)
+        + f'</tr></thead><tbody>{rows}</tbody></table><div id="blast-view">{_pager()}'
+        '<table class="objects"><thead><tr><th></th><th>blast</th><th>object</th><th>namespace</th>'
+        '<th class="num">findings</th><th>worst</th><th>file</th></tr></thead><tbody></tbody></table>'
+        "</div></section>"
+    )
+
+
+def _rules_section(page: Page) -> str:
+    blocks = []
+    for _, r in sorted(page.rules(), key=lambda item: item[0]):
+        if r is None:
+            continue
+        family = _FAMILY_NAMES.get(r.family, r.family)
+        blocks.append(
+            f'<details class="rule" id="rule-{e(_anchor(r.id))}"><summary><b>{e(r.id)}</b>: {e(r.title)} '
+            f'<span class="meta">{e(family)} &middot; default severity {e(r.severity)}'
+            + (f" &middot; PSS {e(r.pss)}" if r.pss else "") + "</span></summary>"
+            f"<h4>What it checks</h4>{_markdown(r.section('What it checks'))}"
+            f"<h4>Why (guide reference)</h4>{_markdown(r.section('Why'))}"
+            f"<h4>How to fix</h4>{_markdown(r.section('Fix'))}</details>"
+        )
+    if not blocks:
+        return ""
+    return f'<section id="rules"><h2>Rules found, with reasons and fixes</h2>{"".join(blocks)}</section>'
+
+
+def _problems(page: Page) -> str:
+    parts = []
+    if page.errors:
+        parts.append("<h3>Errors</h3><ul>" + "".join(f"<li>{e(err)}</li>" for err in page.errors) + "</ul>")
+    if page.suppressed_count:
+        more = page.suppressed_count - len(page.suppressed)
+        parts.append(
+            f"<h3>Suppressed findings ({page.suppressed_count:,})</h3><ul>" + "".join(
+                f"<li>{e(rule)} on {e(obj)} <code>{e(path)}</code>: {e(reason)}</li>"
+                for rule, obj, path, reason in page.suppressed) + "</ul>"
+            + (f'<p class="meta">{more:,} more not listed here (see <code>-o json</code>).</p>' if more else ""))
+    if page.skipped:
+        parts.append(f'<p class="meta">{page.skipped:,} file(s) skipped (no Kubernetes objects).</p>')
+    return f'<section id="problems"><h2>Errors and suppressions</h2>{"".join(parts)}</section>' if parts else ""
+
+
+# -- audit readiness ------------------------------------------------------------------
 
 
 def _readiness_chart(readiness: Sequence[Mapping[str, Any]]) -> str:
@@ -275,7 +590,8 @@ def _readiness(readiness: Sequence[Mapping[str, Any]]) -> str:
         "<code>pod-security.kubernetes.io/enforce</code>. <em>Could enforce</em> is the strictest "
         "level (and the newest policy version) that every pod running in the namespace already "
         "meets, so setting it rejects none of them. <em>Next step</em> lists the pods to fix first.</p>"
-        '<table class="readiness"><thead><tr><th>namespace</th><th>pods</th><th>enforces today</th>'
+        + _readiness_chart(readiness)
+        + '<table class="readiness"><thead><tr><th>namespace</th><th>pods</th><th>enforces today</th>'
         f'<th>could enforce now</th><th>next step</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
 
@@ -289,126 +605,17 @@ def _blocker_list(blockers: Iterable[Mapping[str, Any]]) -> str:
     return f'<ul class="blockers">{"".join(items)}</ul>' if items else ""
 
 
-def _table(findings: Sequence[Finding], rules: Mapping[str, Rule | None]) -> str:
-    families = sorted({f.rule_id.split("/", 1)[0] for f in findings})
-    namespaces = sorted({_namespace(f) for f in findings})
-    options = (
-        '<div class="filters"><input id="q" type="search" placeholder="Filter: text in any column" '
-        'aria-label="filter">'
-        '<select id="f-severity" aria-label="minimum severity"><option value="0">all severities</option>'
-        + "".join(f'<option value="{int(s)}">{s} and above</option>' for s in sorted(Severity, reverse=True)
-                  if s > Severity.INFO)
-        + '</select><select id="f-family" aria-label="family"><option value="">all families</option>'
-        + "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in families)
-        + '</select><select id="f-namespace" aria-label="namespace"><option value="">all namespaces</option>'
-        + "".join(f'<option value="{e(x)}">{e(x)}</option>' for x in namespaces)
-        + '</select><span id="shown" class="meta"></span></div>'
-    )
-    rows = []
-    for i, f in enumerate(findings):
-        r = rules.get(f.rule_id)
-        family = f.rule_id.split("/", 1)[0]
-        fix = _first_sentence(r.section("Fix")) if r else ""
-        where = f.path + (f" ({f.file}:{f.line})" if f.line > 0 else "")
-        secret = f' <span class="meta">fingerprint {e(f.secret)}</span>' if f.secret else ""
-        pods = "" if f.pods is None else str(f.pods)
-        rows.append(
-            f'<tr class="finding" data-severity="{int(f.severity)}" data-family="{e(family)}" '
-            f'data-namespace="{e(_namespace(f))}" data-order="{i}">'
-            f'<td data-sort="{int(f.severity)}"><span class="sev {e(f.severity)}">{e(f.severity)}</span></td>'
-            f'<td><a href="#rule-{e(_anchor(f.rule_id))}">{e(f.rule_id)}</a></td>'
-            f'<td>{e(f.object.kind)}/{e(f.object.name)}</td><td>{e(_namespace(f))}</td>'
-            f"<td>{e(f.message)}{secret}<div class=\"where\">{e(where)}</div></td>"
-            f'<td class="num" data-sort="{e(pods or -1)}">{e(pods)}</td>'
-            f'<td class="fix">{_inline(fix)}</td></tr>'
-        )
-    if not rows:
-        body = '<p class="ok">No findings.</p>'
-    else:
-        body = (
-            options + '<table id="findings" class="sortable"><thead><tr>'
-            '<th data-type="num">severity</th><th>rule</th><th>object</th><th>namespace</th>'
-            '<th>problem and field</th><th data-type="num">pods</th><th>how to fix</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>'
-        )
-    return f'<section id="findings-section"><h2>Findings</h2>{body}</section>'
-
-
-def _rules(rules: Iterable[Rule]) -> str:
-    seen: dict[str, Rule] = {}
-    for r in rules:
-        seen.setdefault(r.id, r)
-    if not seen:
-        return ""
-    blocks = []
-    for r in sorted(seen.values(), key=lambda r: r.id):
-        family = _FAMILY_NAMES.get(r.family, r.family)
-        blocks.append(
-            f'<article class="rule" id="rule-{e(_anchor(r.id))}"><h3>{e(r.id)}: {e(r.title)}</h3>'
-            f'<p class="meta">{e(family)} &middot; default severity {e(r.severity)}'
-            + (f" &middot; PSS {e(r.pss)}" if r.pss else "") + "</p>"
-            f"<h4>What it checks</h4>{_markdown(r.section('What it checks'))}"
-            f"<h4>Why (guide reference)</h4>{_markdown(r.section('Why'))}"
-            f"<h4>How to fix</h4>{_markdown(r.section('Fix'))}</article>"
-        )
-    return f'<section id="rules"><h2>Rules found, with reasons and fixes</h2>{"".join(blocks)}</section>'
-
-
-def _objects(objects: Sequence[ObjectResult]) -> str:
-    flagged = [o for o in objects if o.findings]
-    clean = len(objects) - len(flagged)
-    flagged.sort(key=lambda o: (-max(int(f.severity) for f in o.findings), str(o.object)))
-    blocks = []
-    for o in flagged:
-        worst = max(f.severity for f in o.findings)
-        pods = max((f.pods for f in o.findings if f.pods is not None), default=None)
-        where = o.file + (f":{o.line}" if o.line > 0 else "")
-        items = "".join(
-            f'<li><span class="sev {e(f.severity)}">{e(f.severity)}</span> '
-            f'<a href="#rule-{e(_anchor(f.rule_id))}">{e(f.rule_id)}</a> '
-            f'<code>{e(f.path)}</code>: {e(f.message)}</li>'
-            for f in sorted(o.findings, key=lambda f: (-int(f.severity), f.rule_id, f.path))
-        )
-        blocks.append(
-            f'<details class="object" data-object="{e(o.object)}"><summary>'
-            f'<span class="sev {e(worst)}">{e(worst)}</span> <b>{e(o.object)}</b> '
-            f'<span class="meta">{len(o.findings)} finding(s) &middot; {e(where)}'
-            + (f" &middot; pods: {pods}+" if pods else "") + f"</span></summary><ul>{items}</ul></details>"
-        )
-    tail = f'<p class="meta">{clean} object(s) without findings.</p>'
-    return f'<section id="objects"><h2>Objects</h2>{"".join(blocks)}{tail}</section>'
-
-
-def _problems(result: Result) -> str:
-    parts = []
-    if result.errors:
-        parts.append("<h3>Errors</h3><ul>" + "".join(f"<li>{e(err)}</li>" for err in result.errors) + "</ul>")
-    if result.suppressed:
-        parts.append("<h3>Suppressed findings</h3><ul>" + "".join(
-            f"<li>{e(s.finding.rule_id)} on {e(s.finding.object)} <code>{e(s.finding.path)}</code>: "
-            f"{e(s.reason)}</li>" for s in result.suppressed) + "</ul>")
-    if result.skipped:
-        parts.append(f'<p class="meta">{len(result.skipped)} file(s) skipped (no Kubernetes objects).</p>')
-    return f'<section id="problems"><h2>Errors and suppressions</h2>{"".join(parts)}</section>' if parts else ""
-
-
 # -- text helpers ---------------------------------------------------------------------
 
 
-def _namespace(f: Finding) -> str:
-    if f.object.kind == "Namespace":
-        return f.object.name
-    return f.object.namespace or "(none)"
+def _namespace_of(kind: str, namespace: str | None, name: str) -> str:
+    if kind == "Namespace":
+        return name
+    return namespace or "(none)"
 
 
 def _anchor(rule_id: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", rule_id.lower())
-
-
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
 
 
 def _inline(text: str) -> str:
@@ -429,63 +636,24 @@ def _markdown(text: str) -> str:
     return "".join(out)
 
 
-_CSS = """
-:root{--fg:#212121;--muted:#607d8b;--line:#e0e0e0;--bg:#fafafa}
-*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{background:#263238;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}header .meta{color:#cfd8dc}
-main{padding:8px 28px 28px;max-width:1400px}section{margin:22px 0}h2{font-size:18px;border-bottom:2px solid var(--line);padding-bottom:4px}
-.meta{color:var(--muted);font-size:12px}.intro p{max-width:900px}
-.cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:110px}
-.card .n{font-size:24px;font-weight:600}.card .l{color:var(--muted)}.card.critical .n{color:#7b1fa2}.card.high .n{color:#c62828}
-.card.medium .n{color:#ef6c00}.card.low .n{color:#1565c0}.card.errors .n{color:#c62828}
-.charts{display:flex;flex-wrap:wrap;gap:18px}.chart{background:#fff;border:1px solid var(--line);border-radius:8px;margin:0;padding:10px 14px}
-.chart figcaption{font-weight:600;margin-bottom:6px}.chart svg text{font-size:12px;fill:#37474f}.chart svg text.axis{fill:#607d8b}
-table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
-th{background:#eceff1;position:sticky;top:0}table.sortable th{cursor:pointer;user-select:none}th.asc::after{content:" \\25B2"}th.desc::after{content:" \\25BC"}
-td.num{text-align:right}.where{color:var(--muted);font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
-td.fix{max-width:340px;font-size:13px}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;background:#eceff1;padding:0 3px;border-radius:3px}
-.sev{display:inline-block;min-width:64px;text-align:center;border-radius:10px;padding:0 8px;color:#fff;font-size:12px;font-weight:600}
-.sev.critical{background:#7b1fa2}.sev.high{background:#c62828}.sev.medium{background:#ef6c00}.sev.low{background:#1565c0}.sev.info{background:#546e7a}
-.lvl{font-weight:600}.lvl.restricted{color:#2e7d32}.lvl.baseline{color:#ef6c00}.lvl.privileged{color:#c62828}.lvl.unknown{color:#607d8b}
-.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:center;margin:8px 0}.filters input{min-width:280px;padding:5px 8px}.filters select{padding:4px}
-details.object{background:#fff;border:1px solid var(--line);border-radius:6px;margin:4px 0;padding:6px 10px}details summary{cursor:pointer}
-.rule{background:#fff;border:1px solid var(--line);border-radius:8px;padding:4px 16px 10px;margin:10px 0}.rule h3{font-size:15px}.rule h4{margin:10px 0 2px;font-size:13px}
-.warn{background:#fff8e1;border:1px solid #ffe082;border-radius:8px;padding:4px 16px}.bad{color:#c62828}.ok{color:#2e7d32;font-weight:600}
-footer{color:var(--muted);padding:12px 28px 28px;font-size:12px}tr.hidden{display:none}
-"""
-
-_SCRIPT = r"""
-(function(){
-  var table=document.getElementById('findings');
-  if(!table){return;}
-  var body=table.tBodies[0], rows=Array.prototype.slice.call(body.rows);
-  var q=document.getElementById('q'), sev=document.getElementById('f-severity'),
-      fam=document.getElementById('f-family'), ns=document.getElementById('f-namespace'),
-      shown=document.getElementById('shown');
-  function apply(){
-    var text=q.value.toLowerCase(), min=parseInt(sev.value,10)||0, n=0;
-    rows.forEach(function(r){
-      var ok=parseInt(r.dataset.severity,10)>=min && (!fam.value||r.dataset.family===fam.value)
-        && (!ns.value||r.dataset.namespace===ns.value) && (!text||r.textContent.toLowerCase().indexOf(text)>=0);
-      r.classList.toggle('hidden',!ok); if(ok){n++;}
-    });
-    shown.textContent=n+' of '+rows.length+' findings shown';
-  }
-  [q,sev,fam,ns].forEach(function(el){el.addEventListener('input',apply);el.addEventListener('change',apply);});
-  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
-    th.addEventListener('click',function(){
-      var asc=!th.classList.contains('asc'), num=th.dataset.type==='num';
-      Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.classList.remove('asc','desc');});
-      th.classList.add(asc?'asc':'desc');
-      rows.sort(function(a,b){
-        var x=a.cells[i].dataset.sort||a.cells[i].textContent, y=b.cells[i].dataset.sort||b.cells[i].textContent;
-        var c=num?(parseFloat(x)-parseFloat(y)):x.localeCompare(y);
-        if(c===0){c=parseInt(a.dataset.order,10)-parseInt(b.dataset.order,10); return c;}
-        return asc?c:-c;
-      });
-      rows.forEach(function(r){body.appendChild(r);});
-    });
-  });
-  apply();
-})();
-"""
+def objects_of(data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The page's data decoded, one object at a time (for tests and tools reading a page)."""
+    strings, rules, objects = data["strings"], data["rules"], data["objects"]
+    findings, blast, extras = data["findings"], data["blast"], data["extras"]
+    for b in range(0, len(objects), OBJECT_FIELDS):
+        kind, ns, name, file, line, worst, first, count, bfirst, bcount = objects[b:b + OBJECT_FIELDS]
+        out: dict[str, Any] = {"kind": strings[kind], "namespace": strings[ns], "name": strings[name],
+                               "file": strings[file], "line": line, "worst": worst, "findings": [], "blast": []}
+        for f in range(first * FINDING_FIELDS, (first + count) * FINDING_FIELDS, FINDING_FIELDS):
+            rule, sev, message, path, fline, extra = findings[f:f + FINDING_FIELDS]
+            item = {"rule": rules[rule][0], "severity": sev, "message": strings[message],
+                    "path": strings[path], "line": fline}
+            if extra >= 0:
+                also, secret, pods = extras[extra]
+                item.update(also=[rules[r][0] for r in also], secret=strings[secret] if secret >= 0 else None,
+                            pods=pods if pods >= 0 else None)
+            out["findings"].append(item)
+        for x in range(bfirst * BLAST_FIELDS, (bfirst + bcount) * BLAST_FIELDS, BLAST_FIELDS):
+            sev, bkind, summary = blast[x:x + BLAST_FIELDS]
+            out["blast"].append({"severity": sev, "kind": strings[bkind], "summary": strings[summary]})
+        yield out
