@@ -214,7 +214,8 @@ def test_several_contexts_are_reported_together(api: FakeAPI, kubeconfig: Path) 
     text = run(kubeconfig, "--all-contexts", "-n", "shop").stdout
     assert f"recorded ({api.url}): PSS readiness per namespace" in text
     assert f"other ({api.url}): PSS readiness per namespace" in text
-    assert "recorded/namespace/shop\n" in text and "other/namespace/shop\n" in text
+    # each object's header names its cluster
+    assert "Deployment/shop/api  recorded/namespace/shop  " in text and "Deployment/shop/api  other/namespace/shop  " in text
 
 
 def test_in_cluster_excludes_contexts(kubeconfig: Path) -> None:

@@ -53,9 +53,19 @@ Parts = Iterable[tuple[ClusterPart, FileResult]]
 
 
 def _tagged(parts: Parts, multi: bool) -> Iterator[FileResult]:
-    """The file results, sources named by cluster when there is more than one."""
+    """The file results, sources named by cluster when there is more than one (the part,
+    and the findings and objects in it: reports name either)."""
     for cluster, fr in parts:
-        yield dataclasses.replace(fr, path=f"{cluster.context}/{fr.path}") if multi else fr
+        if not multi:
+            yield fr
+            continue
+        source = f"{cluster.context}/{fr.path}"
+        yield dataclasses.replace(
+            fr, path=source,
+            findings=[dataclasses.replace(f, file=source) for f in fr.findings],
+            objects=[dataclasses.replace(o, file=source,
+                                         findings=[dataclasses.replace(f, file=source) for f in o.findings])
+                     for o in fr.objects])
 
 
 def write(fmt: str, parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, registry: Registry,
