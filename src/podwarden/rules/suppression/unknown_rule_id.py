@@ -25,7 +25,7 @@ RULE = rule("suppression/unknown-rule-id", severity=Severity.LOW, target="object
 ANNOTATION = "podwarden.io/ignore"
 
 
-def _metadata_nodes(obj: KubeObject) -> Iterator[Node]:
+def metadata_nodes(obj: KubeObject) -> Iterator[Node]:
     yield obj.metadata
     pod = obj.pod
     if pod is not None and pod.metadata.path != obj.metadata.path:
@@ -34,7 +34,7 @@ def _metadata_nodes(obj: KubeObject) -> Iterator[Node]:
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
-    for metadata in _metadata_nodes(obj):
+    for metadata in metadata_nodes(obj):
         annotations = metadata.map("annotations")
         value = annotations.str(ANNOTATION)
         if not value:
