@@ -19,7 +19,7 @@ from typing import Any
 
 from podwarden.errors import InputError, RuleError
 from podwarden.load import yaml as yamlload
-from podwarden.load.sources import Skipped, Source, expand
+from podwarden.load.sources import HELM_TEMPLATE, Skipped, Source, expand
 from podwarden.model.index import INDEX_KINDS, Index
 from podwarden.model.objects import KubeObject, ObjectRef, ShapeError
 from podwarden.model.paths import FieldPath, render
@@ -281,7 +281,7 @@ class Engine:
             if isinstance(item, InputError):
                 yield FileResult(item.file, errors=[item])
             elif isinstance(item, Skipped):
-                yield FileResult(item.name, skipped=True, note=item.reason if item.reason.startswith("not a") else "")
+                yield FileResult(item.name, skipped=True, note="" if item.reason == HELM_TEMPLATE else item.reason)
             else:
                 sources.append(Source(item.name, False) if skip_non_manifests else item)
         stdin: dict[str, bytes] = {}

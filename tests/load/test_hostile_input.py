@@ -258,3 +258,23 @@ def test_a_field_of_the_wrong_type_is_an_error_whatever_rules_run(field: str, va
     for only in ("pss/privileged", "credentials"):
         result = Engine(Selection(only=frozenset({only}))).scan_docs(yamlload.parse(text, "p.yaml"), "p.yaml", True)
         assert [str(e) for e in result.errors] == [f"p.yaml:8: Pod/p: spec.{words}"]
+
+
+def test_symlinked_directories_are_followed_once_and_loops_said(tmp_path: Path) -> None:
+    real = tmp_path / "tree" / "real"
+    real.mkdir(parents=True)
+    (real / "pod.yaml").write_text(GOOD)
+    (tmp_path / "tree" / "alias").symlink_to(real)  # a second path to the same directory
+    (real / "up").symlink_to(tmp_path / "tree")  # a loop
+    proc = subprocess.run([*PODWARDEN, "check", "--only", "pss", "-o", "json", str(tmp_path / "tree")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["summary"]["objects"] == 1  # the one real file, read once
+    notes = [ln for ln in proc.stderr.splitlines() if ln.startswith("note:")]
+    assert any("already read as" in n and "symlink loop" in n for n in notes), notes
+    # a symlink to a directory named on the command line is walked
+    link = tmp_path / "named"
+    link.symlink_to(real)
+    code, out, _ = check(str(link))
+    assert code == 1 and "pss/privileged" in out

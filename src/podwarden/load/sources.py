@@ -85,6 +85,9 @@ def special_kind(mode: int) -> str:
     return "not a regular file"
 
 
+HELM_TEMPLATE = "Helm chart template"
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """A file met in a directory walk that is not worth reading (a Helm chart template)."""
@@ -111,7 +114,21 @@ def expand(paths: Iterable[str]) -> Iterator[Source | InputError | Skipped]:
 
 
 def _walk(top: str) -> Iterator[Source | Skipped]:
-    for root, dirs, files in os.walk(top):
+    """Every manifest below ``top``: symlinks to directories are followed, each real
+    directory and file is read once (a link back up the tree is a loop, said and skipped)."""
+    seen_dirs: dict[tuple[int, int], str] = {}
+    seen_files: dict[tuple[int, int], str] = {}
+    for root, dirs, files in os.walk(top, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError:
+            continue
+        first = seen_dirs.setdefault((info.st_dev, info.st_ino), root)
+        if first != root:
+            dirs[:] = []
+            yield Skipped(root, f"the directory already read as {first} (a symlink loop or a second "
+                                "path to it): skipped")
+            continue
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         if "Chart.yaml" in files and "templates" in dirs:
             # a Helm chart: its templates are Go templates, meaningful only once rendered
@@ -119,12 +136,20 @@ def _walk(top: str) -> Iterator[Source | Skipped]:
             for troot, _, tfiles in os.walk(os.path.join(root, "templates")):
                 for name in sorted(tfiles):
                     if name.endswith(MANIFEST_SUFFIXES):
-                        yield Skipped(os.path.join(troot, name), "Helm chart template")
+                        yield Skipped(os.path.join(troot, name), HELM_TEMPLATE)
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES):
                 path = os.path.join(root, name)
                 try:
-                    kind = special_kind(os.stat(path).st_mode)
+                    st = os.stat(path)
+                    kind = special_kind(st.st_mode)
                 except OSError:
-                    kind = ""  # a dangling link: reading it names the problem
-                yield Skipped(path, f"not a regular file ({kind})") if kind else Source(path, False)
+                    yield Source(path, False)  # a dangling link: reading it names the problem
+                    continue
+                if kind:
+                    yield Skipped(path, f"not a regular file ({kind}): skipped")
+                elif (st.st_dev, st.st_ino) in seen_files:
+                    yield Skipped(path, f"the same file as {seen_files[(st.st_dev, st.st_ino)]}: skipped")
+                else:
+                    seen_files[(st.st_dev, st.st_ino)] = path
+                    yield Source(path, False)

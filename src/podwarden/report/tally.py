@@ -75,7 +75,7 @@ class Tally:
         self.suppressed.extend(fr.suppressed)
         self.baselined += fr.baselined
         if fr.note:
-            self.notes.append(f"{fr.path}: {fr.note}: skipped")
+            self.notes.append(f"{fr.path}: {fr.note}")
         elif fr.skipped:
             self.skipped.append(fr.path)
 
