@@ -11,7 +11,7 @@ import hashlib
 import marshal
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,7 @@ from podwarden.rules.registry import Active, Registry, default_registry
 from podwarden.webhook import wi
 from podwarden.webhook.policy import FAMILIES, Mode, NamespacePolicy, PolicyConfig
 from podwarden.webhook.review import AdmissionRequest
+from podwarden.webhook.warnings import DENIED_PREFIX, denial_lines, group_by_rule, warning_lines
 
 WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_WARNINGS = 25
@@ -71,7 +72,8 @@ class Decision:
 class Verdict:
     """What validating an object decided, before it is worded for one request."""
 
-    #: the violations' lines (at most MAX_DENY_LINES, then one saying how many more)
+    #: the violations' lines, one per rule (of the first MAX_DENY_LINES violations, then
+    #: one line saying how many more)
     deny: tuple[str, ...]
     warnings: tuple[str, ...]
     audit: tuple[tuple[str, str], ...]
@@ -207,8 +209,8 @@ class Evaluator:
             lenses = self._plans[policy] = self._plan(policy)
         found = self._findings_of(obj, [engine for _, _, engine, _ in lenses])
 
-        deny: list[str] = []
-        warnings: list[str] = []
+        deny: list[Finding] = []
+        candidates: list[tuple[str, str, Finding]] = []
         audit: list[str] = []
         rules: list[str] = []
         seen: set[tuple[str, str, str]] = set()
@@ -220,18 +222,17 @@ class Evaluator:
                 if mode is Mode.ENFORCE and enforcing and label not in enforce_labels:
                     enforce_labels.append(label)  # the heading names what denies
                 key = (f.rule_id, f.path, f.message)
-                text = f"{f.rule_id}: {f.message} ({f.path})"
                 rules.append(f.rule_id)
                 if mode is Mode.ENFORCE and enforcing:
-                    deny.append(f"- {text}")
+                    deny.append(f)
                     seen.add(key)
                 elif mode in (Mode.ENFORCE, Mode.WARN):
                     if key not in seen:
                         seen.add(key)
-                        prefix = "would be denied" if mode is Mode.ENFORCE else "warning"
-                        warnings.append(f"podwarden {label} {prefix}: {text}")
+                        candidates.append((label, DENIED_PREFIX if mode is Mode.ENFORCE else "warning", f))
                 elif mode is Mode.AUDIT:
-                    audit.append(f"{label} {text}")
+                    audit.append(f"{label} {f.rule_id}: {f.message} ({f.path})")
+        warnings = warning_lines(candidates, deny, self.registry)
 
         annotations = {"enforce-policy": str(policy.enforce)}
         if audit:
@@ -239,7 +240,7 @@ class Evaluator:
         if policy.problems:
             warnings.append(f"podwarden: invalid namespace policy value(s) {', '.join(policy.problems)}; "
                             "the strictest choice applies")
-        return Verdict(tuple(_deny_lines(deny)), tuple(_warnings_within_limits(warnings)),
+        return Verdict(tuple(_deny_lines(deny, self.registry)), tuple(_warnings_within_limits(warnings)),
                        tuple(annotations.items()),
                        tuple(sorted(set(rules))), tuple(enforce_labels), len(deny))
 
@@ -496,12 +497,16 @@ def _warnings_within_limits(warnings: list[str]) -> list[str]:
     return out
 
 
-def _deny_lines(lines: list[str]) -> list[str]:
-    """At most MAX_DENY_LINES violation lines of 480 characters, and one saying how many
-    more there were: answers, and the verdicts the cache keeps, stay small."""
-    out = [_clip(line, 480) for line in lines[:MAX_DENY_LINES]]
-    if len(lines) > MAX_DENY_LINES:
-        out.append(f"- ... {len(lines) - MAX_DENY_LINES} more violation(s) not shown")
+def _deny_lines(denied: list[Finding], registry: Registry) -> list[str]:
+    """The first MAX_DENY_LINES violations, one line per rule (480 characters a violation
+    at most), and a line saying how many more there were: answers, and the verdicts the
+    cache keeps, stay small."""
+    shown = denied[:MAX_DENY_LINES]
+    counts = Counter(f.rule_id for f in shown)
+    out = [_clip(line, 480 * counts[rule_id])
+           for rule_id, line in zip(group_by_rule(shown), denial_lines(shown, registry), strict=True)]
+    if len(denied) > MAX_DENY_LINES:
+        out.append(f"- ... {len(denied) - MAX_DENY_LINES} more violation(s) not shown")
     return out
 
 
