@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from podwarden.cli import main
@@ -233,3 +234,59 @@ def test_a_named_file_without_objects_is_an_error_as_in_check(tmp_path: Path) ->
     assert f"error: {empty}: no Kubernetes objects in this file" in err
     check_code, _, check_err = run("check", str(empty))
     assert check_code == 2 and f"{empty}: no Kubernetes objects in this file" in check_err
+
+
+TWO_USERS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: nginx
+      - name: side
+        image: busybox
+        securityContext:
+          runAsUser: 2000
+"""
+
+
+def test_run_as_user_is_written_at_pod_level_and_shown(tmp_path: Path) -> None:
+    for extra in ((), ("--unsafe",), ("--only", "pss")):
+        path = write(tmp_path, TWO_USERS)
+        code, out, err = run("fix", *extra, "--run-as-user", "10001", "--run-as-group", "10002", str(path))
+        assert code == 1
+        assert "+        runAsUser: 10001\n" in out and "+        runAsGroup: 10002\n" in out
+        assert "would set: --run-as-user 10001 at pod level in 1 pod(s)" in err
+        assert "caution:" not in err
+        code, _, err = run("fix", *extra, "--run-as-user", "10001", "--run-as-group", "10002", "--write", str(path))
+        pod = yaml.safe_load(path.read_text())["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert pod["securityContext"]["runAsGroup"] == 10002
+        assert pod["containers"][1]["securityContext"]["runAsUser"] == 2000  # its own, kept
+        # fixing a fixed file changes nothing
+        code, out, _ = run("fix", *extra, "--run-as-user", "10001", "--run-as-group", "10002", str(path))
+        assert out == ""
+
+
+def test_run_as_user_is_not_written_where_every_container_has_its_own(tmp_path: Path) -> None:
+    text = TWO_USERS.replace("      - name: app\n        image: nginx\n",
+                             "      - name: app\n        image: nginx\n        securityContext: {runAsUser: 1000}\n")
+    path = write(tmp_path, text)
+    code, out, err = run("fix", "--only", "pss", "--run-as-user", "10001", str(path))
+    assert "runAsUser: 10001" not in out and "would set:" not in err
+
+
+def test_the_root_image_caution_only_where_it_can_apply(tmp_path: Path) -> None:
+    every = TWO_USERS.replace("      - name: app\n        image: nginx\n",
+                              "      - name: app\n        image: nginx\n        securityContext: {runAsUser: 1000}\n")
+    path = write(tmp_path, every)
+    code, out, err = run("fix", "--only", "pss", str(path))
+    assert code == 1 and "+        runAsNonRoot: true\n" in out
+    assert "caution:" not in err  # every container runs as a non-zero user
+    path = write(tmp_path, TWO_USERS)
+    code, out, err = run("fix", "--only", "pss", str(path))
+    assert code == 1 and "caution: pss/run-as-non-root:" in err  # "app" runs as its image's user

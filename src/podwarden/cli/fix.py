@@ -29,11 +29,14 @@ if TYPE_CHECKING:
 @click.option("--unsafe", is_flag=True,
               help="Also apply fixes that can change what the application does.")
 @click.option("--run-as-user", type=click.IntRange(min=1), metavar="UID",
-              help="Non-root user id to set where a concrete runAsUser is needed.")
+              help="Non-root user id: written as the pod's runAsUser where the pod sets none and "
+                   "a container has none of its own, and where runAsUser is 0.")
 @click.option("--run-as-group", type=click.IntRange(min=1), metavar="GID",
-              help="Non-root group id to set where runAsGroup is missing or 0.")
+              help="Non-root group id: written as the pod's runAsGroup where the pod sets none and "
+                   "a container has none of its own, and where runAsGroup is 0.")
 @click.option("--fs-group", type=click.IntRange(min=1), metavar="GID",
-              help="Group to set as fsGroup for pods with writable volumes.")
+              help="Group written as fsGroup in pods that mount a disk volume writable "
+                   "(persistentVolumeClaim, ephemeral, azureDisk ...) and set none or 0.")
 @click.option("--move-secrets", is_flag=True,
               help="Move credentials found in pod env values to Azure Key Vault instead of "
                    "applying hardening fixes (needs --keyvault, --tenant-id, --client-id).")
@@ -106,6 +109,7 @@ def command(
     changed = errors = fixes = skipped = 0
     left: dict[str, list[Remaining]] = defaultdict(list)
     cautions: dict[str, list[str]] = defaultdict(list)
+    values_set: dict[str, list[str]] = defaultdict(list)
     for ff in fixer.iter_files(paths):
         if ff.skipped:
             skipped += 1
@@ -123,13 +127,14 @@ def command(
             left[f"{rest.rule_id}: {rest.why}"].append(rest)
         if not ff.changed:
             continue
-        for done in ff.applied:
+        for done in ff.cautions:  # only where the caution can apply to the pod as fixed
             found = registry.get(done.rule_id)
-            if found is not None and found.fix_caution and not any(
-                    k in values for k in found.fix_caution_unless):
+            if found is not None:
                 settle = " or ".join(f"--{k.replace('_', '-')}" for k in found.fix_caution_unless)
                 why = f"{found.fix_caution}{f', or give {settle}' if settle else ''}"
                 cautions[f"{done.rule_id}: {why}"].append(f"{ff.path}: {done.object} {done.path}")
+        for put in ff.values_set:
+            values_set[f"--{put.option.replace('_', '-')} {put.value}"].append(f"{ff.path}: {put.object} {put.path}")
         if not write:
             click.echo(ff.redact(diff.unified(ff.path, ff.text, ff.fixed_text or "")), nl=False)
         elif ff.path == "-":
@@ -145,6 +150,9 @@ def command(
         changed += 1
         fixes += len(ff.applied)
     remaining = report_remaining(left, write)
+    for what, where in sorted(values_set.items()):
+        click.echo(f"{'set' if write else 'would set'}: {what} at pod level in {len(where)} pod(s) "
+                   f"(containers setting their own keep it), e.g. {where[0]}", err=True)
     for why, where in sorted(cautions.items()):
         click.echo(f"caution: {why} ({len(where)} fix(es), e.g. {where[0]})", err=True)
     if skipped:

@@ -22,7 +22,7 @@ left it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +35,33 @@ from podwarden.load.sources import Skipped, Source, expand
 from podwarden.model.edits import Edit
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
+from podwarden.model.podspec import PodView
 from podwarden.rules.api import Context, Rule, Violation
 from podwarden.rules.registry import Active, Registry
 
 #: rounds of fixing before giving up (fixers that keep changing each other's work)
 MAX_ROUNDS = 5
+
+#: explicit values (``--run-as-user`` ...) written at pod level: option -> securityContext
+#: field.  ``fs_group`` is left to ``hardening/fs-group-missing``, which knows which pods
+#: mount a disk that needs it.
+POD_VALUES = {"run_as_user": "runAsUser", "run_as_group": "runAsGroup"}
+
+
+def _may_run_as_root(pod: PodView) -> bool:
+    """Some container's effective user is not a non-zero ``runAsUser``: its image's own
+    user decides, and may be root."""
+    for c in pod.containers():
+        user = c.effective("runAsUser")[0]
+        if not (isinstance(user, int) and not isinstance(user, bool) and user > 0):
+            return True
+    return False
+
+
+#: when a rule's fix caution can apply to a pod once fixed, by the hazard the rule reports:
+#: the runAsNonRoot caution (an image running as root will not start) only where some
+#: container has no non-zero runAsUser
+CAUTION_APPLIES: dict[str, Callable[[PodView], bool]] = {"run-as-root": _may_run_as_root}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +69,16 @@ class Applied:
     """One violation a fix removed."""
 
     rule_id: str
+    object: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSet:
+    """An explicit value (``--run-as-user``) written where no field gave one."""
+
+    option: str
+    value: Any
     object: str
     path: str
 
@@ -90,6 +122,10 @@ class FileFix:
     fixed_text: str | None = None
     encoding: yamlfile.Encoding = field(default_factory=yamlfile.Encoding)
     applied: list[Applied] = field(default_factory=list)
+    #: applied fixes whose rule's caution can apply to the pod as fixed
+    cautions: list[Applied] = field(default_factory=list)
+    #: explicit values written (``--run-as-user`` ...)
+    values_set: list[ValueSet] = field(default_factory=list)
     held_back: list[HeldBack] = field(default_factory=list)
     #: what ``check`` still reports once the edits are made (nothing when ``errors``)
     remaining: list[Remaining] = field(default_factory=list)
@@ -183,10 +219,11 @@ class Fixer:
         text = out.text
         original = docs
         applied: dict[Applied, None] = {}
+        values_set: dict[ValueSet, None] = {}
         held: list[HeldBack] = []
         for _ in range(MAX_ROUNDS):
             try:
-                plan, round_applied, held = self.plan(docs, name)
+                plan, round_applied, held = self.plan(docs, name, values_set)
             except FixerShapeError as exc:
                 out.errors.append(exc.error)
                 return out
@@ -219,6 +256,8 @@ class Fixer:
             credentials_in(self.credentials, out.text, original, out.redact)
             credentials_in(self.credentials, text, docs, out.redact)
         out.applied = list(applied)
+        out.values_set = list(values_set)
+        out.cautions = self._cautions(docs, out.applied)
         out.held_back = held
         out.remaining = self._remaining(before, after, held)
         return out
@@ -250,9 +289,11 @@ class Fixer:
 
     # -- planning -------------------------------------------------------------------------
 
-    def plan(self, docs: Sequence[yamlload.Document], name: str
+    def plan(self, docs: Sequence[yamlload.Document], name: str,
+             values_set: dict[ValueSet, None] | None = None,
              ) -> tuple[dict[int, list[Edit]], list[Applied], list[HeldBack]]:
-        """Edits per document index that change something, what they fix, what is held back."""
+        """Edits per document index that change something, what they fix, what is held back;
+        the explicit values written are added to ``values_set``."""
         plan: dict[int, list[Edit]] = {}
         applied: list[Applied] = []
         held: list[HeldBack] = []
@@ -277,9 +318,58 @@ class Fixer:
                             edits.setdefault((full.op, full.path, repr(full.value)), full)
                     elif why:
                         held.append(HeldBack(active.rule.id, where, render(violation.path), why))
+                for edit in self._value_edits(obj):
+                    full = Edit(edit.op, (*prefix, *edit.path), edit.value)
+                    if (full.op, full.path, repr(full.value)) in edits:
+                        continue
+                    edits[(full.op, full.path, repr(full.value))] = full
+                    if values_set is not None:
+                        option = next(k for k, f in POD_VALUES.items() if f == edit.path[-1])
+                        values_set[ValueSet(option, edit.value, str(obj.ref), render(edit.path))] = None
             if edits:
                 plan[doc.index] = list(edits.values())
         return plan, applied, held
+
+    def _value_edits(self, obj: KubeObject) -> list[Edit]:
+        """The explicit values asked for, at pod level, in a Linux pod that does not set
+        the field at pod level and has a container without its own: never over a value
+        written in the manifest (a pod-level 0 is the rules' to replace)."""
+        wanted = {f: self.values[k] for k, f in POD_VALUES.items() if k in self.values}
+        if not wanted:
+            return []
+        try:
+            pod = obj.pod
+            if pod is None or pod.is_windows:
+                return []
+            sc = pod.security_context
+            return [Edit.set(sc.at(key), value) for key, value in wanted.items()
+                    if not sc.has(key) and any(not c.security_context.has(key) for c in pod.containers())]
+        except ShapeError:
+            return []  # ``check`` reports the shape error
+
+    def _cautions(self, docs: Sequence[yamlload.Document], applied: Sequence[Applied]) -> list[Applied]:
+        """The applied fixes whose rule's caution can apply to the pod as fixed."""
+        pods: dict[str, PodView | None] = {}
+        for doc in docs:
+            for prefix, data in yamlload.iter_objects(doc):
+                if object_problem(data):
+                    continue
+                obj = KubeObject(data, prefix)
+                try:
+                    pods[str(obj.ref)] = obj.pod
+                except ShapeError:
+                    pods[str(obj.ref)] = None
+        out = []
+        for done in applied:
+            rule = self.engine.registry.get(done.rule_id)
+            if rule is None or not rule.fix_caution or any(k in self.values for k in rule.fix_caution_unless):
+                continue
+            applies = CAUTION_APPLIES.get(rule.hazard or "")
+            pod = pods.get(done.object)
+            if applies is not None and pod is not None and not applies(pod):
+                continue
+            out.append(done)
+        return out
 
     def _violations(self, obj: KubeObject) -> Iterator[tuple[Active, Any, Violation]]:
         try:
