@@ -148,6 +148,8 @@ class FileResult:
     note: str = ""
     #: a later part of a large file whose earlier parts were already yielded
     continued: bool = False
+    #: things worth saying that are neither findings nor errors (a pod template patch)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -459,9 +461,15 @@ class Engine:
         except ShapeError as exc:
             shape_error(exc)
             ignores = []
+        if pod is not None and pod.patch:
+            where = doc.locate(obj.path)[0]
+            out.notes.append(f"{file}:{where}: {obj.ref}: pod template without containers: treated as a "
+                             "patch, only the fields it sets are checked")
         for active, target in checks:
             try:
                 for violation in active.fn(target, self.context):
+                    if pod is not None and pod.patch and not _present(obj.data, violation.path):
+                        continue  # a patch leaves unset fields to what it patches
                     finding = self._place(active.rule, violation, obj, doc, file)
                     if finding.severity < self.selection.min_severity:
                         continue
@@ -572,6 +580,18 @@ _INDEX_KIND_PATTERN = re.compile(
 )
 _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
+
+
+def _present(data: Any, path: FieldPath) -> bool:
+    """Whether ``path`` names a value written in ``data``."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(data, list) or part >= len(data):
+                return False
+        elif not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return data is not None
 
 
 def _no_object_error(found_object: bool, explicit: bool, fr: FileResult) -> None:

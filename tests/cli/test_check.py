@@ -474,3 +474,19 @@ def test_scores_in_json_and_sarif() -> None:
     guide_results = [r for r in run["results"]
                      if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(GUIDE_POD.name)]
     assert {r["properties"]["objectScore"] for r in guide_results} == {guide["score"]}
+
+
+def test_a_pod_template_without_containers_is_a_patch_with_a_note(tmp_path: Path) -> None:
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+                     "    spec:\n      hostNetwork: true\n")
+    code, out, err = invoke("-o", "json", str(patch))
+    assert code == 1
+    findings = json.loads(out)["findings"]
+    # what the patch sets is judged; what it leaves unset (seccomp, runAsNonRoot...) is the base's
+    assert [(f["rule"], f["path"]) for f in findings] == [("pss/host-namespaces", "spec.template.spec.hostNetwork")]
+    assert f"note: {patch}:1: Deployment/web: pod template without containers: treated as a patch" in err
+    # a patch setting nothing in the pod spec (replicas only) is no pod at all: nothing to say
+    patch.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n")
+    code, out, err = invoke(str(patch))
+    assert code == 0 and "note:" not in err

@@ -91,7 +91,7 @@ class ContainerView:
 class PodView:
     """The pod spec and pod metadata of a pod-bearing object."""
 
-    __slots__ = ("_containers", "metadata", "obj", "security_context", "spec", "template")
+    __slots__ = ("_containers", "metadata", "obj", "patch", "security_context", "spec", "template")
 
     def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
         self.obj = obj
@@ -103,6 +103,8 @@ class PodView:
         self.metadata = node.map("metadata")
         self.security_context = self.spec.map("securityContext")
         self._containers: list[ContainerView] | None = None
+        #: a pod spec without containers (a kustomize patch): only the fields it sets count
+        self.patch = False
 
     @property
     def kind(self) -> str:
@@ -162,10 +164,11 @@ class PodView:
 
 
 def pod_view(obj: KubeObject) -> PodView | None:
-    """The PodView of a pod-bearing object with containers, else None.
+    """The PodView of a pod-bearing object, else None.
 
-    Objects without any container list (kustomize patches, partial overlays) are not
-    pods Kubernetes would run, so pod rules skip them.
+    A pod spec without any container list is no pod Kubernetes would run but a patch
+    (kustomize, partial overlays): its view has ``patch`` set, so that only the fields it
+    sets are judged.  An object without a pod spec at all (a ``replicas`` patch) has none.
     """
     template_path = POD_TEMPLATE_PATHS.get(obj.kind)
     api_version = obj.ref.api_version
@@ -176,5 +179,7 @@ def pod_view(obj: KubeObject) -> PodView | None:
         return None
     view = PodView(obj, template_path)
     if not any(view.spec.raw(k) is not None for k in CONTAINER_KINDS):
-        return None
+        if not view.spec.data:
+            return None
+        view.patch = True
     return view

@@ -74,6 +74,7 @@ class Tally:
         self.errors.extend(fr.errors)
         self.suppressed.extend(fr.suppressed)
         self.baselined += fr.baselined
+        self.notes.extend(fr.notes)
         if fr.note:
             self.notes.append(f"{fr.path}: {fr.note}")
         elif fr.skipped:
