@@ -31,9 +31,9 @@ tr.pick{cursor:pointer}td.rid{white-space:nowrap}td.bars{white-space:nowrap;widt
 code{background:#eceff1;padding:0 3px;border-radius:3px}
 .filters{display:flex;gap:8px;flex-wrap:wrap;align-items:center;margin:6px 0}.filters input{min-width:260px;padding:4px 8px}.filters select{padding:3px;max-width:260px}
 .pager{display:flex;gap:6px;align-items:center;margin:6px 0}.pager button{padding:2px 10px}
-table.objects td.obj{word-break:break-all}table.objects tr.obj{cursor:pointer}table.objects tr.obj:hover td{background:#f5f9ff}
+table.objects td.obj{word-break:break-all;min-width:240px}table.objects td.ns{white-space:nowrap}table.objects tr.obj{cursor:pointer}table.objects tr.obj:hover td{background:#f5f9ff}
 table.objects tr.open td{background:#e3f2fd}td.tog{width:18px;color:var(--muted)}
-tr.detail>td{background:#fbfcfd;padding:6px 10px 10px 30px}table.inner{border:1px solid var(--line)}table.inner td{font-size:13px}
+tr.detail>td{background:#fbfcfd;padding:6px 10px 10px 30px}table.inner{border:1px solid var(--line)}table.inner td{font-size:13px}table.inner td.where{width:36%}
 .also{color:var(--muted);font-size:12px}
 .lvl{font-weight:600}.lvl.restricted{color:#2e7d32}.lvl.baseline{color:#ef6c00}.lvl.privileged{color:#c62828}.lvl.unknown{color:#607d8b}
 .chart{background:#fff;border:1px solid var(--line);border-radius:8px;margin:0;padding:10px 14px;display:inline-block}
@@ -147,7 +147,7 @@ View.prototype.draw=function(){
     if(self.opt.blastFirst){td(row).appendChild(badge(blastSev(i)));}
     else{td(row).appendChild(badge(O[b+5]));}
     var oc=td(row,'obj'); oc.appendChild(el('b',null,label(i)));
-    td(row,null,nsOf(i));
+    td(row,'ns',nsOf(i));
     var counts=[0,0,0,0,0]; for(var k=0;k<O[b+7];k++){counts[F[(O[b+6]+k)*FS+1]]++;}
     var cc=td(row,'num'); cc.appendChild(el('b',null,O[b+7]));
     var parts=[]; for(var s=4;s>=0;s--){if(counts[s]){parts.push(counts[s]+' '+SEV[s]);}}

@@ -408,8 +408,8 @@ class VerdictCache:
     data: equal bytes load as equal data, so different objects never share a key short of
     a BLAKE2 collision), the namespace policy and whether it is enforced.  A verdict is a
     function of those alone (rule settings are fixed for the process, the webhook's index is
-    empty), so a hit is what evaluation would return.  A verdict holds at most 50 violation
-    lines of 480 characters, 4,096 characters of warnings and 8,000 of audit text, so the
+    empty), so a hit is what evaluation would return.  A verdict holds at most 50 violations
+    of 480 characters, 4,096 characters of warnings and 8,000 of audit text, so the
     cache stays within some 40 MB at its default size.  Size 0 turns it off.
     """
 
