@@ -490,3 +490,30 @@ def test_a_pod_template_without_containers_is_a_patch_with_a_note(tmp_path: Path
     patch.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n")
     code, out, err = invoke(str(patch))
     assert code == 0 and "note:" not in err
+
+
+def test_clear_words_output_path_explain_upstream_and_configuration(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "dir" / "x.json"
+    code, _, err = invoke("-o", "json", "--output", str(missing), str(GUIDE_POD))
+    assert code == 2 and err.strip() == f"error: --output {missing}: No such file or directory"
+    # the upstream check id `pss` prints is a name explain knows
+    result = CliRunner().invoke(main, ["explain", "runAsNonRoot"])
+    assert result.exit_code == 0 and result.stdout.startswith("# `pss/run-as-non-root`")
+    # the configuration in use is named
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("level: baseline\n")
+    code, out, _ = invoke("--quiet", "--config", str(cfg), str(GUIDE_POD))
+    assert out.rstrip().endswith(f"; configuration {cfg}")
+    code, out, _ = invoke("-o", "json", "--config", str(cfg), str(GUIDE_POD))
+    assert json.loads(out)["summary"]["configuration"] == str(cfg)
+    code, out, _ = invoke("-o", "sarif", "--config", str(cfg), str(GUIDE_POD))
+    assert json.loads(out)["runs"][0]["properties"]["configuration"] == str(cfg)
+
+
+def test_pss_per_file_in_text() -> None:
+    result = CliRunner().invoke(main, ["pss", "--per-file", str(EXAMPLES)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{GUIDE_POD}: violates PodSecurity \"restricted:latest\" (1 of 1 pod-bearing object)" in lines
+    assert f"{EXAMPLES / 'aks-guide-example-pod-hardened.yaml'}: allowed (1 pod-bearing object)" in lines
+    assert lines[-1].endswith("pod-bearing objects allowed at restricted:latest")

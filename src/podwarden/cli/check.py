@@ -67,7 +67,8 @@ def command(
     """
     common.tune_gc_for_batch()
     registry = default_registry()
-    chosen = common.selection(ctx, registry, common.load_configuration(config_path), level=level,
+    configuration = common.load_configuration(config_path)
+    chosen = common.selection(ctx, registry, configuration, level=level,
                               k8s_version=k8s_version, only=only, skip=skip, min_severity=min_severity)
     chosen.blast_radius = blast
     if baseline_path:
@@ -82,7 +83,7 @@ def command(
     if write_baseline:
         _write_baseline(results, write_baseline)
         return
-    tally = Tally()
+    tally = Tally(configuration=str(configuration.path) if configuration.path else None)
     with _OpenOutput(output) as out:
         _report(fmt, results, out, registry, [a.rule for a in engine.active], tally,
                 colour=output is None and sys.stdout.isatty(), mode=show or "full")
@@ -135,7 +136,10 @@ class _OpenOutput:
             self.output = None
             return self.handle
         folder = os.path.dirname(os.path.abspath(self.output))
-        fd, self.tmp = tempfile.mkstemp(prefix=".podwarden-", dir=folder)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=".podwarden-", dir=folder)
+        except OSError as exc:  # name the path the user gave, not the temporary one
+            raise common.FileProblem(f"--output {self.output}: {exc.strerror or type(exc).__name__}") from None
         self.handle = os.fdopen(fd, "w", encoding="utf-8")
         return self.handle
 

@@ -19,7 +19,7 @@ from podwarden.rules.registry import default_registry
               help="privileged, baseline or restricted.")
 @click.option("--version", "--k8s-version", "version_text", default="latest", show_default=True, metavar="VERSION",
               help="v1.N or latest; a version newer than podwarden knows means the newest it knows.")
-@click.option("--per-file", is_flag=True, help="One verdict per file read (with -o json).")
+@click.option("--per-file", is_flag=True, help="One verdict per file read.")
 @click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--skip-non-manifests", is_flag=True,
@@ -46,7 +46,7 @@ def command(
     if fmt == "json":
         pss_report.write_json(results, out, tally, registry, str(parsed_level), shown, per_file)
     else:
-        pss_report.write_text(results, out, tally, registry, str(parsed_level), shown)
+        pss_report.write_text(results, out, tally, registry, str(parsed_level), shown, per_file)
     out.flush()
     common.report_errors_tally(tally)
     sys.exit(tally.exit_code)

@@ -52,6 +52,10 @@ def explain_command(rule_id: str) -> None:
     registry = default_registry()
     r = registry.get(rule_id)
     if r is None:
+        # the upstream check id `pss` prints (runAsNonRoot, capabilities_restricted)
+        upstream = [u for u in registry.rules.values() if u.upstream_id and u.upstream_id.lower() == rule_id.lower()]
+        r = upstream[0] if len(upstream) == 1 else None
+    if r is None:
         slug = rule_id.split("/")[-1]
         slugs = {i.split("/")[-1]: i for i in registry.rules}
         close = ([i for i in registry.rules if i.split("/")[-1] == slug]

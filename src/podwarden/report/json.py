@@ -59,6 +59,7 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
             "bySeverity": dict(sorted(tally.by_severity.items())),
             "byRule": dict(sorted(tally.by_rule.items())),
             "score": tally.score,
+            "configuration": tally.configuration,
             "worstObjects": [{"score": score, "object": name, "file": file, "line": line}
                              for score, name, file, line in tally.worst_objects()],
         },

@@ -83,20 +83,47 @@ def write_json(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
 
 
 def write_text(results: Iterable[FileResult], out: TextIO, tally: Tally, registry: Registry,
-               level: str, version: str) -> None:
-    """One block per object that violates the level, as it is read, then a verdict line."""
+               level: str, version: str, per_file: bool = False) -> None:
+    """One block per object that violates the level, as it is read, then a verdict line;
+    ``per_file``: one verdict line per file instead of the blocks."""
     pods = bad = 0
+    current: list[Any] | None = None  # [path, pods, violating, error]
+
+    def verdict(entry: list[Any]) -> None:
+        path, n, violating, error = entry
+        if error:
+            out.write(f"{path}: error\n")
+        elif violating:
+            out.write(f"{path}: violates PodSecurity \"{level}:{version}\" "
+                      f"({violating} of {n} pod-bearing object{'s' if n != 1 else ''})\n")
+        else:
+            out.write(f"{path}: allowed ({n} pod-bearing object{'s' if n != 1 else ''})\n")
+
     for fr in tally.watch(results):
+        if per_file:
+            if current is not None and not (fr.continued and fr.path == current[0]):
+                verdict(current)
+                current = None
+            if current is None:
+                current = [fr.path, 0, 0, False]
+            current[3] = current[3] or bool(fr.errors)
         for o in fr.objects:
             if not o.pod:
                 continue
             pods += 1
+            if per_file and current is not None:
+                current[1] += 1
+                current[2] += bool(o.findings)
             if not o.findings:
                 continue
             bad += 1
+            if per_file:
+                continue
             out.write(f"{o.file}:{o.line}: {o.object} violates PodSecurity \"{level}:{version}\"\n")
             for v in violations(o.findings, registry):
                 out.write(f"  {v['check']}: {v['reason']} ({'; '.join(v['details'])})\n")
+    if current is not None:
+        verdict(current)
     errors = len(tally.errors)
     out.write(
         f"{pods - bad} of {pods} pod-bearing objects allowed at {level}:{version}"

@@ -129,7 +129,9 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
         ],
     }
     # "results" is the run's last key: the invocation (which needs the errors) follows it
-    run_properties = {"score": tally.score} if tally.score is not None else {}
+    run_properties: dict[str, Any] = {"score": tally.score} if tally.score is not None else {}
+    if tally.configuration:
+        run_properties["configuration"] = tally.configuration
     out.write(',\n      "invocations": ' + json.dumps([invocation])
               + (',\n      "properties": ' + json.dumps(run_properties) if run_properties else "")
               + after + "\n")

@@ -32,6 +32,8 @@ class Tally:
     notes: list[str] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     baselined: int = 0
+    #: the configuration file in use, named in summaries
+    configuration: str | None = None
     #: sum and count of object scores (report/score.py), and the worst objects kept
     score_total: int = 0
     scored: int = 0

@@ -122,6 +122,8 @@ def summary(tally: Tally) -> str:
             f"{_plural(tally.files, tally.source)}")
     if tally.score is not None:
         text += f"; score {tally.score}/100"
+    if tally.configuration:
+        text += f"; configuration {tally.configuration}"
     extras = []
     if tally.suppressed:
         extras.append(f"{len(tally.suppressed)} suppressed")
