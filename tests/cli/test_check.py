@@ -320,7 +320,7 @@ def test_help_everywhere() -> None:
 
 
 @pytest.mark.parametrize(("asked", "hint"), [
-    ("privileged", "did you mean pss/privileged?"),  # the family left out
+    ("run-as-non-root", "did you mean pss/run-as-non-root?"),  # the family left out
     ("pss/privilegd", "did you mean pss/privileged?"),  # a typo
     ("seccomp", "hardening/seccomp-unconfined"),  # part of a name
     ("nope/rule", None),  # nothing close: no guess
