@@ -268,6 +268,8 @@ KINDS = {
     "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob",
     "replicationcontrollers": "ReplicationController", "serviceaccounts": "ServiceAccount",
     "configmaps": "ConfigMap", "secrets": "Secret", "secretproviderclasses": "SecretProviderClass",
+    "roles": "Role", "rolebindings": "RoleBinding", "clusterroles": "ClusterRole",
+    "clusterrolebindings": "ClusterRoleBinding",
 }
 
 

@@ -12,6 +12,18 @@ on AKS.  Namespaces, and what each one tests:
   which restricted demands from v1.19 -> restricted pinned to v1.18
 - ``locked``: Secrets and ConfigMaps forbidden to the auditor -> warnings, still judged
 - ``sealed``: pods forbidden -> readiness unknown
+
+RBAC, as the API serves it: the built-in ClusterRoles ``cluster-admin`` and
+``system:basic-user`` (bound to ``system:authenticated``, as in every cluster: nothing
+dangerous), and
+
+- ``legacy-default-admin``: a ClusterRoleBinding of ``cluster-admin`` to ``legacy``'s
+  ``default`` ServiceAccount, which both legacy workloads run as -> reported once, on the
+  binding, and legacy's two workloads counted in the readiness column
+- ``monitoring``: the log agent runs as its own ServiceAccount ``log-agent``, which a
+  RoleBinding gives the Role ``secret-reader`` (get secrets) -> ``rbac/secret-read`` on
+  the DaemonSet; a RoleBinding in ``payments`` names the same account (a *foreign* grant:
+  get on the Secret ``stripe`` there), so the finding names both namespaces
 """
 
 from __future__ import annotations
@@ -127,11 +139,62 @@ def namespace(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
 
 
+RBAC = "rbac.authorization.k8s.io/v1"
+BOOTSTRAP = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+AUTOUPDATE = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+
+
+def role(kind: str, namespace: str | None, name: str, rules: list[dict[str, Any]],
+         builtin: bool = False) -> dict[str, Any]:
+    m = meta(kind, namespace, name, labels=BOOTSTRAP if builtin else None,
+             annotations=AUTOUPDATE if builtin else None)
+    return {"apiVersion": RBAC, "kind": kind, "metadata": m, "rules": rules}
+
+
+def binding(kind: str, namespace: str | None, name: str, role_kind: str, role_name: str,
+            subjects: list[dict[str, Any]], builtin: bool = False) -> dict[str, Any]:
+    m = meta(kind, namespace, name, labels=BOOTSTRAP if builtin else None,
+             annotations=AUTOUPDATE if builtin else None)
+    return {"apiVersion": RBAC, "kind": kind, "metadata": m, "subjects": subjects,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role_name}}
+
+
+def rbac(objs: dict[str, list[dict[str, Any]]]) -> None:
+    """The RBAC objects (see the module's docstring)."""
+    objs["clusterroles"] += [
+        role("ClusterRole", None, "cluster-admin", [
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+            {"nonResourceURLs": ["*"], "verbs": ["*"]}], builtin=True),
+        role("ClusterRole", None, "system:basic-user", [
+            {"apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+             "verbs": ["create"]}], builtin=True),
+    ]
+    objs["clusterrolebindings"] += [
+        binding("ClusterRoleBinding", None, "system:basic-user", "ClusterRole", "system:basic-user",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated"}],
+                builtin=True),
+        binding("ClusterRoleBinding", None, "legacy-default-admin", "ClusterRole", "cluster-admin",
+                [{"kind": "ServiceAccount", "name": "default", "namespace": "legacy"}]),
+    ]
+    objs["roles"] += [
+        role("Role", "monitoring", "secret-reader", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]),
+        role("Role", "payments", "ledger-secrets", [
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["stripe"], "verbs": ["get"]}]),
+    ]
+    log_agent = {"kind": "ServiceAccount", "name": "log-agent", "namespace": "monitoring"}
+    objs["rolebindings"] += [
+        binding("RoleBinding", "monitoring", "log-agent-secrets", "Role", "secret-reader", [log_agent]),
+        binding("RoleBinding", "payments", "log-agent-ledger", "Role", "ledger-secrets", [log_agent]),
+    ]
+
+
 def build() -> dict[str, list[dict[str, Any]]]:
     """plural -> objects, as stored (full objects, with apiVersion and kind)."""
     objs: dict[str, list[dict[str, Any]]] = {k: [] for k in (
         "namespaces", "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
-        "replicationcontrollers", "serviceaccounts", "configmaps", "secrets", "secretproviderclasses")}
+        "replicationcontrollers", "serviceaccounts", "configmaps", "secrets", "secretproviderclasses",
+        "roles", "rolebindings", "clusterroles", "clusterrolebindings")}
+    rbac(objs)
     for ns in ("monitoring", "legacy", "shop", "locked", "sealed"):
         objs["namespaces"].append(namespace(ns))
     objs["namespaces"].append(namespace("payments", {
@@ -151,8 +214,10 @@ def build() -> dict[str, list[dict[str, Any]]]:
         [container("agent", "mcr.microsoft.com/oss/fluent/fluent-bit:3.1",
                    {"privileged": True},
                    volumeMounts=[{"name": "varlog", "mountPath": "/var/log"}])],
-        hostPID=True,
+        hostPID=True, serviceAccountName="log-agent", serviceAccount="log-agent",
     )
+    objs["serviceaccounts"].append({"apiVersion": "v1", "kind": "ServiceAccount",
+                                    "metadata": meta("ServiceAccount", "monitoring", "log-agent")})
     agent_spec["volumes"].append({"name": "varlog", "hostPath": {"path": "/var/log", "type": ""}})
     ds = workload("apps/v1", "DaemonSet", "monitoring", "log-agent", agent_spec)
     objs["daemonsets"].append(ds)

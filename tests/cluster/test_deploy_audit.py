@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from podwarden.cli import main
-from podwarden.cluster.audit import NAMESPACES, RESOURCES
+from podwarden.cluster.audit import CLUSTER_RBAC, NAMESPACES, RESOURCES
 from podwarden.engine import Engine, Selection
 
 AUDIT = Path(__file__).resolve().parents[2] / "deploy" / "audit"
@@ -39,7 +39,9 @@ def test_cluster_role_lists_exactly_what_audit_reads() -> None:
     granted = {(group, res, verb) for r in role["rules"] for group in r["apiGroups"]
                for res in r["resources"] for verb in r["verbs"]}
     # secrets: not granted (RBAC cannot limit list to metadata); the audit warns and goes on
-    wanted = {(r.group_version.rpartition("/")[0], r.plural, "list") for r in RESOURCES if r.plural != "secrets"}
+    wanted = {(r.group_version.rpartition("/")[0], r.plural, "list") for r in (*RESOURCES, *CLUSTER_RBAC)
+              if r.plural != "secrets"}
+    assert {res for _, res, _ in wanted} >= {"roles", "rolebindings", "clusterroles", "clusterrolebindings"}
     wanted |= {("", NAMESPACES.plural, "list"), ("", NAMESPACES.plural, "get")}  # get: one namespace (-n)
     assert granted == wanted
     (binding,) = objects()["ClusterRoleBinding"]

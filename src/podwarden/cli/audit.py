@@ -47,6 +47,9 @@ FORMATS = ["text", "json", "sarif", "junit", "html"]
 @click.option("-o", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("--blast-radius", "blast", is_flag=True,
+              help="Show what an attacker controlling each workload reaches (host, Kubernetes API through its "
+                   "service account, Secrets and Key Vault, Azure identity): text and JSON (blastRadius).")
 @click.option("--page-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Objects per list request (pages follow with continue tokens).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True,
@@ -61,7 +64,7 @@ FORMATS = ["text", "json", "sarif", "junit", "html"]
               help="No retry starts later than this after the audit of a cluster started.")
 def command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool, in_cluster: bool,
             namespaces: frozenset[str], level: str, k8s_version: str | None, only: frozenset[str],
-            skip: frozenset[str], min_severity: str, fmt: str, output: str | None, page_size: int,
+            skip: frozenset[str], min_severity: str, fmt: str, output: str | None, blast: bool, page_size: int,
             concurrency: int, request_timeout: float, request_deadline: float, deadline: float) -> None:
     """Audit the workloads running in a cluster (read-only) with every rule family.
 
@@ -131,13 +134,14 @@ def command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: boo
             if cluster_version is None and k8s_version != "latest" and snapshot.server_minor:
                 cluster_version = Version(snapshot.server_minor)
             selection = Selection(level=parsed_level, version=cluster_version, only=only, skip=skip,
-                                  min_severity=floor)
+                                  min_severity=floor, blast_radius=blast)
             if progress is not None:
                 progress.context = snapshot.context
                 progress.namespaces, progress.namespaces_done, progress.pods_evaluated = len(snapshot.order), 0, 0
             try:
                 for done in cluster_audit.evaluate(snapshot, selection, registry, progress):
-                    cluster.readiness.append(done.readiness)
+                    if done.readiness is not None:
+                        cluster.readiness.append(done.readiness)
                     if done.result is not None:
                         yield cluster, done.result
             finally:

@@ -3,11 +3,15 @@ workload once, namespace by namespace.
 
 ``collect`` lists Namespaces, Pods and their owners (ReplicaSets, Deployments, Jobs,
 CronJobs, StatefulSets, DaemonSets, ReplicationControllers), ServiceAccounts, ConfigMaps,
-SecretProviderClasses and the *metadata* of Secrets, several lists at a time, filing each
-object by namespace on a spool (``spool.py``) as its page arrives.  A resource type RBAC
+SecretProviderClasses, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings and the
+*metadata* of Secrets, several lists at a time, filing each object by namespace on a spool
+(``spool.py``) as its page arrives.  A resource type RBAC
 forbids cluster-wide (or that the API server keeps failing to list cluster-wide) is
 listed namespace by namespace, concurrently; what stays forbidden becomes a warning, not a
 failure, and a namespace whose list fails even after retries is an error that names it.
+RBAC that cannot be read (ClusterRoles or ClusterRoleBindings anywhere, Roles or
+RoleBindings in a namespace) makes the ``rbac`` family *unknown* there: its rules are
+skipped and readiness says so, rather than report that nothing is dangerous.
 
 ``evaluate`` then takes one namespace at a time (its Namespace object first, then its
 ServiceAccounts, ConfigMaps, Secrets, SecretProviderClasses, workloads and pods, in the
@@ -16,6 +20,13 @@ workloads are evaluated, each pod's findings folded onto its workload as it pass
 the number of pods affected and its paths moved into the workload's pod template, where a
 fix is written.  Each namespace yields its report part and its readiness verdict; what is
 kept between namespaces is the verdicts and the summary's counts.
+
+RBAC objects are evaluated once, where they live: ClusterRoles and ClusterRoleBindings
+(few, read first and kept in memory) in a ``cluster`` part before the namespaces, Roles
+and RoleBindings with their namespace.  What ``rbac`` rules resolve for a namespace's
+workloads is in its cross-resource index: its own Roles and RoleBindings, every
+ClusterRole and ClusterRoleBinding, and the RoleBindings of other namespaces that name its
+service accounts (or a group every account is in), with the Roles they grant.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from podwarden.cluster import rbac as cluster_rbac
 from podwarden.cluster import readiness
 from podwarden.cluster.client import Client, ClusterError, Forbidden, GaveUp, NotFound, Resource
 from podwarden.cluster.shape import LIMIT, Shape, is_pod
@@ -40,11 +52,24 @@ from podwarden.model.objects import KubeObject, ObjectRef
 from podwarden.model.paths import render
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
 from podwarden.rules.api import Version
+from podwarden.rules.blast import BlastRadius
+from podwarden.rules.rbac._builtin import NEWEST as NEWEST_RBAC
 from podwarden.rules.registry import Registry
 
 NAMESPACES = Resource("v1", "namespaces", "Namespace", namespaced=False)
 PODS = Resource("v1", "pods", "Pod")
 SECRETS = Resource("v1", "secrets", "Secret")
+RBAC_GROUP_VERSION = "rbac.authorization.k8s.io/v1"
+ROLES = Resource(RBAC_GROUP_VERSION, "roles", "Role")
+ROLE_BINDINGS = Resource(RBAC_GROUP_VERSION, "rolebindings", "RoleBinding")
+#: cluster-scoped, needed by every namespace: listed first, whatever ``-n`` says
+CLUSTER_RBAC: tuple[Resource, ...] = (
+    Resource(RBAC_GROUP_VERSION, "clusterroles", "ClusterRole", namespaced=False),
+    Resource(RBAC_GROUP_VERSION, "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
+)
+#: listed cluster-wide even with ``-n``: a RoleBinding of any namespace may grant to an
+#: audited namespace's service accounts
+NAMESPACED_RBAC: tuple[Resource, ...] = (ROLES, ROLE_BINDINGS)
 #: listed in full; ReplicaSets only by metadata (there are many, and pods cover their spec)
 RESOURCES: tuple[Resource, ...] = (
     PODS,
@@ -59,13 +84,16 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("v1", "configmaps", "ConfigMap"),
     SECRETS,
     Resource("secrets-store.csi.x-k8s.io/v1", "secretproviderclasses", "SecretProviderClass"),
+    *NAMESPACED_RBAC,
 )
 METADATA_ONLY_KINDS = frozenset({"Secret", "ReplicaSet"})
 #: workloads that own pods and are evaluated themselves (their metadata, idle templates)
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job",
                             "ReplicaSet", "ReplicationController"})
 #: objects evaluated before a namespace's workloads, in this order
-SUPPORTING_KINDS = ("ServiceAccount", "ConfigMap", "Secret", "SecretProviderClass")
+SUPPORTING_KINDS = ("ServiceAccount", "ConfigMap", "Secret", "SecretProviderClass", "Role", "RoleBinding")
+#: cluster-scoped objects evaluated once per cluster, in this order
+CLUSTER_KINDS = ("ClusterRole", "ClusterRoleBinding")
 #: where an owner's pod template sits, as a path prefix replacing a pod's root
 _TEMPLATE = {kind: render(path) for kind, path in POD_TEMPLATE_PATHS.items() if path}
 #: lists (whole, or one namespace's) read at the same time
@@ -122,6 +150,21 @@ class Snapshot:
     failed: dict[str, dict[str, str]] = field(default_factory=dict)
     #: objects listed, by plural
     listed: dict[str, int] = field(default_factory=dict)
+    #: why RBAC could not be read for the whole cluster (None: it was)
+    rbac_unknown: str | None = None
+    #: the audit is limited to some namespaces (``-n``)
+    limited: bool = False
+
+    def rbac_unknown_in(self, namespace: str) -> str | None:
+        """Why the ``rbac`` family cannot judge ``namespace`` (None: it can)."""
+        if self.rbac_unknown:
+            return self.rbac_unknown
+        for resource in NAMESPACED_RBAC:
+            if resource.plural in self.forbidden.get(namespace, ()):
+                return f"{resource.plural} could not be listed here (forbidden)"
+            if resource.plural in self.failed.get(namespace, {}):
+                return f"{resource.plural} could not be listed here (the API server kept failing)"
+        return None
 
     def of_kind(self, kind: str) -> Iterator[dict[str, Any]]:
         """Every spooled object of a kind, namespace by namespace (tests read it)."""
@@ -220,23 +263,30 @@ def _collect(client: Client, chosen: list[str], lists: _Lists, context_namespace
         if lists.progress is not None:
             lists.progress.namespaces = len(ns_objects)
 
-    rank = {r.plural: i for i, r in enumerate(RESOURCES)}
+    rank = {r.plural: i for i, r in enumerate((*RESOURCES, *CLUSTER_RBAC))}
     listed: Counter[str] = Counter()
     missing: set[str] = set()
+    rbac_unknown: list[str] = []
     per_namespace: list[Resource] = []
+    first = list(NAMESPACED_RBAC if chosen else RESOURCES)
     if chosen:
-        per_namespace = list(RESOURCES)
-    else:
-        for (resource, _), outcome in lists.run([(r, None) for r in RESOURCES]).items():
-            if isinstance(outcome, int):
-                listed[resource.plural] += outcome
-            elif isinstance(outcome, NotFound):
-                missing.add(resource.kind)
-            else:
-                per_namespace.append(resource)  # forbidden, or failing: one namespace at a time
-                if isinstance(outcome, GaveUp):
-                    warnings.append((rank[resource.plural], "", f"listing {resource.plural} cluster-wide failed "
-                                     f"({outcome}); listed namespace by namespace instead"))
+        per_namespace = [r for r in RESOURCES if r not in NAMESPACED_RBAC]
+    for (resource, _), outcome in lists.run([(r, None) for r in (*CLUSTER_RBAC, *first)]).items():
+        if isinstance(outcome, int):
+            listed[resource.plural] += outcome
+        elif resource in CLUSTER_RBAC:
+            why = ("not served by this cluster" if isinstance(outcome, NotFound)
+                   else "forbidden" if isinstance(outcome, Forbidden) else "the API server kept failing")
+            rbac_unknown.append(f"{resource.plural} could not be listed ({why})")
+            warnings.append((rank[resource.plural], "", f"cannot list {resource.plural}, so the rbac family says "
+                             f"unknown (what service accounts may do is not judged): {outcome}"))
+        elif isinstance(outcome, NotFound):
+            missing.add(resource.kind)
+        else:
+            per_namespace.append(resource)  # forbidden, or failing: one namespace at a time
+            if isinstance(outcome, GaveUp):
+                warnings.append((rank[resource.plural], "", f"listing {resource.plural} cluster-wide failed "
+                                 f"({outcome}); listed namespace by namespace instead"))
     known = chosen or sorted(ns_objects) or sorted(set(lists.spool.namespaces) - {""}
                                                   | ({context_namespace} if context_namespace else set()))
     per_namespace.sort(key=lambda r: rank[r.plural])
@@ -251,15 +301,21 @@ def _collect(client: Client, chosen: list[str], lists: _Lists, context_namespace
             missing.add(resource.kind)
         elif isinstance(outcome, Forbidden):
             forbidden[scope].append(resource.plural)
+            rbac = (" (the rbac family says unknown there; grants made there to other namespaces' "
+                    "service accounts are not seen)") if resource in NAMESPACED_RBAC else ""
             warnings.append((rank[resource.plural], scope, f"cannot list {resource.plural} in namespace {scope}; "
-                             f"the audit goes on without them: {outcome}"))
+                             f"the audit goes on without them{rbac}: {outcome}"))
         else:
             failed[scope][resource.plural] = str(outcome)
     for resource in per_namespace:
         if not known and resource.kind not in missing:
             warnings.append((rank[resource.plural], "", f"cannot list {resource.plural} in the cluster and no "
                              "namespace is known to list them in; the audit goes on without them"))
+            if resource in NAMESPACED_RBAC:
+                rbac_unknown.append(f"{resource.plural} could not be listed (forbidden)")
     for kind in sorted(missing, key=lambda k: [r.kind for r in RESOURCES].index(k)):
+        if kind in (ROLES.kind, ROLE_BINDINGS.kind):
+            rbac_unknown.append(f"{kind} objects are not served by this cluster")
         if kind == "SecretProviderClass":
             notes.append("SecretProviderClass is not served by this cluster (the Secrets Store "
                          "CSI driver is not installed): no Key Vault objects to check")
@@ -290,6 +346,8 @@ def _collect(client: Client, chosen: list[str], lists: _Lists, context_namespace
         forbidden=dict(forbidden),
         failed=dict(failed),
         listed=dict(listed),
+        rbac_unknown="; ".join(rbac_unknown) or None,
+        limited=bool(chosen),
     )
 
 
@@ -352,11 +410,12 @@ def _controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 @dataclass(slots=True)
 class NamespaceAudit:
-    """One namespace's report part (None when nothing was read there) and its readiness."""
+    """One namespace's report part (None when nothing was read there) and its readiness;
+    the cluster-scoped objects' part has ``namespace`` "" and no readiness."""
 
     namespace: str
     result: FileResult | None
-    readiness: readiness.NamespaceReadiness
+    readiness: readiness.NamespaceReadiness | None
 
 
 def source_name(namespace: str | None) -> str:
@@ -369,25 +428,87 @@ def newest_minor(snapshot: Snapshot, registry: Registry) -> int:
     return registry.minor(Version(snapshot.server_minor) if snapshot.server_minor else None)
 
 
+@dataclass(slots=True)
+class _Run:
+    """What every namespace's evaluation shares."""
+
+    engine: Engine
+    #: the same rules without the rbac family, for where RBAC could not be read (made when needed)
+    blind: Engine | None
+    selection: Selection
+    registry: Registry
+    judge: readiness.Judge
+    tried: list[int]
+    newest: int
+    #: SecretProviderClasses: few, and rules look for one of a name in other namespaces too
+    spcs: list[KubeObject]
+    #: ClusterRoles and ClusterRoleBindings: few, and every namespace's grants need them
+    cluster_rbac: list[KubeObject]
+    #: RoleBindings naming other namespaces' accounts, with their Roles, by target namespace
+    foreign: dict[str, list[tuple[str, dict[str, Any]]]]
+    #: the rbac family runs (the readiness column is judged)
+    rbac: bool
+
+    def engine_for(self, unknown: str | None) -> Engine:
+        if unknown is None or not self.rbac:
+            return self.engine
+        if self.blind is None:
+            self.blind = Engine(cluster_rbac.without_rbac(self.selection), self.registry)
+        return self.blind
+
+
 def evaluate(snapshot: Snapshot, selection: Selection, registry: Registry,
              progress: Progress | None = None) -> Iterator[NamespaceAudit]:
-    """Evaluate the snapshot namespace by namespace, in the order listed."""
+    """Evaluate the snapshot: cluster-scoped RBAC objects first, then namespace by
+    namespace, in the order listed."""
     engine = Engine(selection, registry)
     newest = newest_minor(snapshot, registry)
-    tried = readiness.versions(registry, newest)
-    judge = readiness.Judge(registry)
-    # SecretProviderClasses are few and rules look for one of a name in other namespaces too
-    spcs = [KubeObject(o) for ns in snapshot.order for o in snapshot.spool.read(ns, "SecretProviderClass")
-            if not object_problem(o)]
+    rbac = any(r.startswith(cluster_rbac.FAMILY + "/") for r in engine.rule_ids)
+    spool = snapshot.spool
+    run = _Run(
+        engine=engine, blind=None, selection=selection, registry=registry, judge=readiness.Judge(registry),
+        tried=readiness.versions(registry, newest), newest=newest,
+        spcs=[KubeObject(o) for ns in snapshot.order for o in spool.read(ns, "SecretProviderClass")
+              if not object_problem(o)],
+        cluster_rbac=[KubeObject(o) for kind in CLUSTER_KINDS for o in spool.read("", kind) if not object_problem(o)],
+        foreign=cluster_rbac.foreign_grants(spool, list(spool.namespaces)) if engine.uses_index else {},
+        rbac=rbac,
+    )
+    cluster_part = _cluster_audit(snapshot, run)
+    if cluster_part is not None:
+        yield cluster_part
     for namespace in snapshot.order:
-        yield _namespace_audit(snapshot, namespace, engine, judge, tried, newest, spcs, progress)
+        yield _namespace_audit(snapshot, namespace, run, progress)
         if progress is not None:
             progress.evaluated(namespaces=1)
 
 
-def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: readiness.Judge,
-                     tried: list[int], newest: int, spcs: list[KubeObject],
-                     progress: Progress | None) -> NamespaceAudit:
+def _cluster_audit(snapshot: Snapshot, run: _Run) -> NamespaceAudit | None:
+    """The cluster-scoped objects (ClusterRoles, ClusterRoleBindings), evaluated once."""
+    if not any(snapshot.spool.count("", kind) for kind in CLUSTER_KINDS):
+        return None
+    name = source_name(None)
+    engine = run.engine_for(snapshot.rbac_unknown)
+    if engine.uses_index:
+        index = Index()
+        for obj in run.cluster_rbac:
+            index.add(obj, name)
+        engine.context.index = index
+    fold = _Fold(name, snapshot.rbac_unknown if run.rbac else None)
+    audited = {*snapshot.order, cluster_rbac.EVERYWHERE}
+    for kind in CLUSTER_KINDS:
+        for data in snapshot.spool.read("", kind):
+            # with -n: only the bindings that grant to the audited namespaces' accounts
+            if not snapshot.limited or (kind == "ClusterRoleBinding" and cluster_rbac.targets(data) & audited):
+                fold.evaluate(engine, data, None)
+    if not fold.seen:
+        return None
+    result = fold.finish(Counter())
+    result.continued = True  # not a namespace: summaries count namespaces as their sources
+    return NamespaceAudit("", result, None)
+
+
+def _namespace_audit(snapshot: Snapshot, namespace: str, run: _Run, progress: Progress | None) -> NamespaceAudit:
     spool = snapshot.spool
     name = source_name(namespace)
     ns_object = snapshot.namespace_objects.get(namespace)
@@ -396,24 +517,34 @@ def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: 
         why = "pods could not be listed here (forbidden)"
     elif "pods" in snapshot.failed.get(namespace, {}):
         why = "pods could not be listed here (the API server kept failing)"
-    verdict = readiness.NamespaceJudge(judge, namespace, ns_object, tried, newest,
+    judge = run.judge
+    verdict = readiness.NamespaceJudge(judge, namespace, ns_object, run.tried, run.newest,
                                        namespaces_read=bool(snapshot.namespace_objects), pods_listed=why)
+    unknown = snapshot.rbac_unknown_in(namespace)
+    engine = run.engine_for(unknown)
     supporting = ([ns_object] if ns_object is not None else []) + [
         o for kind in SUPPORTING_KINDS for o in spool.read(namespace, kind)]
     owned = {kind: list(spool.read(namespace, kind)) for kind in sorted(WORKLOAD_KINDS)}
     owners = Owners(o for objs in owned.values() for o in objs)
+    index = None
     if engine.uses_index:
         index = Index()
         for data in supporting:
             if not object_problem(data):
                 index.add(KubeObject(data), name)
-        for spc in spcs:
+        for spc in run.spcs:
             index.add(spc, source_name(spc.ref.namespace))
+        for obj in run.cluster_rbac:
+            index.add(obj, source_name(None))
+        for home, data in [*run.foreign.get(namespace, ()), *run.foreign.get(cluster_rbac.EVERYWHERE, ())]:
+            if home != namespace:
+                index.add(KubeObject(data), source_name(home))
         engine.context.index = index
+    column = cluster_rbac.Column(index, judge_minor(run), unknown or why) if run.rbac else None
     workloads = [o for kind in sorted(WORKLOAD_KINDS) for o in owned[kind]
                  if owners.top(o) is None and o.get("spec") is not None]
     del owned  # owners keeps what ownership needs
-    fold = _Fold(name)
+    fold = _Fold(name, unknown if run.rbac else None)
     for plural, reason in snapshot.failed.get(namespace, {}).items():
         fold.seen = True  # never lose a namespace silently: its report says what is missing
         fold.errors.append(InputError(name, 0, f"cannot list {plural} here even after retries, so they "
@@ -428,8 +559,11 @@ def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: 
         owner = owners.top(pod)
         pod_shape = Shape(pod) if is_pod(pod) else None
         fold.evaluate(engine, pod, owner, pod_shape)
-        pod_counts[owner.ref if owner else _ref(pod)] += 1
+        target = owner.ref if owner else _ref(pod)
+        pod_counts[target] += 1
         verdict.add(pod, str(owner.ref) if owner else None, True, pod_shape)
+        if column is not None:
+            column.add(target, pod, pod_shape.key if pod_shape is not None else None)
         pods += 1
         if progress is not None and pods % 500 == 0:
             progress.evaluated(pods=500)
@@ -438,8 +572,21 @@ def _namespace_audit(snapshot: Snapshot, namespace: str, engine: Engine, judge: 
     for workload in workloads:  # idle workloads are judged by their template
         if not pod_counts.get(_ref(workload)) and workload.get("kind") != "Job":
             verdict.add(workload, str(_ref(workload)), False)
+            if column is not None:
+                column.add(_ref(workload), workload)
     result = fold.finish(pod_counts) if fold.seen else None
-    return NamespaceAudit(namespace, result, verdict.finish())
+    done = verdict.finish()
+    if column is not None:
+        done.rbac = readiness.RbacReach(len(column.workloads),
+                                        None if column.unknown else len(column.dangerous), column.unknown)
+    return NamespaceAudit(namespace, result, done)
+
+
+def judge_minor(run: _Run) -> int:
+    """The Kubernetes minor version the rbac family resolves built-in roles for (as its
+    rules and the blast radius do: the newest it knows when none is selected)."""
+    version = run.selection.version
+    return version.minor if version is not None else NEWEST_RBAC
 
 
 class _Fold:
@@ -447,8 +594,10 @@ class _Fold:
     pods' findings merged (with the number of pods having each), paths moved into its pod
     template, and its own findings."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, rbac_unknown: str | None = None) -> None:
         self.source = source
+        #: why RBAC could not be read here: blast radii then say the API reach is unknown
+        self.rbac_unknown = rbac_unknown
         self.seen = False
         self._raw = FileResult(source)
         self.errors: list[InputError] = []
@@ -457,8 +606,11 @@ class _Fold:
         self.files: dict[ObjectRef, str] = {}
         self.own: dict[ObjectRef, list[Finding]] = {}
         self.is_pod: dict[ObjectRef, bool] = {}
+        #: blast radii (with --blast-radius): of the running pods (the worst), of the object itself
+        self.pod_blast: dict[ObjectRef, BlastRadius] = {}
+        self.own_blast: dict[ObjectRef, BlastRadius] = {}
         #: evaluations of pods by shape (placeholders for per-pod strings), without errors
-        self._memo: dict[bytes, tuple[bool, list[Finding], list[Suppressed]]] = {}
+        self._memo: dict[bytes, tuple[bool, list[Finding], list[Suppressed], BlastRadius | None]] = {}
 
     def evaluate(self, engine: Engine, data: dict[str, Any], owner: Owner | None,
                  shape: Shape | None = None) -> None:
@@ -473,17 +625,18 @@ class _Fold:
         remembered = self._memo.get(shape.key) if shape is not None else None
         if shape is not None and remembered is not None:
             ref = _ref(data)
-            pod_flag, findings, suppressed = remembered
+            pod_flag, findings, suppressed, blast = remembered
             raw.findings = [_own(f, ref, shape) for f in findings]
             raw.suppressed = [Suppressed(_own(s.finding, ref, shape), s.reason) for s in suppressed]
-            raw.objects = [ObjectResult(self.source, ref, 0, pod_flag, raw.findings)]
+            raw.objects = [ObjectResult(self.source, ref, 0, pod_flag, raw.findings, blast)]
         else:
             engine.evaluate(KubeObject(data), yamlload.Document(0, data, None, 0), self.source, raw)
             if shape is not None and not raw.errors and len(raw.objects) == 1:
                 if len(self._memo) >= LIMIT:
                     self._memo.clear()
                 self._memo[shape.key] = (raw.objects[0].pod, [_generic(f, shape) for f in raw.objects[0].findings],
-                                         [Suppressed(_generic(s.finding, shape), s.reason) for s in raw.suppressed])
+                                         [Suppressed(_generic(s.finding, shape), s.reason) for s in raw.suppressed],
+                                         raw.objects[0].blast)
         self.errors.extend(raw.errors)
         for o in raw.objects:
             self._object(o, owner if o.object.kind == "Pod" else None)
@@ -507,6 +660,11 @@ class _Fold:
             self.groups[target] = {}
             self.files[target] = o.file
             self.is_pod[target] = o.pod
+        if o.blast is not None:
+            blasts = self.own_blast if owner is None and o.object.kind != "Pod" else self.pod_blast
+            seen_blast = blasts.get(target)
+            if seen_blast is None or o.blast.severity > seen_blast.severity:
+                blasts[target] = o.blast  # a workload's pods may differ (a rollout): the worst
         if owner is None:
             self.own.setdefault(target, []).extend(o.findings)
             return
@@ -537,8 +695,11 @@ class _Fold:
                 in_template = bool(prefix) and (f.path == prefix or f.path.startswith(prefix + "."))
                 findings.append(_with_pods(f, 0 if in_template else total, total))
             out.findings.extend(findings)
+            blast = self.pod_blast.get(target) or self.own_blast.get(target)
+            if self.rbac_unknown is not None:
+                blast = cluster_rbac.blind(blast, self.rbac_unknown)
             out.objects.append(ObjectResult(self.files[target], target, 0, self.is_pod[target] or total > 0,
-                                            findings))
+                                            findings, blast))
         return out
 
 

@@ -49,6 +49,27 @@ class Blocker:
                 "details": list(self.details)}
 
 
+@dataclass(frozen=True, slots=True)
+class RbacReach:
+    """The readiness column of the ``rbac`` family: of the namespace's workloads (running
+    pods' workloads, pods without owner, idle workloads), how many hold a mounted token that
+    reaches a dangerous permission class (medium severity or more, grants shared through
+    ``default`` or a group included); ``dangerous`` is None when that is unknown."""
+
+    workloads: int
+    dangerous: int | None
+    unknown: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"workloads": self.workloads, "dangerous": self.dangerous, "unknown": self.unknown}
+
+    @property
+    def text(self) -> str:
+        if self.dangerous is None:
+            return "rbac: unknown"
+        return f"rbac: {self.dangerous} of {self.workloads} workload{'s' if self.workloads != 1 else ''}"
+
+
 @dataclass(slots=True)
 class NamespaceReadiness:
     """The verdict for one namespace."""
@@ -69,6 +90,8 @@ class NamespaceReadiness:
     violating_enforced: list[Blocker] = field(default_factory=list)
     #: why the verdict is unknown or partial (pods could not be listed)
     incomplete: str | None = None
+    #: workloads whose tokens reach dangerous API permissions (None: not judged)
+    rbac: RbacReach | None = None
 
     @property
     def label(self) -> str:
@@ -92,6 +115,7 @@ class NamespaceReadiness:
             "violatingEnforced": [b.as_dict() for b in self.violating_enforced],
             "incomplete": self.incomplete,
             "labels": self.suggested_labels(),
+            "rbac": None if self.rbac is None else self.rbac.as_dict(),
         }
 
     def suggested_labels(self) -> dict[str, str]:
@@ -270,14 +294,19 @@ def render_text(verdicts: Sequence[NamespaceReadiness], newest: int, title: str 
     next step grouped by workload (capped: ``-o json`` lists every pod)."""
     if not verdicts:
         return ""
-    head = f"PSS readiness per namespace (policy version v1.{newest}): could enforce now, enforces today"
+    head = (f"PSS readiness per namespace (policy version v1.{newest}): could enforce now, enforces today; "
+            "rbac: workloads whose token reaches dangerous API permissions")
     lines = [f"{title}: {head}" if title else head]
     width = max(len(v.namespace) for v in verdicts)
     for v in verdicts:
         today = f"{v.enforced}:{v.enforced_version or 'latest'}" if v.enforced else "-"
-        lines.append(f"  {v.namespace:<{width}}  {v.label:<18} enforces {today:<18} {v.pods} pod(s)")
+        pods = f"{v.pods} pod(s)"
+        rbac = f"  {v.rbac.text}" if v.rbac is not None else ""
+        lines.append(f"  {v.namespace:<{width}}  {v.label:<18} enforces {today:<18} {pods:<10}{rbac}".rstrip())
         if v.incomplete:
             lines.append(f"      incomplete: {v.incomplete}")
+        if v.rbac is not None and v.rbac.unknown and v.rbac.unknown != v.incomplete:
+            lines.append(f"      rbac unknown: {v.rbac.unknown}")
         if v.next_level is not None and v.blockers:
             lines.append(f"      {len(v.blockers)} pod(s) block {v.next_level}:{v.next_version}:")
             lines.extend(_grouped(v.blockers))

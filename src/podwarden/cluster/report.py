@@ -96,6 +96,7 @@ def write_json(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, tally
     ``readiness`` and ``warnings``; laid out as ``json.dumps(doc, indent=2)`` would."""
     out.write(f'{{\n  "version": {FORMAT_VERSION},\n  "findings": [')
     first = True
+    radii: list[dict[str, Any]] = []  # one per workload, with --blast-radius only
     for cluster, fr in parts:
         tally.add(fr)
         for f in fr.findings:
@@ -104,6 +105,10 @@ def write_json(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, tally
                 finding["cluster"] = cluster.context
             out.write(("\n    " if first else ",\n    ") + _indented(finding, 2))
             first = False
+        for o in fr.objects:
+            if o.blast is not None:
+                radius = {"file": o.file, "line": o.line, "object": o.object.as_dict(), **o.blast.as_dict()}
+                radii.append(radius | {"cluster": cluster.context} if multi else radius)
     out.write("],\n" if first else "\n  ],\n")
     tail: dict[str, Any] = {
         "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
@@ -120,6 +125,8 @@ def write_json(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, tally
             "byRule": dict(sorted(tally.by_rule.items())),
         },
     }
+    if radii:  # as check writes it: before the errors
+        tail = {"blastRadius": radii, **tail}
     if multi:
         tail["clusters"] = [c.as_dict() for c in clusters]
         tail["readiness"] = [v.as_dict() | {"cluster": c.context}
