@@ -49,3 +49,14 @@ def test_random_values_show_no_character() -> None:
     assert fingerprint("Tr0ub4dor&3-kx9Q!vR2").startswith("...(20)#")
     assert fingerprint("xIF1" + "A" * 84).startswith("...(88)#")
     assert fingerprint("AKIAIOSFODNN7EXAMPLE").startswith("AKIA...(20)#")
+
+
+@pytest.mark.parametrize("marker", ["npm_", "pypi", "sk_l", "rk_l", "SG.", "hvs.", "sha2", "glrt", "xoxe"])
+def test_published_prefixes_of_newer_formats_are_shown(marker: str) -> None:
+    # the marker tells the format; the rest stays hidden
+    full = {"pypi": "pypi-", "sk_l": "sk_live_", "rk_l": "rk_live_", "sha2": "sha256~", "glrt": "glrt-",
+            "xoxe": "xoxe.xoxp-"}.get(marker, marker)
+    value = full + "Zq8xR2mK7vLp3NwY6tB9cD4fH1jS5gA0"
+    fp = fingerprint(value)
+    assert fp.startswith(f"{marker}...({len(value)})#")
+    assert value[len(marker):len(marker) + 4] not in fp

@@ -40,6 +40,9 @@ PUBLIC_MARKERS = (
     "xoxr-", "xoxs-", "AKIA", "ASIA", "AIza", "eyJ", "-----BEGIN", "DefaultEndpointsProtocol=",
     "Endpoint=", "AccountEndpoint=", "sv=", "https://", "http://", "postgres", "mysql://",
     "mongodb", "redis://", "amqp",
+    # published prefixes of the formats the family reads beyond Azure
+    "npm_", "pypi-", "sk_live_", "rk_live_", "SG.", "hvs.", "hvb.", "hvr.", "sha256~", "glrt-",
+    "xoxe",
 )
 
 
