@@ -9,7 +9,13 @@ Deployments in ../shared/corpus, with what the API server adds (defaults, the pr
 token volume, ``managedFields``, ``status``), so the bytes per pod are realistic.  The
 cluster: one node per 30 pods, 4 DaemonSets in kube-system (one pod per node each), the
 rest in namespaces of ~60 pods (Deployments of 3 replicas, each with a current and an
-old ReplicaSet), a ServiceAccount, ConfigMaps and Secrets per namespace.
+old ReplicaSet), a ServiceAccount, ConfigMaps and Secrets per namespace.  RBAC as on AKS:
+~70 ClusterRoles (the built-in ``cluster-admin``, ``admin``, ``edit``, ``view`` and
+``system:`` ones) and ~50 ClusterRoleBindings (groups, users, kube-system's accounts), and
+per application namespace a Role and its RoleBinding for the app's ServiceAccount (every
+tenth may read Secrets) plus a RoleBinding of ``view`` to kube-system's metrics agent (a
+grant from another namespace, as Prometheus gets one).  ``--no-rbac`` serves none of it
+(the audit then warns that the rbac family says unknown).
 
 Faults (``--faults 429:40,drop:97,truncate:151,stall:211,410:307``): every Nth request of
 the kind answers with 429 + Retry-After: 1, drops the connection, cuts the body short,
@@ -142,7 +148,7 @@ def status(spec: dict[str, Any]) -> dict[str, Any]:
 class Cluster:
     """A generated cluster: items by (plural, namespace index, i), made when asked for."""
 
-    def __init__(self, pods: int) -> None:
+    def __init__(self, pods: int, rbac: bool = True) -> None:
         self.nodes = max(1, pods // PODS_PER_NODE)
         app_pods = max(REPLICAS, pods - len(DAEMONSETS) * self.nodes)
         self.deployments_per_ns = PODS_PER_NAMESPACE // REPLICAS
@@ -164,6 +170,11 @@ class Cluster:
                                    for n in range(len(self.namespaces))]
         for plural in ("statefulsets", "jobs", "cronjobs", "replicationcontrollers", "secretproviderclasses"):
             self.counts[plural] = [0] * len(self.namespaces)
+        if rbac:
+            self.counts["roles"] = [0 if n == self.system else 1 for n in range(len(self.namespaces))]
+            self.counts["rolebindings"] = [0 if n == self.system else 2 for n in range(len(self.namespaces))]
+        #: cluster-scoped objects by plural, as JSON texts
+        self.cluster_scoped: dict[str, list[str]] = cluster_rbac() if rbac else {}
         self.starts = {p: self._prefix(c) for p, c in self.counts.items()}
 
     @staticmethod
@@ -278,6 +289,15 @@ class Cluster:
         if plural == "secrets":
             return {"metadata": meta("Secret", f"app-secret-{i}"), "type": "Opaque",
                     "data": {"password": base64.b64encode(b"never-sent-by-metadata-lists").decode()}}
+        if plural == "roles":
+            resources = ["configmaps", "secrets"] if n % 10 == 0 else ["configmaps"]
+            return {"metadata": meta("Role", "app"),
+                    "rules": [{"apiGroups": [""], "resources": resources, "verbs": ["get", "list", "watch"]}]}
+        if plural == "rolebindings":
+            ref = ("Role", "app", {"kind": "ServiceAccount", "name": "app", "namespace": ns}) if i == 0 else \
+                ("ClusterRole", "view", {"kind": "ServiceAccount", "name": DAEMONSETS[1], "namespace": "kube-system"})
+            return {"metadata": meta("RoleBinding", "app" if i == 0 else "metrics-view"), "subjects": [ref[2]],
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": ref[0], "name": ref[1]}}
         raise KeyError(plural)
 
     def namespace(self, n: int) -> dict[str, Any]:
@@ -287,10 +307,52 @@ class Cluster:
                 "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
 
 
+def cluster_rbac() -> dict[str, list[str]]:
+    """ClusterRoles and ClusterRoleBindings as an AKS cluster serves them (in number and
+    kind; rules abridged)."""
+    def meta(name: str, bootstrap: bool = True, labels: dict[str, str] | None = None) -> dict[str, Any]:
+        m: dict[str, Any] = {"name": name, "uid": uid("rbac", name), "resourceVersion": "48213",
+                             "creationTimestamp": CREATED, "labels": dict(labels or {})}
+        if bootstrap:
+            m["labels"]["kubernetes.io/bootstrapping"] = "rbac-defaults"
+            m["annotations"] = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+        return m
+
+    read = ["get", "list", "watch"]
+    roles = [
+        {"metadata": meta("cluster-admin"), "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                                                      {"nonResourceURLs": ["*"], "verbs": ["*"]}]},
+        {"metadata": meta("admin"), "aggregationRule": {"clusterRoleSelectors": [
+            {"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}}]}, "rules": []},
+        {"metadata": meta("edit", labels={"rbac.authorization.k8s.io/aggregate-to-admin": "true"}),
+         "aggregationRule": {"clusterRoleSelectors": [
+             {"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}]}, "rules": []},
+        {"metadata": meta("view", labels={"rbac.authorization.k8s.io/aggregate-to-edit": "true"}),
+         "aggregationRule": {"clusterRoleSelectors": [
+             {"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}}]}, "rules": []},
+    ]
+    for i in range(66):
+        resources = ["pods", "services", "endpoints", "nodes", "events", "configmaps"][i % 6:i % 6 + 2]
+        roles.append({"metadata": meta(f"system:controller:component-{i:02d}"),
+                      "rules": [{"apiGroups": [""], "resources": resources, "verbs": read}]})
+    bindings = [{"metadata": meta("cluster-admin"), "subjects": [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}}]
+    for i in range(48):
+        subject = {"kind": "ServiceAccount", "name": DAEMONSETS[i % len(DAEMONSETS)], "namespace": "kube-system"} \
+            if i % 3 else {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": f"system:component-{i}"}
+        bindings.append({"metadata": meta(f"system:controller:component-{i:02d}"), "subjects": [subject],
+                         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                     "name": f"system:controller:component-{i:02d}"}})
+    return {"clusterroles": [json.dumps(r) for r in roles], "clusterrolebindings": [json.dumps(b) for b in bindings]}
+
+
 KINDS = {"namespaces": "Namespace", "pods": "Pod", "deployments": "Deployment", "replicasets": "ReplicaSet",
          "statefulsets": "StatefulSet", "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob",
          "replicationcontrollers": "ReplicationController", "serviceaccounts": "ServiceAccount",
-         "configmaps": "ConfigMap", "secrets": "Secret", "secretproviderclasses": "SecretProviderClass"}
+         "configmaps": "ConfigMap", "secrets": "Secret", "secretproviderclasses": "SecretProviderClass",
+         "roles": "Role", "rolebindings": "RoleBinding", "clusterroles": "ClusterRole",
+         "clusterrolebindings": "ClusterRoleBinding"}
 
 
 class Server:
@@ -395,15 +457,17 @@ class Server:
         if plural == "namespaces" and len(rest) == 1:
             items = [json.dumps(self.cluster.namespace(n)) for n in range(len(self.cluster.namespaces))]
             return self.send(h, 200, self.page("NamespaceList", "v1", items, None, False))
-        if plural not in self.cluster.counts:
+        scoped = self.cluster.cluster_scoped.get(plural)
+        if plural not in self.cluster.counts and scoped is None:
             return self.send(h, 404, b'{"kind": "Status", "code": 404, "reason": "NotFound"}')
         meta_only = "as=PartialObjectMetadataList" in h.headers.get("Accept", "")
         token = query.get("continue", "")
         start = int(json.loads(base64.urlsafe_b64decode(token))["start"]) if token else 0
         limit = int(query.get("limit", "0") or 0)
-        total = self.cluster.total(plural, namespace)
+        total = len(scoped) if scoped is not None else self.cluster.total(plural, namespace)
         end = min(total, start + limit) if limit else total
-        items = self.cluster.items(plural, namespace, start, end, meta_only)
+        items = scoped[start:end] if scoped is not None else self.cluster.items(plural, namespace, start, end,
+                                                                                 meta_only)
         more = base64.urlsafe_b64encode(json.dumps({"start": end}).encode()).decode() if end < total else None
         kind = "PartialObjectMetadataList" if meta_only else f"{KINDS[plural]}List"
         return self.send(h, 200, self.page(kind, "/".join(parts[1:base]), items, more, meta_only))
@@ -426,8 +490,9 @@ class Server:
         h.wfile.write(body)
 
 
-def run_audit(kubeconfig: Path, fmt: str, out: Path, extra: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MiB, exit status, stderr's warning lines) of one audit process."""
+def run_audit(kubeconfig: Path, fmt: str, out: Path, extra: list[str]) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit status, stderr's warning lines) of one
+    audit process (CPU time is the steadier figure on a busy machine)."""
     cmd = [sys.executable, "-c", "from podwarden.cli import main; main()", "audit", "--kubeconfig", str(kubeconfig), "-o", fmt,
            "--output", str(out), *extra]
     start = time.perf_counter()
@@ -439,7 +504,8 @@ def run_audit(kubeconfig: Path, fmt: str, out: Path, extra: list[str]) -> tuple[
         err.seek(0)
         lines = err.read().decode(errors="replace").splitlines()
         warnings = [line for line in lines if line.startswith(("warning:", "error:"))] or lines[-3:]
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), "\n".join(warnings)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), \
+        "\n".join(warnings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -450,24 +516,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", default="", help="FAULT:N,... (429, drop, truncate, stall, 410): every Nth request")
     parser.add_argument("--stall", type=float, default=3.0, help="seconds a stalled answer waits")
     parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--no-rbac", action="store_true", help="serve no RBAC objects (the cluster before them)")
     args = parser.parse_args(argv)
     faults = {k: int(v) for k, v in (item.split(":") for item in args.faults.split(",") if item)}
     extra = ["--page-size", str(args.page_size)]
     if "stall" in faults:
         extra += ["--request-timeout", str(max(0.5, args.stall / 3))]
-    print(f"{'pods':>8} {'format':<6} {'wall s':>7} {'peak MiB':>9} {'report MiB':>10} exit  requests")
+    print(f"{'pods':>8} {'format':<6} {'wall s':>7} {'cpu s':>7} {'peak MiB':>9} {'report MiB':>10} exit  requests")
     with tempfile.TemporaryDirectory(prefix="podwarden-bench-") as tmp:
         for scale in (int(s) for s in args.scales.split(",")):
-            cluster = Cluster(scale)
+            cluster = Cluster(scale, rbac=not args.no_rbac)
             pods = cluster.total("pods", None)
             for fmt in args.formats.split(","):
                 server = Server(cluster, Path(tmp), faults, args.stall)
                 try:
                     out = Path(tmp) / f"report.{fmt}"
-                    wall, rss, code, warnings = run_audit(server.kubeconfig(Path(tmp) / "kc"), fmt, out, extra)
+                    wall, cpu, rss, code, warnings = run_audit(server.kubeconfig(Path(tmp) / "kc"), fmt, out, extra)
                     size = out.stat().st_size / 2**20 if out.exists() else 0.0
                     reqs = ", ".join(f"{k} {v}" for k, v in sorted(server.requests.items()))
-                    print(f"{pods:>8} {fmt:<6} {wall:>7.1f} {rss:>9.0f} {size:>10.1f} {code:>4}  {reqs}", flush=True)
+                    print(f"{pods:>8} {fmt:<6} {wall:>7.1f} {cpu:>7.1f} {rss:>9.0f} {size:>10.1f} {code:>4}  {reqs}",
+                          flush=True)
                     if faults:
                         print(f"{'':>8} faults injected: {dict(server.injected)}")
                     for line in warnings.splitlines():
