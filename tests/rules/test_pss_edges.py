@@ -697,12 +697,17 @@ def test_custom_resource_reusing_a_workload_kind_is_not_a_pod(tmp_path: Path) ->
     assert [o.pod for o in result.objects] == [False]
 
 
-def test_workload_without_containers_is_skipped(tmp_path: Path) -> None:
-    # a kustomize patch: no container list, so not a pod Kubernetes would run
+def test_workload_without_containers_is_a_patch_checked_for_what_it_sets(tmp_path: Path) -> None:
+    # a kustomize patch: no container list, so not a pod Kubernetes would run; what it sets
+    # is judged, what it leaves to the base is not
     patch = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "demo"},
              "spec": {"template": {"spec": {"hostNetwork": True}}}}
     result = scan(tmp_path, patch, level="baseline")
-    assert found(result) == [] and [o.pod for o in result.objects] == [False]
+    assert [f.rule_id for f in result.findings] == ["pss/host-namespaces"]
+    assert [o.pod for o in result.objects] == [True]
+    clean = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "demo"},
+             "spec": {"template": {"spec": {"nodeSelector": {"pool": "web"}}}}}
+    assert found(scan(tmp_path, clean, level="restricted")) == []
 
 
 # -- several objects per file: multi-document YAML and kind: List -----------------------------

@@ -106,13 +106,9 @@ def _report(fmt: str, results: Iterator[FileResult], out: TextIO, registry: Regi
 
         junit.write(results, out, tally)
     elif fmt == "html":
-        from podwarden.engine import Result
         from podwarden.report import html
 
-        collected = Result()
-        for fr in tally.watch(results):
-            collected.add(fr)
-        out.write(html.render(collected, registry, source="podwarden check"))
+        html.write(results, out, registry, tally, source="podwarden check")
     else:
         from podwarden.report import text as text_report
 
