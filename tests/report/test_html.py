@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from podwarden.cli import main
-from podwarden.engine import Engine, FileResult, Selection
+from podwarden.engine import Engine, FileResult, Result, Selection
 from podwarden.report import html
 from podwarden.report.tally import Tally
 from podwarden.rules.registry import default_registry
@@ -340,3 +340,18 @@ def test_empty_result_says_no_findings() -> None:
     text = html.render(result, registry)
     assert "No findings." in text and 'id="objects-view"' not in text
     assert data_of(text)["objects"] == []
+
+
+def test_readiness_shows_the_rbac_column() -> None:
+    readiness = [
+        {"namespace": "shop", "pods": 4, "rbac": {"workloads": 2, "dangerous": 1, "unknown": None}},
+        {"namespace": "sealed", "pods": 0, "rbac": {"workloads": 0, "dangerous": None,
+                                                    "unknown": "roles <b>forbidden</b>"}},
+        {"namespace": "legacy", "pods": 1, "rbac": None},
+    ]
+    page = html.render(Result(), default_registry(), readiness=readiness)
+    table = page.split('<table class="readiness">', 1)[1].split("</table>", 1)[0]
+    assert ">rbac</th>" in table
+    assert '<td class="num">1 of 2</td>' in table
+    assert '<td title="roles &lt;b&gt;forbidden&lt;/b&gt;">unknown</td>' in table  # escaped
+    assert table.count("<td>-</td>") == 1

@@ -549,6 +549,15 @@ def _readiness_chart(readiness: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _rbac_cell(rbac: Any) -> str:
+    """Workloads whose token reaches a dangerous permission: ``N of M``, or why unknown."""
+    if not isinstance(rbac, Mapping):
+        return "<td>-</td>"
+    if rbac.get("dangerous") is None:
+        return f'<td title="{e(rbac.get("unknown") or "")}">unknown</td>'
+    return f'<td class="num">{e(rbac.get("dangerous"))} of {e(rbac.get("workloads"))}</td>'
+
+
 def _readiness(readiness: Sequence[Mapping[str, Any]]) -> str:
     rows = []
     for ns in readiness:
@@ -582,7 +591,7 @@ def _readiness(readiness: Sequence[Mapping[str, Any]]) -> str:
             f'<tr data-namespace="{e(ns.get("namespace", ""))}" data-ready="{e(level)}">'
             f'<td>{e(ns.get("namespace", ""))}</td><td class="num">{e(ns.get("pods", 0))}</td>'
             f"<td>{e(today)}</td>"
-            f'<td><span class="lvl {e(level)}">{e(could)}</span></td><td>{cell}</td></tr>'
+            f'<td><span class="lvl {e(level)}">{e(could)}</span></td>{_rbac_cell(ns.get("rbac"))}<td>{cell}</td></tr>'
         )
     return (
         '<section id="readiness"><h2>Namespace readiness (Pod Security Standards)</h2>'
@@ -592,7 +601,9 @@ def _readiness(readiness: Sequence[Mapping[str, Any]]) -> str:
         "meets, so setting it rejects none of them. <em>Next step</em> lists the pods to fix first.</p>"
         + _readiness_chart(readiness)
         + '<table class="readiness"><thead><tr><th>namespace</th><th>pods</th><th>enforces today</th>'
-        f'<th>could enforce now</th><th>next step</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        '<th>could enforce now</th><th title="workloads whose service account token reaches a dangerous '
+        'permission">rbac</th>'
+        f'<th>next step</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
 
 
