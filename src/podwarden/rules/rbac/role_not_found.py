@@ -39,5 +39,7 @@ def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
         return
     if missing_role(ctx.index, binding_record(obj), minor_of(ctx)):
         where = f' of namespace "{obj.ref.namespace or "default"}"' if kind == "Role" else ""
-        yield Violation(ref.at("name"), f'{kind} "{name}"{where} is not in the input: pass the file that '
-                        "defines it with --context to check what this binding grants")
+        yield Violation(ref.at("name"), f'{kind} "{name}"{where} is neither built in nor among the objects '
+                        "read (files, --context, or the cluster audited): whatever role of that name is "
+                        "created later gets this binding's subjects; if it is defined elsewhere, pass that "
+                        "file with --context to check what the binding grants")
