@@ -355,3 +355,27 @@ def test_readiness_shows_the_rbac_column() -> None:
     assert '<td class="num">1 of 2</td>' in table
     assert '<td title="roles &lt;b&gt;forbidden&lt;/b&gt;">unknown</td>' in table  # escaped
     assert table.count("<td>-</td>") == 1
+
+
+def test_scores_on_the_page(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["check", "-o", "html", "--output", str(page), str(examples)])
+    assert result.exit_code == 1
+    text = page.read_text(encoding="utf-8")
+    summary = json.loads(CliRunner().invoke(main, ["check", "-o", "json", str(examples)]).stdout)["summary"]
+    # the run's score as check computes it, in the summary cards
+    assert f'<div class="n">{summary["score"]}/100</div><div class="l">score</div>' in text
+    # the weights the page scores each object with are report/score.py's
+    assert data_of(text)["weights"] == [0, 1, 5, 15, 40]
+
+
+def test_object_scores_in_the_browser(chromium: str, tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    page = tmp_path / "report.html"
+    CliRunner().invoke(main, ["check", "-o", "html", "--output", str(page), str(examples)])
+    dom = browse(chromium, page, "--dump-dom")
+    doc = json.loads(CliRunner().invoke(main, ["check", "-o", "json", str(examples)]).stdout)
+    guide = next(o for o in doc["objects"] if o["object"]["name"] == "security-context-demo"
+                 and o["findings"])
+    assert f"score {guide['score']}" in dom and guide["score"] == 52

@@ -29,6 +29,7 @@ from podwarden import __version__
 from podwarden.engine import FileResult, Finding, ObjectResult, Result
 from podwarden.errors import InputError
 from podwarden.report.html_assets import CSS, SCRIPT
+from podwarden.report.score import WEIGHTS, object_score
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Rule, Severity
 from podwarden.rules.registry import Registry
@@ -89,6 +90,9 @@ class Page:
         self.suppressed_count = 0
         self.skipped = 0
         self.baselined = 0
+        #: the run's score (report/score.py): sum and count of object scores
+        self.score_total = 0
+        self.scored = 0
 
     # -- gathering ----------------------------------------------------------------------
 
@@ -121,6 +125,9 @@ class Page:
         self.objects += 1
         ns = self.by_namespace.setdefault(namespace, [0] * (len(Severity) + 2))
         ns[-1] += 1
+        if findings or (o is not None and o.pod):
+            self.score_total += object_score(findings)
+            self.scored += 1
         blast = o.blast if o is not None else None
         lines = blast.lines if blast is not None else ()
         if not findings and not lines:
@@ -187,7 +194,8 @@ class Page:
     def write_data(self, write: Callable[[str], object]) -> None:
         """The JSON the script reads, objects worst first (see ``html_assets``)."""
         order = sorted(self._objects, key=lambda item: item[0])
-        write('{"hasBlast":' + json.dumps(self.has_blast) + ',"rules":')
+        weights = [WEIGHTS[sev] for sev in sorted(Severity)]  # by severity's integer value
+        write('{"hasBlast":' + json.dumps(self.has_blast) + ',"weights":' + json.dumps(weights) + ',"rules":')
         rules = []
         for rule_id, r in self.rules():
             rules.append([rule_id, r.title if r else "", rule_id.split("/", 1)[0],
@@ -317,7 +325,8 @@ def _intro(audit: bool) -> str:
 
 
 def _summary(page: Page) -> str:
-    cards = [("findings", f"{page.findings:,}", "total")]
+    cards = [("score", f"{round(page.score_total / page.scored)}/100", "score")] if page.scored else []
+    cards += [("findings", f"{page.findings:,}", "total")]
     cards += [(str(s), f"{page.by_severity[s]:,}", str(s)) for s in _SEVERITIES]
     cards += [("objects with findings", f"{page.flagged:,} / {page.objects:,}", "objects"),
               ("errors", f"{len(page.errors):,}", "errors" if page.errors else "total")]

@@ -63,6 +63,9 @@ function fmt(n){return n.toLocaleString('en-US');}
 function ruleLink(r){var a=el('a',null,R[r][0]); a.href='#rule-'+R[r][5]; return a;}
 function label(i){var b=i*OS; return S[O[b]]+'/'+S[O[b+2]];}
 function nsOf(i){return S[O[i*OS+1]];}
+function score(i){var b=i*OS, worst={}, lost=0;
+  for(var k=0;k<O[b+7];k++){var f=(O[b+6]+k)*FS; if(!(F[f] in worst)||F[f+1]>worst[F[f]]){worst[F[f]]=F[f+1];}}
+  for(var r in worst){lost+=D.weights[worst[r]];} return Math.max(0,100-lost);}
 function blastSev(i){var b=i*OS, s=-1; for(var k=0;k<O[b+9];k++){s=Math.max(s,B[(O[b+8]+k)*BS]);} return s;}
 var hay=null;
 function haystack(i){
@@ -151,6 +154,7 @@ View.prototype.draw=function(){
     var counts=[0,0,0,0,0]; for(var k=0;k<O[b+7];k++){counts[F[(O[b+6]+k)*FS+1]]++;}
     var cc=td(row,'num'); cc.appendChild(el('b',null,O[b+7]));
     var parts=[]; for(var s=4;s>=0;s--){if(counts[s]){parts.push(counts[s]+' '+SEV[s]);}}
+    if(O[b+7]){parts.push('score '+score(i));}
     if(parts.length){cc.appendChild(el('div','meta',parts.join(' \u00b7 ')));}
     if(D.hasBlast){
       if(self.opt.blastFirst){td(row).appendChild(badge(O[b+5]));}
