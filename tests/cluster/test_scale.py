@@ -39,7 +39,9 @@ def html_content(page: str) -> tuple[str, list[str]]:
     data = re.search(r'<script type="application/json" id="podwarden-data">(.*?)</script>', page, re.S)
     readiness = page.split('id="readiness"', 1)[-1]
     assert data is not None
-    return data.group(1), re.findall(r'data-namespace="([^"]*)"', readiness)
+    # the score weights the page carries are report/score.py's constants, not the audit's say
+    content = re.sub(r'"weights":\[[^\]]*\],', "", data.group(1))
+    return content, re.findall(r'data-namespace="([^"]*)"', readiness)
 
 
 # -- the same report as before streaming ---------------------------------------------------
