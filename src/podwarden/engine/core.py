@@ -1,190 +1,39 @@
-"""The engine: select rules, stream sources through them, turn violations into findings.
+"""The engine proper: select rules, stream sources through them, place violations.
 
 Only the engine knows files and lines; rules know objects and paths, reporters only
-format.  Files are read and evaluated one at a time (``iter_files``), so memory does not
-grow with the number of files; ``run`` collects everything for callers that want it.
-A line is looked up only for the paths that have findings.
+format.  Files are read and evaluated one at a time (``iter_files``), a large file in parts,
+so memory does not grow with the number of files; ``run`` collects everything for callers
+that want it.  A line is looked up only for the paths that have findings.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from podwarden.engine.hazards import merge_hazards
+from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
+from podwarden.engine.suppression import ignores_of, suppressed_by
 from podwarden.errors import InputError, RuleError
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import HELM_TEMPLATE, Skipped, Source, expand
 from podwarden.model.index import INDEX_KINDS, Index
-from podwarden.model.objects import KubeObject, ObjectRef, ShapeError
+from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
-from podwarden.model.podspec import PodView
 from podwarden.model.shape import check_pod as check_pod_shape
-from podwarden.rules.api import Context, Level, Rule, Severity, Version, Violation
-from podwarden.rules.blast import BlastRadius, blast_radius
+from podwarden.rules.api import Context, Level, Rule, Severity, Violation
+from podwarden.rules.blast import blast_radius
 from podwarden.rules.registry import Active, Registry, default_registry
 
-#: annotation listing rule ids (or families) to ignore on an object or its pod template;
-#: ``rule-id:container`` limits it to one container
-IGNORE_ANNOTATION = "podwarden.io/ignore"
-IGNORE_REASON_ANNOTATION = "podwarden.io/ignore-reason"
 _LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
 #: objects per part of a large file's result (see ``Engine.iter_scan``)
 CHUNK_OBJECTS = 1000
 #: files larger than this are scanned in the main process, part by part, even with ``-j``
 LARGE_FILE = 2 * 1024 * 1024
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A violation placed in its file: what every reporter prints."""
-
-    rule_id: str
-    severity: Severity
-    message: str
-    file: str
-    line: int
-    column: int
-    object: ObjectRef
-    path: str
-    secret: str | None = None
-    #: a live cluster's workload finding: how many of its running pods have it
-    pods: int | None = None
-    #: rules that found the same hazard at the same field, folded into this finding
-    also: tuple[str, ...] = ()
-    #: advice fitting this finding (text output), when the rule's own does not
-    hint: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        """Stable identity for baselines: rule, object, field path and secret fingerprint.
-        Neither the line (it moves when the file is edited) nor the file path (it depends
-        on where the command runs from, and files get moved)."""
-        o = self.object
-        key = "\x1f".join((self.rule_id, o.kind, o.namespace or "", o.name, self.path, self.secret or ""))
-        return hashlib.sha256(key.encode()).hexdigest()[:20]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form (documented in the README)."""
-        out: dict[str, Any] = {
-            "rule": self.rule_id,
-            "severity": str(self.severity),
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "object": self.object.as_dict(),
-            "path": self.path,
-            "fingerprint": self.fingerprint,
-        }
-        if self.secret is not None:
-            out["secret"] = self.secret
-        if self.pods is not None:
-            out["pods"] = self.pods
-        if self.also:
-            out["also"] = list(self.also)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Suppressed:
-    """A finding silenced by a ``podwarden.io/ignore`` annotation, with the reason given."""
-
-    finding: Finding
-    reason: str
-
-
-@dataclass(slots=True)
-class Selection:
-    """Which rules run and how: PSS level and version, families or ids, severity floor,
-    per-rule settings (``severity`` overrides and rule options) and a baseline."""
-
-    level: Level = Level.RESTRICTED
-    version: Version | None = None
-    only: frozenset[str] = frozenset()
-    skip: frozenset[str] = frozenset()
-    min_severity: Severity = Severity.INFO
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    baseline: frozenset[str] = frozenset()
-    #: compute each workload's blast radius (check --blast-radius)
-    blast_radius: bool = False
-
-    def wants(self, r: Rule) -> bool:
-        if self.only and r.id not in self.only and r.family not in self.only:
-            return False
-        return r.id not in self.skip and r.family not in self.skip
-
-
-@dataclass(slots=True)
-class ObjectResult:
-    """Every object evaluated, with its findings: what per-object reports need."""
-
-    file: str
-    object: ObjectRef
-    line: int
-    pod: bool
-    findings: list[Finding]
-    #: what an attacker controlling this workload reaches (with --blast-radius)
-    blast: BlastRadius | None = None
-
-
-@dataclass(slots=True)
-class FileResult:
-    """What one source produced."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    objects: list[ObjectResult] = field(default_factory=list)
-    baselined: int = 0
-    skipped: bool = False
-    #: why the file was skipped, when it is worth saying (not a regular file)
-    note: str = ""
-    #: a later part of a large file whose earlier parts were already yielded
-    continued: bool = False
-    #: things worth saying that are neither findings nor errors (a pod template patch)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Result:
-    """The outcome of one run, collected from its FileResults."""
-
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    objects: list[ObjectResult] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    baselined: int = 0
-
-    @property
-    def files(self) -> int:
-        return len(self.paths)
-
-    @property
-    def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        return 1 if self.findings else 0
-
-    def add(self, fr: FileResult) -> None:
-        """Fold one file's result (or a later part of it) in."""
-        if not fr.continued:
-            self.paths.append(fr.path)
-        self.findings.extend(fr.findings)
-        self.suppressed.extend(fr.suppressed)
-        self.errors.extend(fr.errors)
-        self.objects.extend(fr.objects)
-        self.baselined += fr.baselined
-        if fr.skipped:
-            self.skipped.append(fr.path)
 
 
 class Engine:
@@ -600,37 +449,6 @@ def _no_object_error(found_object: bool, explicit: bool, fr: FileResult) -> None
         fr.errors.append(InputError(fr.path, 0, "no Kubernetes objects in this file"))
 
 
-def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
-    """One finding per hazard at one field: rules declaring the same ``hazard`` (PSS and
-    hardening both on an added capability) give the stronger finding (higher severity; on
-    a tie the PSS rule, the standard's own word), naming the others in ``also``."""
-    kept: dict[tuple[str, str], int] = {}
-    out: list[Finding] = []
-    for f in findings:
-        r = registry.rules.get(f.rule_id)
-        if r is None or not r.hazard:
-            out.append(f)
-            continue
-        key = (f.path, r.hazard)
-        at = kept.get(key)
-        if at is None:
-            kept[key] = len(out)
-            out.append(f)
-            continue
-        previous = out[at]
-        strong, weak = (f, previous) if _stronger(f, previous, registry) else (previous, f)
-        folded = tuple(dict.fromkeys((*strong.also, weak.rule_id, *weak.also)))
-        out[at] = dataclasses.replace(strong, also=folded)
-    return out
-
-
-def _stronger(a: Finding, b: Finding, registry: Registry) -> bool:
-    if a.severity != b.severity:
-        return a.severity > b.severity
-    a_rule, b_rule = registry.rules.get(a.rule_id), registry.rules.get(b.rule_id)
-    return bool(a_rule and a_rule.pss) and not (b_rule and b_rule.pss)
-
-
 def object_problem(data: Any) -> str:
     """Why a document is not a Kubernetes object, or '' when it is one."""
     if not isinstance(data, dict):
@@ -643,43 +461,3 @@ def object_problem(data: Any) -> str:
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return "not a Kubernetes object: apiVersion and kind must be strings"
     return ""
-
-
-@dataclass(frozen=True, slots=True)
-class Ignore:
-    rule: str
-    container: str | None
-    reason: str
-
-
-def ignores_of(obj: KubeObject, pod: PodView | None) -> list[Ignore]:
-    """Ignore entries from the object's annotations and its pod template's."""
-    out: list[Ignore] = []
-    sources = [obj.annotations]
-    if pod is not None and pod.metadata.path != obj.metadata.path:
-        sources.append(pod.annotations)
-    for found in sources:
-        value = found.get(IGNORE_ANNOTATION)
-        if not value:
-            continue
-        reason = found.get(IGNORE_REASON_ANNOTATION, "").strip() or "no reason given"
-        for item in value.split(","):
-            rule_id, _, container = item.strip().partition(":")
-            if rule_id:
-                out.append(Ignore(rule_id.strip(), container.strip() or None, reason))
-    return out
-
-
-def suppressed_by(ignores: list[Ignore], rule_id: str, path: FieldPath, pod: PodView | None) -> str | None:
-    """The reason an ignore entry silences this finding, or None."""
-    family = rule_id.split("/", 1)[0]
-    for entry in ignores:
-        if entry.rule not in (rule_id, family):
-            continue
-        if entry.container is None:
-            return entry.reason
-        if pod is not None:
-            for c in pod.containers():
-                if c.name == entry.container and path[: len(c.path)] == c.path:
-                    return entry.reason
-    return None
