@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from podwarden import __version__
 from podwarden.cluster.readiness import NamespaceReadiness, render_text
-from podwarden.engine import FileResult, Result
+from podwarden.engine import FileResult
 from podwarden.report import html, junit, sarif
 from podwarden.report import text as text_report
 from podwarden.report.json import FORMAT_VERSION
@@ -194,10 +194,11 @@ def write_sarif(parts: Parts, out: TextIO, registry: Registry, tally: Tally, mul
 
 def write_html(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, registry: Registry, tally: Tally,
                multi: bool) -> None:
-    """One page over the whole audit (folded findings and verdicts only)."""
-    result = Result()
+    """One page over the whole audit: results folded into the page's compact rows as they
+    stream (no finding kept), then the verdicts."""
+    page = html.Page(registry)
     for fr in tally.watch(_tagged(parts, multi)):
-        result.add(fr)
+        page.add(fr)
     verdicts = []
     for c in clusters:
         for v in sorted(c.readiness, key=lambda v: v.namespace):
@@ -210,5 +211,5 @@ def write_html(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, regis
         source = f"cluster {clusters[0].server} (context {clusters[0].context})"
     else:
         source = "clusters " + ", ".join(f"{c.server} (context {c.context})" for c in clusters)
-    out.write(html.render(result, registry, readiness=verdicts, title="podwarden cluster audit",
-                          source=source, warnings=warnings))
+    html.write_page(page, out, readiness=verdicts, title="podwarden cluster audit", source=source,
+                    warnings=warnings)
