@@ -278,3 +278,34 @@ def test_symlinked_directories_are_followed_once_and_loops_said(tmp_path: Path) 
     link.symlink_to(real)
     code, out, _ = check(str(link))
     assert code == 1 and "pss/privileged" in out
+
+
+def test_a_credential_used_as_a_name_is_hidden_in_every_message(tmp_path: Path) -> None:
+    """A token the credentials family finds (here in env) and also pasted where names go:
+    other rules' messages (containers, hostPath, capabilities, the blast radius) show its
+    fingerprint, never the value."""
+    bad = tmp_path / "names.yaml"
+    bad.write_text(f"""apiVersion: v1
+kind: Pod
+metadata: {{name: p}}
+spec:
+  serviceAccountName: {TOKEN}
+  containers:
+    - name: {TOKEN}
+      image: nginx
+      securityContext:
+        privileged: true
+        capabilities: {{add: ["{TOKEN}"]}}
+      volumeMounts: [{{name: data, mountPath: /data}}]
+      env: [{{name: GITHUB_TOKEN, value: {TOKEN}}}]
+  volumes:
+    - name: data
+      hostPath: {{path: /{TOKEN}}}
+""")
+    for fmt in ("text", "json", "sarif", "junit", "html"):
+        code, out, err = check("--only", "pss,hardening,credentials", "--blast-radius", "-o", fmt, str(bad))
+        assert code == 1, fmt
+        assert_not_shown(TOKEN, out, err)
+    code, out, _ = check("--only", "pss,hardening,credentials", "-o", "json", str(bad))
+    messages = [f["message"] for f in json.loads(out)["findings"]]
+    assert any("ghp_...(41)#" in m and "privileged" in m for m in messages)  # named by fingerprint

@@ -8,6 +8,7 @@ that want it.  A line is looked up only for the paths that have findings.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import re
@@ -25,10 +26,13 @@ from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
 from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Context, Level, Rule, Severity, Violation
-from podwarden.rules.blast import blast_radius
+from podwarden.rules.blast import BlastRadius, blast_radius
 from podwarden.rules.registry import Active, Registry, default_registry
 
 _LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
+#: credentials shorter than this are not hidden in other messages (a password "admin" would
+#: hide every "admin" of the object); they are never quoted by the rule that finds them
+MIN_HIDDEN = 8
 #: objects per part of a large file's result (see ``Engine.iter_scan``)
 CHUNK_OBJECTS = 1000
 #: files larger than this are scanned in the main process, part by part, even with ``-j``
@@ -314,9 +318,13 @@ class Engine:
             where = doc.locate(obj.path)[0]
             out.notes.append(f"{file}:{where}: {obj.ref}: pod template without containers: treated as a "
                              "patch, only the fields it sets are checked")
+        hidden: dict[str, str] = {}  # credential found in this object -> its fingerprint
         for active, target in checks:
             try:
                 for violation in active.fn(target, self.context):
+                    value = getattr(violation, "value", None)
+                    if value and violation.secret and len(value) >= MIN_HIDDEN:
+                        hidden[value] = violation.secret
                     if pod is not None and pod.patch and not _present(obj.data, violation.path):
                         continue  # a patch leaves unset fields to what it patches
                     finding = self._place(active.rule, violation, obj, doc, file)
@@ -335,6 +343,8 @@ class Engine:
                 line, _ = doc.locate(obj.path)
                 crash = RuleError(f"rule {active.rule.id} failed on {obj.ref}: {type(exc).__name__}")
                 out.errors.append(InputError(file, line, str(crash)))
+        if hidden:
+            findings = [_hidden_in(f, hidden) for f in findings]
         if self.merge_hazards:
             findings = merge_hazards(findings, self.registry)
         out.findings.extend(findings)
@@ -342,6 +352,10 @@ class Engine:
         if pod is not None and self.selection.blast_radius:
             try:
                 blast = blast_radius(pod, self.context.index, findings, self.selection.version)
+                if hidden:
+                    blast = BlastRadius(tuple(dataclasses.replace(
+                        line, summary=hide(line.summary, hidden),
+                        details=tuple(hide(d, hidden) for d in line.details)) for line in blast.lines))
             except ShapeError as exc:
                 shape_error(exc)
         out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings, blast))
@@ -429,6 +443,20 @@ _INDEX_KIND_PATTERN = re.compile(
 )
 _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
+
+
+def hide(text: str, hidden: dict[str, str]) -> str:
+    """``text`` with every credential of ``hidden`` (any letter case) replaced by its
+    fingerprint: a credential a rule found is never shown by another rule's message."""
+    for value, secret in hidden.items():
+        if value.lower() in text.lower():
+            text = re.sub(re.escape(value), secret, text, flags=re.IGNORECASE)
+    return text
+
+
+def _hidden_in(f: Finding, hidden: dict[str, str]) -> Finding:
+    message = hide(f.message, hidden)
+    return f if message == f.message else dataclasses.replace(f, message=message)
 
 
 def _present(data: Any, path: FieldPath) -> bool:

@@ -111,6 +111,9 @@ class Violation:
     severity: Severity | None = None
     #: advice that fits this violation better than the first sentence of the rule's Fix
     hint: str | None = None
+    #: the credential itself (credentials rules): never output; the engine hides it in every
+    #: other message about the object (a token used as a container name, say)
+    value: str | None = field(default=None, repr=False)
 
 
 @dataclass(slots=True)

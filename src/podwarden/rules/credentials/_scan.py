@@ -232,7 +232,8 @@ class Scanner:
         self.seen.add((rule_id, secret, path))
         here.append(hit.value)
         self.found.setdefault(rule_id, []).append(
-            Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity))
+            Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity,
+                      value=hit.value))
 
 
 def filters_say_not_secret(candidate: Candidate) -> bool:
