@@ -450,7 +450,13 @@ def test_blast_radius_in_text_and_json() -> None:
     api = [r for r in deployment["reach"] if r["kind"] == "kubernetes-api"]
     assert deployment["severity"] == "high" and api and api[0]["severity"] == "high"
     code, out, _ = invoke("--blast-radius", str(example))
-    assert "blast radius of Deployment/billing/invoice-renderer:" in out
+    lines = out.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("Deployment/billing/invoice-renderer  "))
+    assert "  blast radius:" in lines[head:lines.index("", head)]
+    # an object without findings still gets its header above its blast radius
+    fixed = EXAMPLES / "rbac-secret-reader" / "invoice-renderer-fixed.yaml"
+    _, out, _ = invoke("--blast-radius", str(fixed))
+    assert out.splitlines()[0].endswith("no findings, score 100") and out.splitlines()[1] == "  blast radius:"
     # without the option there is no such section
     code, out, _ = invoke("-o", "json", str(example))
     assert "blastRadius" not in json.loads(out)

@@ -160,7 +160,9 @@ def test_blast_radius(kubeconfig: Path) -> None:
     assert ("Pod", "log-agent-7xk2p") not in radii and ("ClusterRoleBinding", "legacy-default-admin") not in radii
     assert len(doc["blastRadius"]) == len(radii)
     text = run(kubeconfig, "--blast-radius").stdout
-    assert "blast radius of Deployment/legacy/web:" in text
+    lines = text.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("Deployment/legacy/web  "))
+    assert "  blast radius:" in lines[head:lines.index("", head)]
     assert "blastRadius" not in json.dumps(audit_json(kubeconfig)[0])  # only when asked for
 
 

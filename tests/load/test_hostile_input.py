@@ -309,3 +309,32 @@ spec:
     code, out, _ = check("--only", "pss,hardening,credentials", "-o", "json", str(bad))
     messages = [f["message"] for f in json.loads(out)["findings"]]
     assert any("ghp_...(41)#" in m and "privileged" in m for m in messages)  # named by fingerprint
+
+
+def test_one_error_per_field_and_integers_within_the_api_range(tmp_path: Path) -> None:
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n"
+            "    securityContext: {runAsUser: abc}\n")
+    result = Engine(Selection()).scan_docs(yamlload.parse(text, "p.yaml"), "p.yaml", True)
+    assert len(result.errors) == 1  # the up-front check and a rule met the same field: one error
+    for field, value in (("runAsUser", str(2 ** 63)), ("runAsUser", "1" + "0" * 50)):
+        text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
+                f"    image: x\n    securityContext: {{{field}: {value}}}\n")
+        result = Engine(Selection(only=frozenset({"pss/privileged"}))).scan_docs(
+            yamlload.parse(text, "p.yaml"), "p.yaml", True)
+        assert [e.message for e in result.errors] == [
+            f"Pod/p: spec.containers[0].securityContext.{field}: expected a 64-bit integer, got a larger number"]
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n"
+            "    ports: [{containerPort: 70000000000}]\n")
+    result = Engine(Selection(only=frozenset({"pss/privileged"}))).scan_docs(yamlload.parse(text, "p.yaml"), "p.yaml", True)
+    assert "expected a 32-bit integer" in result.errors[0].message
+
+
+def test_a_parser_message_keeps_its_token_names() -> None:
+    assert yamlload.without_quotes("did not find expected ',' or ']'") == "did not find expected ',' or ']'"
+
+
+def test_a_broken_symlink_met_in_a_walk_is_a_note(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(GOOD)
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    code, out, err = check(str(tmp_path))
+    assert code == 1 and f"note: {tmp_path / 'gone.yaml'}: a broken symbolic link: skipped" in err

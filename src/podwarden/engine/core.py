@@ -295,8 +295,9 @@ class Engine:
         def shape_error(exc: ShapeError) -> None:
             line, _ = doc.locate((*obj.path, *exc.path))
             error = InputError(file, line, f"{obj.ref}: {exc}")
-            if str(error) not in seen_errors:
-                seen_errors.add(str(error))
+            key = render(exc.path)  # one error per field, whichever reader met it first
+            if key not in seen_errors:
+                seen_errors.add(key)
                 out.errors.append(error)
 
         pod = None

@@ -144,7 +144,7 @@ def _walk(top: str) -> Iterator[Source | Skipped]:
                     st = os.stat(path)
                     kind = special_kind(st.st_mode)
                 except OSError:
-                    yield Source(path, False)  # a dangling link: reading it names the problem
+                    yield Skipped(path, "a broken symbolic link: skipped")
                     continue
                 if kind:
                     yield Skipped(path, f"not a regular file ({kind}): skipped")

@@ -266,7 +266,7 @@ def _yaml_error(text: str, file: str, original: yaml.MarkedYAMLError) -> InputEr
 
 
 #: quoted input in PyYAML's messages ('found undefined tag handle '!x!''); token names stay
-_QUOTED = re.compile(r"""(['"])(?!<[a-z ]+>\1)[^'"\n]{2,}?\1""")
+_QUOTED = re.compile(r"""(['"])(?!<[a-z ]+>\1)(?!\s)[^'"\n]{2,}?(?<!\s)\1""")
 _LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from podwarden.model.objects import Node, ShapeError, type_name
+from podwarden.model.paths import FieldPath
 from podwarden.model.podspec import CONTAINER_KINDS, PodView
 
 _SE_LINUX = {"user": "str", "role": "str", "type": "str", "level": "str"}
@@ -51,6 +52,8 @@ _POD_SPEC: dict[str, Any] = {
 }
 
 _GETTERS = {"str": Node.str, "int": Node.int, "bool": Node.bool}
+#: the API's integer fields are int64 (ids) or int32 (ports): a larger number is refused
+_INT_BITS = {"containerPort": 32, "hostPort": 32}
 
 
 def check_pod(pod: PodView) -> None:
@@ -63,7 +66,9 @@ def _check(node: Node, spec: dict[str, Any]) -> None:
         if node.data.get(key) is None:
             continue
         if isinstance(kind, str):
-            _GETTERS[kind](node, key)
+            value = _GETTERS[kind](node, key)
+            if kind == "int" and isinstance(value, int):
+                _in_range(node, key, value, _INT_BITS.get(key, 64))
         elif isinstance(kind, dict):
             child = node.map(key)
             if kind:
@@ -77,6 +82,11 @@ def _check(node: Node, spec: dict[str, Any]) -> None:
                 _check(item, kind[0])
 
 
+def _in_range(node: Node, key: str | int, value: int, bits: int, at: FieldPath | None = None) -> None:
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise ShapeError(at or node.at(str(key)), f"expected a {bits}-bit integer, got a larger number")
+
+
 def _ints(node: Node, key: str) -> None:
     value = node.raw(key)
     if not isinstance(value, list):
@@ -84,3 +94,4 @@ def _ints(node: Node, key: str) -> None:
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int):
             raise ShapeError((*node.at(key), i), f"expected an integer, got {type_name(item)}")
+        _in_range(node, i, item, 64, (*node.at(key), i))

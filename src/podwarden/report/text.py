@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
@@ -12,6 +13,9 @@ from podwarden.report.score import object_score
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Severity
 from podwarden.rules.registry import Registry
+
+#: the end of a sentence: a full stop and a space, not after "e.g", "i.e" or "etc"
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)\. ")
 
 _COLOURS = {
     Severity.CRITICAL: "magenta",
@@ -28,8 +32,8 @@ def hint(registry: Registry, rule_id: str) -> str:
     if r is None:
         return ""
     text = " ".join(r.section("Fix").split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
+    end = _SENTENCE_END.search(text)
+    return text if end is None else text[: end.start() + 1]
 
 
 def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally: Tally,
@@ -61,9 +65,11 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
 
 def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str], hints_shown: set[str]) -> str:
     lines = []
-    if o.findings:
+    where = f"{o.file}:{o.line}" if o.line else o.file
+    if not o.findings:  # a blast radius alone still says which object it is
+        lines.append(f"{style(str(o.object), bold=True)}  {where}  no findings, score 100")
+    else:
         worst = max(f.severity for f in o.findings)
-        where = f"{o.file}:{o.line}" if o.line else o.file
         head = (f"{style(str(o.object), bold=True)}  {where}  "
                 f"{style(str(worst), fg=_COLOURS[worst])}, {_plural(len(o.findings), 'finding')}, "
                 f"score {object_score(o.findings)}")
@@ -76,7 +82,7 @@ def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str]
                 hints_shown.add(key)
                 lines.append(style(f"      fix: {tip}", dim=True))
     if o.blast is not None:
-        lines.append(style(f"  blast radius of {o.object}:", bold=True) + "\n" + o.blast.text("    "))
+        lines.append(style("  blast radius:", bold=True) + "\n" + o.blast.text("    "))
     return "\n".join(lines) + "\n\n"
 
 
