@@ -41,6 +41,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
+#: a top-level ``kind: ...List`` (block YAML at column 0, or JSON): only then is a large
+#: document worth the events pre-pass that confirms it (CRDs say ``listKind: FooList``)
+_LIST_KIND = re.compile(r"^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"', re.M)
 _BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 _BRACKETS = re.compile(r"[\[\]{}]")
 
@@ -170,7 +173,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
     # without an anchor there is no alias: a plain tree, built without the bookkeeping
     plain = "&" not in text
-    if len(text) > large_list.LARGE_LIST_BYTES and "List" in text and _is_list(text):
+    if len(text) > large_list.LARGE_LIST_BYTES and _LIST_KIND.search(text) and _is_list(text):
         yield from _iter_large_list(text, file, budget, plain)
         return
     loader = _Loader(text)
