@@ -615,3 +615,37 @@ spec:
         assert pod["spec"][group][0]["env"] == [{"name": "GH_TOKEN_FILE", "value": "/mnt/secrets-store/p-c-gh-token"}]
     assert {(f["rule"], f["path"]) for f in findings(path)} == {
         ("credentials/github-token", "metadata.annotations['ci.example.com/token']")}
+
+
+def test_a_variable_the_container_expands_as_a_reference_is_not_renamed(tmp_path: Path) -> None:
+    """`args: ["--token", "$(GITHUB_TOKEN)"]`: renaming GITHUB_TOKEN to GITHUB_TOKEN_FILE would
+    silently break the argument, so the variable stays and is listed with what to do."""
+    token = "ghp_" + "Qw8Er2Ty4Ui6Op8As0Df2Gh4Jk6Lz8Xc0Vb2N"
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: app}}}}
+  template:
+    metadata: {{labels: {{app: app}}}}
+    spec:
+      serviceAccountName: app
+      containers:
+        - name: app
+          image: example.azurecr.io/app:1.0
+          args: ["--token", "$(GITHUB_TOKEN)"]
+          env:
+            - name: GITHUB_TOKEN
+              value: {token}
+""")
+    code, out, err = move("--secrets-dir", str(tmp_path / "values"), "--write", str(manifest))
+    assert code == 1 and token[4:16] not in out + err
+    container = of_kind(manifest, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    assert [e["name"] for e in container["env"]] == ["GITHUB_TOKEN"]  # not renamed
+    assert container["args"] == ["--token", "$(GITHUB_TOKEN)"]
+    assert 'refers to it as "$(GITHUB_TOKEN)"' in out + err and "--as-env" in out + err
+    # with --as-env the name stays, so it moves
+    code, out, err = move("--as-env", "--secrets-dir", str(tmp_path / "values2"), "--write", str(manifest))
+    container = of_kind(manifest, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    assert "valueFrom" in container["env"][0] and "value" not in container["env"][0]

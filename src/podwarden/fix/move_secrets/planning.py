@@ -60,6 +60,9 @@ class Mover:
     def __init__(self, options: Options, registry: Registry | None = None) -> None:
         self.options = options
         self.engine = Engine(Selection(only=frozenset({"credentials"})), registry)
+        #: (object, env value path) of variables left in place because the container
+        #: refers to them as $(NAME): renaming them to NAME_FILE would break that
+        self.referenced: dict[tuple[str, str], str] = {}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -191,6 +194,11 @@ class Mover:
                     "--move-secrets again, and write \"$(NAME)\" of that variable in its place")
         if failed:
             return "not moved: its file could not be rewritten (see the error above)"
+        var = self.referenced.get((str(f.object), path))
+        if var is not None:
+            return (f'not moved: the container refers to it as "$({var})" (command, args or env), which '
+                    f'renaming it to {var}_FILE would break: move with --as-env (the name stays), or '
+                    f'read the file in the program and drop "$({var})"')
         if _ENV_VALUE.match(path):
             return "not moved (see the error above): move it by hand"
         return "move it to Key Vault by hand (`podwarden explain " + f.rule_id + "` says how)"
@@ -282,6 +290,10 @@ class Mover:
             raise PodError("JSON manifest: --move-secrets appends YAML documents; "
                             "convert the file to YAML first")
         opts = self.options
+        if not opts.as_env:
+            found = self._without_referenced(obj, found)
+            if not found:
+                return
         ns = obj.ref.namespace
         spec = pod.spec.data or {}
         pre = obj.path  # the object's place in its document
@@ -419,6 +431,23 @@ class Mover:
         fp.edits.setdefault(doc, []).extend(edits)
         plan.moved.extend(moved)
         self._write_spc(target)
+
+    def _without_referenced(self, obj: KubeObject, found: dict[FieldPath, str]) -> dict[FieldPath, str]:
+        """``found`` less the variables their container expands as ``$(NAME)``: renaming
+        them to ``NAME_FILE`` would break that (they are listed as left, with why)."""
+        kept: dict[FieldPath, str] = {}
+        for path, secret in found.items():
+            container, index = get_at(obj.data, path[:-3]), path[-2]
+            if not isinstance(container, dict) or not isinstance(index, int):
+                kept[path] = secret
+                continue
+            entry = container.get("env", [])[index]
+            var = str(entry.get("name") or "") if isinstance(entry, dict) else ""
+            if var and _refers_to(container, var, index):
+                self.referenced[(str(obj.ref), render(path))] = var
+            else:
+                kept[path] = secret
+        return kept
 
     def _object_name(self, *parts: str, taken: Container[str] = ()) -> str:
         base = secret_name(*parts)
@@ -592,6 +621,16 @@ class Mover:
                 continue
             fp.fixed_text = text
         return failed
+
+
+def _refers_to(container: dict[str, Any], var: str, own: int) -> bool:
+    """Whether the container expands ``$(var)`` in its command, args or another env value
+    (Kubernetes' dependent-variable syntax; ``$$(var)`` is an escaped literal)."""
+    pattern = re.compile(r"(?<!\$)\$\(" + re.escape(var) + r"\)")
+    texts = [*(container.get("command") or []), *(container.get("args") or [])]
+    texts += [e.get("value") for i, e in enumerate(container.get("env") or [])
+              if isinstance(e, dict) and i != own]
+    return any(isinstance(t, str) and pattern.search(t) for t in texts)
 
 
 def _doc(fp: FilePlan, index: int) -> yamlload.Document:
