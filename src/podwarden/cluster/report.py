@@ -25,8 +25,7 @@ from podwarden.cluster.readiness import NamespaceReadiness, render_text
 from podwarden.engine import FileResult
 from podwarden.report import html, junit, sarif
 from podwarden.report import text as text_report
-from podwarden.report.json import FORMAT_VERSION
-from podwarden.report.json import _suppressed as suppressed_dict
+from podwarden.report.json import FORMAT_VERSION, closing_part
 from podwarden.report.tally import Tally
 from podwarden.rules.registry import Registry
 
@@ -110,21 +109,7 @@ def write_json(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, tally
                 radius = {"file": o.file, "line": o.line, "object": o.object.as_dict(), **o.blast.as_dict()}
                 radii.append(radius | {"cluster": cluster.context} if multi else radius)
     out.write("],\n" if first else "\n  ],\n")
-    tail: dict[str, Any] = {
-        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
-        "suppressed": [suppressed_dict(s) for s in tally.suppressed],
-        "skipped": tally.skipped,
-        "summary": {
-            "files": tally.files,
-            "objects": tally.objects,
-            "findings": tally.findings,
-            "errors": len(tally.errors),
-            "suppressed": len(tally.suppressed),
-            "baselined": tally.baselined,
-            "bySeverity": dict(sorted(tally.by_severity.items())),
-            "byRule": dict(sorted(tally.by_rule.items())),
-        },
-    }
+    tail = closing_part(tally)
     if radii:  # as check writes it: before the errors
         tail = {"blastRadius": radii, **tail}
     if multi:

@@ -15,8 +15,28 @@ from podwarden.report.tally import Tally
 FORMAT_VERSION = 1
 
 
-def _suppressed(s: Suppressed) -> dict[str, Any]:
+def suppressed_dict(s: Suppressed) -> dict[str, Any]:
     return s.finding.as_dict() | {"reason": s.reason}
+
+
+def closing_part(tally: Tally) -> dict[str, Any]:
+    """What closes the document after the findings: errors, suppressed, skipped and the
+    summary counts (``audit`` writes the same part, then its cluster's)."""
+    return {
+        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
+        "suppressed": [suppressed_dict(s) for s in tally.suppressed],
+        "skipped": tally.skipped,
+        "summary": {
+            "files": tally.files,
+            "objects": tally.objects,
+            "findings": tally.findings,
+            "errors": len(tally.errors),
+            "suppressed": len(tally.suppressed),
+            "baselined": tally.baselined,
+            "bySeverity": dict(sorted(tally.by_severity.items())),
+            "byRule": dict(sorted(tally.by_rule.items())),
+        },
+    }
 
 
 def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
@@ -45,25 +65,13 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
         spool.seek(0)
         shutil.copyfileobj(spool, out)
         out.write("\n  ],\n" if spooled else "],\n")
-    tail = {
-        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in tally.errors],
-        "suppressed": [_suppressed(s) for s in tally.suppressed],
-        "skipped": tally.skipped,
-        "summary": {
-            "files": tally.files,
-            "objects": tally.objects,
-            "findings": tally.findings,
-            "errors": len(tally.errors),
-            "suppressed": len(tally.suppressed),
-            "baselined": tally.baselined,
-            "bySeverity": dict(sorted(tally.by_severity.items())),
-            "byRule": dict(sorted(tally.by_rule.items())),
-            "score": tally.score,
-            "configuration": tally.configuration,
-            "worstObjects": [{"score": score, "object": name, "file": file, "line": line}
-                             for score, name, file, line in tally.worst_objects()],
-        },
-    }
+    tail = closing_part(tally)
+    tail["summary"].update({
+        "score": tally.score,
+        "configuration": tally.configuration,
+        "worstObjects": [{"score": score, "object": name, "file": file, "line": line}
+                         for score, name, file, line in tally.worst_objects()],
+    })
     if radii:  # only with --blast-radius
         tail = {"blastRadius": radii, **tail}
     body = json.dumps(tail, indent=2)[1:-1].strip("\n")
