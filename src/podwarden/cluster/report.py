@@ -135,7 +135,7 @@ def write_sarif(parts: Parts, out: TextIO, registry: Registry, tally: Tally, mul
             for f in fr.findings:
                 used.add(f.rule_id)
                 # the rule's index is known at the end: written then, in place of this one
-                result = sarif._result(f, -1)
+                result = sarif.result_dict(f, -1)
                 if multi:
                     result["properties"]["cluster"] = cluster.context
                 spooled.write(f"{f.rule_id}\t{json.dumps(result)}\n")
@@ -169,7 +169,7 @@ def write_sarif(parts: Parts, out: TextIO, registry: Registry, tally: Tally, mul
         "executionSuccessful": not tally.errors,
         "toolExecutionNotifications": [
             {"level": "error", "message": {"text": e.message},
-             "locations": [{"physicalLocation": {"artifactLocation": {"uri": sarif._uri(e.file)},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": sarif.artifact_uri(e.file)},
                                                  "region": {"startLine": max(e.line, 1)}}}]}
             for e in tally.errors
         ],

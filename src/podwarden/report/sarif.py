@@ -57,13 +57,13 @@ def rule_descriptor(r: Rule) -> dict[str, Any]:
     }
 
 
-def _uri(path: str) -> str:
+def artifact_uri(path: str) -> str:
     if path == "-":
         return "stdin"
     return path[2:] if path.startswith("./") else path
 
 
-def _result(f: Finding, index: int, score: int | None = None) -> dict[str, Any]:
+def result_dict(f: Finding, index: int, score: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         "severity": str(f.severity),
         "object": f.object.as_dict(),
@@ -82,7 +82,7 @@ def _result(f: Finding, index: int, score: int | None = None) -> dict[str, Any]:
         "message": {"text": f"{f.object}: {f.message}"},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": _uri(f.file)},
+                "artifactLocation": {"uri": artifact_uri(f.file)},
                 "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
             },
             "logicalLocations": [{"name": str(f.object), "kind": "object",
@@ -116,14 +116,14 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
         scores = {id(f): object_score(o.findings) for o in fr.objects for f in o.findings}
         for f in fr.findings:
             out.write(("\n" if first else ",\n")
-                      + json.dumps(_result(f, index.get(f.rule_id, -1), scores.get(id(f)))))
+                      + json.dumps(result_dict(f, index.get(f.rule_id, -1), scores.get(id(f)))))
             first = False
     out.write("]" if first else "\n]")
     invocation = {
         "executionSuccessful": not tally.errors,
         "toolExecutionNotifications": [
             {"level": "error", "message": {"text": e.message},
-             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.file)},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.file)},
                                                  "region": {"startLine": max(e.line, 1)}}}]}
             for e in tally.errors
         ],
