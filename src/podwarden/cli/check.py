@@ -41,8 +41,9 @@ BASELINE_VERSION = 1
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in FILE (by stable fingerprint) and exit 0.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Scan files in N processes (0: one per CPU); output order is unchanged.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Scan files in N processes (0: one per CPU; default: one per CPU when the "
+                   "files are many enough to pay for it, else 1); output is the same either way.")
 @click.option("--skip-non-manifests", is_flag=True,
               help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
                    "templates) are skipped with a note instead of being errors; for pre-commit.")
@@ -57,7 +58,7 @@ def command(
     ctx: click.Context, paths: tuple[str, ...], level: str, k8s_version: str,
     only: frozenset[str], skip: frozenset[str], min_severity: str,
     context_paths: tuple[str, ...], fmt: str, output: str | None, config_path: Path | None,
-    baseline_path: Path | None, write_baseline: Path | None, jobs: int, skip_non_manifests: bool,
+    baseline_path: Path | None, write_baseline: Path | None, jobs: int | None, skip_non_manifests: bool,
     blast: bool, show: str | None,
 ) -> None:
     """Scan manifests (files, directories, or - for stdin) with every rule family.
@@ -77,7 +78,7 @@ def command(
     if not engine.active:
         # a gate that checks nothing must not pass
         raise common.UsageError("--only, --skip and --level (or the configuration) leave no rule to run")
-    results = engine.iter_files(paths, context_paths, jobs=jobs or os.cpu_count() or 1,
+    results = engine.iter_files(paths, context_paths, jobs=(jobs or os.cpu_count() or 1) if jobs is not None else None,
                                 skip_non_manifests=skip_non_manifests)
     results = _with_progress(results)
     if write_baseline:

@@ -9,7 +9,6 @@ that want it.  A line is looked up only for the paths that have findings.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -96,7 +95,7 @@ class Engine:
         paths: Sequence[str],
         context_paths: Sequence[str] = (),
         progress: Callable[[int], None] | None = None,
-        jobs: int = 1,
+        jobs: int | None = 1,
         skip_non_manifests: bool = False,
     ) -> Result:
         """Evaluate every source; objects of ``context_paths`` only feed the index."""
@@ -108,10 +107,11 @@ class Engine:
         return result
 
     def iter_files(
-        self, paths: Sequence[str], context_paths: Sequence[str] = (), jobs: int = 1,
+        self, paths: Sequence[str], context_paths: Sequence[str] = (), jobs: int | None = 1,
         skip_non_manifests: bool = False,
     ) -> Iterator[FileResult]:
-        """One FileResult per source, in a stable order whatever ``jobs`` is.
+        """One FileResult per source, in a stable order whatever ``jobs`` is (None: one
+        process per CPU when the files are many and large enough to pay for the workers).
 
         ``skip_non_manifests`` treats named files as a directory walk treats the files it
         meets: no Kubernetes object, or an unrendered Helm template, is a note, not an error
@@ -129,7 +129,7 @@ class Engine:
                              continued=True)
 
     def _iter_files(
-        self, paths: Sequence[str], context_paths: Sequence[str], jobs: int, skip_non_manifests: bool,
+        self, paths: Sequence[str], context_paths: Sequence[str], jobs: int | None, skip_non_manifests: bool,
     ) -> Iterator[FileResult]:
         sources: list[Source] = []
         for item in expand(paths):
@@ -153,6 +153,8 @@ class Engine:
             extra = [s for s in expand(context_paths) if isinstance(s, Source)]
             self.context.index = self.build_index([*sources, *extra], stdin)
         files = [s for s in sources if s.name != "-"]
+        if jobs is None:
+            jobs = auto_jobs(files)
         if jobs > 1 and len(files) > 1:
             yield from self._parallel(sources, stdin, jobs)
             return
@@ -413,6 +415,8 @@ class Engine:
         _WORKER_ENGINE = self
         # large files are scanned here, part by part, so that no worker holds a whole one
         here = {s for s in sources if s.name == "-" or _size(s.name) > LARGE_FILE}
+        import multiprocessing  # only here: its import costs every short run
+
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(jobs) as pool:
             pending = (s for s in sources if s not in here)
@@ -425,6 +429,23 @@ class Engine:
 
 
 _WORKER_ENGINE: Engine | None = None
+#: below this many bytes of files, starting worker processes costs more than it saves
+PARALLEL_BYTES = 2 * 1024 * 1024
+PARALLEL_FILES = 64
+
+
+def auto_jobs(files: Sequence[Source]) -> int:
+    """Processes for a run of ``files`` when the user did not say: one per CPU when the
+    files are many and large enough for the workers to pay for their start, else one."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2 or len(files) < PARALLEL_FILES:
+        return 1
+    total = 0
+    for source in files:
+        total += _size(source.name)
+        if total >= PARALLEL_BYTES:
+            return cpus
+    return 1
 
 
 def _size(path: str) -> int:
