@@ -12,6 +12,9 @@ from podwarden.model.objects import ObjectRef
 from podwarden.rules.api import Level, Rule, Severity, Version
 from podwarden.rules.blast import BlastRadius
 
+#: ``str(severity)`` without the enum's name lookup (it is asked once per finding per report)
+SEVERITY_NAMES = {s: str(s) for s in Severity}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -33,6 +36,11 @@ class Finding:
     #: advice fitting this finding (text output), when the rule's own does not
     hint: str | None = None
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        # from a worker process: one constructor call, not dataclasses' generic setstate
+        return Finding, (self.rule_id, self.severity, self.message, self.file, self.line, self.column,
+                         self.object, self.path, self.secret, self.pods, self.also, self.hint)
+
     @property
     def fingerprint(self) -> str:
         """Stable identity for baselines: rule, object, field path and secret fingerprint.
@@ -46,7 +54,7 @@ class Finding:
         """The JSON form (documented in the README)."""
         out: dict[str, Any] = {
             "rule": self.rule_id,
-            "severity": str(self.severity),
+            "severity": SEVERITY_NAMES[self.severity],
             "message": self.message,
             "file": self.file,
             "line": self.line,
@@ -104,6 +112,9 @@ class ObjectResult:
     findings: list[Finding]
     #: what an attacker controlling this workload reaches (with --blast-radius)
     blast: BlastRadius | None = None
+
+    def __reduce__(self) -> tuple[type[ObjectResult], tuple[Any, ...]]:
+        return ObjectResult, (self.file, self.object, self.line, self.pod, self.findings, self.blast)
 
 
 @dataclass(slots=True)

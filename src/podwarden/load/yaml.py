@@ -64,11 +64,34 @@ class _Loader(yaml.CSafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
-                    if regexp.match(value):
-                        return str(tag)
+                # plain scalars repeat (keys above all): the table is asked once per value
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _resolve_plain(value)
+                return tag
             return _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+#: tag of each plain scalar seen, bounded (a hostile file of distinct values only refills it)
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 50_000
+_RESOLVED_LONGEST = 64
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag PyYAML's implicit resolvers give a plain scalar (YAML 1.1: ``yes`` is a bool,
+    ``0777`` an octal int), remembered for short values."""
+    tag = _STR
+    for candidate, regexp in _Loader.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+        if regexp.match(value):
+            tag = str(candidate)
+            break
+    if len(value) <= _RESOLVED_LONGEST:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[value] = tag
+    return tag
 
 
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from podwarden.engine import FileResult, Result, Suppressed
+from podwarden.engine.results import SEVERITY_NAMES
 from podwarden.errors import InputError
 from podwarden.report.score import object_score
 
@@ -57,7 +58,7 @@ class Tally:
         self.objects += len(fr.objects)
         self.findings += len(fr.findings)
         for f in fr.findings:
-            self.by_severity[str(f.severity)] += 1
+            self.by_severity[SEVERITY_NAMES[f.severity]] += 1
             self.by_rule[f.rule_id] += 1
             self.by_namespace[f.object.namespace or "(no namespace)"] += 1
         for o in fr.objects:
