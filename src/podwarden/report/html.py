@@ -201,21 +201,42 @@ class Page:
             rules.append([rule_id, r.title if r else "", rule_id.split("/", 1)[0],
                           str(r.severity) if r else "", str(r.pss or "") if r else "", _anchor(rule_id)])
         write(_json(rules))
-        write(',"strings":' + _json(list(self._strings)))
-        write(',"extras":' + _json(self._extras))
-        findings: list[str] = []
-        blast: list[str] = []
-        objects: list[str] = []
+        write(',"strings":[')
+        _write_joined(write, map(json.dumps, self._strings))
+        write('],"extras":' + _json(self._extras))
+        rows, findings, blast = [], 0, 0  # the rows with their ranges in the page's order
         for _, row in order:
-            start, count, bstart, bcount = row[6], row[7], row[8], row[9]
-            row[6] = len(findings) // FINDING_FIELDS
-            row[8] = len(blast) // BLAST_FIELDS
-            findings.extend(map(str, self._findings[start * FINDING_FIELDS:(start + count) * FINDING_FIELDS]))
-            blast.extend(map(str, self._blast[bstart * BLAST_FIELDS:(bstart + bcount) * BLAST_FIELDS]))
-            objects.extend(map(str, row))
-        for name, values in (("objects", objects), ("findings", findings), ("blast", blast)):
-            write(f',"{name}":[' + ",".join(values) + "]")
-        write("}")
+            rows.append([*row[:6], findings, row[7], blast, row[9]])
+            findings, blast = findings + row[7], blast + row[9]
+        write(',"objects":[')
+        _write_ints(write, rows)
+        del rows
+        write('],"findings":[')
+        _write_ints(write, (self._findings[row[6] * FINDING_FIELDS:(row[6] + row[7]) * FINDING_FIELDS]
+                            for _, row in order))
+        write('],"blast":[')
+        _write_ints(write, (self._blast[row[8] * BLAST_FIELDS:(row[8] + row[9]) * BLAST_FIELDS]
+                            for _, row in order))
+        write("]}")
+
+
+def _write_joined(write: Callable[[str], object], items: Iterable[str], batch: int = 4096) -> None:
+    """``",".join(items)`` written a batch at a time (the page's arrays are never one string)."""
+    buffer: list[str] = []
+    sep = ""
+    for item in items:
+        buffer.append(item)
+        if len(buffer) >= batch:
+            write(sep + ",".join(buffer))
+            sep = ","
+            buffer.clear()
+    if buffer:
+        write(sep + ",".join(buffer))
+
+
+def _write_ints(write: Callable[[str], object], chunks: Iterable[Sequence[int]]) -> None:
+    """The integers of ``chunks``, comma separated, written a batch at a time."""
+    _write_joined(write, (",".join(map(str, chunk)) for chunk in chunks if len(chunk)), batch=512)
 
 
 def write(
