@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Benchmark ``podwarden check`` against the bare YAML parse of the same files.
+"""Benchmark podwarden against the bare YAML parse of the same files (issue 17's targets).
 
 For the shared real-world corpus and for scale corpora of 1k, 10k and 100k objects (made by
 ../shared/bench/make_scale_corpus.py into scratch/, once), it runs in fresh processes:
 
 * ``parse``: read every manifest file and load it with PyYAML's CSafeLoader, nothing else;
-* ``check``: ``podwarden check -o json`` over the same tree, report to /dev/null;
+* ``check``: ``podwarden check -o json`` over the same tree, report to /dev/null, with the
+  default options (several processes when the files are many) and with ``-j 1``;
 
-and prints wall time, objects/second, peak RSS (MiB) and the ratio check/parse.
-Target (issue 2): ratio <= 2.0 at every size, peak memory flat as the file count grows.
+and prints wall time, objects/second, peak RSS (MiB, the largest process) and the ratios
+check/parse.  Then, unless ``--no-extras``: the whole process for one small file (best and
+median of ``--startup-runs``), ``fix`` dry run on the corpus against its parse, and the peak
+memory of ``pss -o json``, ``check -o html`` and ``check -o json`` on the corpus.
+Targets (issue 17): check <= 1.0x the parse at every size, ``-j 1`` <= 1.3x at 10k, 1k
+objects <= 1.5x, one small file <= 0.09 s, fix dry run <= 2.0x, each peak <= 80 MiB.
+Wall times are best of ``--repeat``: on a shared machine, run it when nothing else runs.
 
 With ``--family-cost rbac`` it measures instead what one family adds to ``check`` on the
 shared corpus: the same run with and without ``--skip <family>``, CPU seconds (user + system
@@ -110,11 +116,50 @@ def scale_corpus(size: int) -> Path:
     return target
 
 
+SMALL_FILE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+"""
+
+
+def best_of(cmd: list[str], repeat: int) -> tuple[float, float, str]:
+    return min((measure(cmd) for _ in range(repeat)), key=lambda r: r[0])
+
+
+def extras(podwarden: str, parse_corpus_s: float, repeat: int, startup_runs: int) -> dict[str, object]:
+    """Start-up, fix dry run and peak memory rows, printed as they come."""
+    corpus = str(SHARED / "corpus")
+    small = SCRATCH / "small-pod.yaml"
+    small.write_text(SMALL_FILE)
+    runs = sorted(measure([podwarden, "check", str(small)])[0] for _ in range(startup_runs))
+    print(f"\none small file, whole process: best {runs[0]:.3f} s, median {runs[len(runs) // 2]:.3f} s "
+          f"(target <= 0.09 s)")
+    fix = best_of([podwarden, "fix", corpus], repeat)
+    print(f"fix dry run, corpus: {fix[0]:.2f} s = {fix[0] / parse_corpus_s:.2f}x the parse "
+          f"(target <= 2.0), peak {fix[1]:.0f} MiB")
+    memory = {}
+    for label, cmd in (("pss -o json", ["pss", "-o", "json"]), ("check -o html", ["check", "-o", "html"]),
+                       ("check -o json", ["check", "-o", "json"]),
+                       ("check -o json -j 1", ["check", "-o", "json", "-j", "1"])):
+        memory[label] = measure([podwarden, *cmd, "--output", os.devnull, corpus])[1]
+        print(f"peak memory, {label}, corpus: {memory[label]:.0f} MiB (target <= 80)")
+    return {"startup_best_s": runs[0], "startup_median_s": runs[len(runs) // 2], "fix_s": fix[0],
+            "fix_ratio": fix[0] / parse_corpus_s, "peak_mib": memory}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--families", default="", help="--only value for check (default: all)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    ap.add_argument("--startup-runs", type=int, default=15, help="runs of the one-small-file check")
+    ap.add_argument("--no-extras", action="store_true", help="only the check/parse table")
     ap.add_argument("--family-cost", default="", metavar="FAMILY",
                     help="measure what one family adds to check on the shared corpus, and nothing else")
     args = ap.parse_args()
@@ -126,24 +171,26 @@ def main() -> int:
     check = [podwarden, "check", "-o", "json", "--output", os.devnull]
     if args.families:
         check += ["--only", args.families]
-    print(f"{'corpus':<16} {'objects':>8} {'parse s':>8} {'check s':>8} {'ratio':>6} "
-          f"{'obj/s':>8} {'parse MiB':>9} {'check MiB':>9}")
-    rows = []
+    print(f"{'corpus':<16} {'objects':>8} {'parse s':>8} {'check s':>8} {'ratio':>6} {'-j 1 s':>7} "
+          f"{'ratio':>6} {'obj/s':>7} {'parse MiB':>9} {'check MiB':>9}")
+    rows: list[dict[str, object]] = []
     for label, path in corpora:
-        parse = min((measure([sys.executable, "-c", PARSE, str(path)]) for _ in range(args.repeat)),
-                    key=lambda r: r[0])
-        scan = min((measure([*check, str(path)]) for _ in range(args.repeat)), key=lambda r: r[0])
+        parse = best_of([sys.executable, "-c", PARSE, str(path)], args.repeat)
+        scan = best_of([*check, str(path)], args.repeat)
+        single = best_of([*check, "-j", "1", str(path)], args.repeat)
         objects = int(parse[2].strip() or 0)
-        ratio = scan[0] / parse[0]
         rows.append({"corpus": label, "objects": objects, "parse_s": parse[0], "check_s": scan[0],
-                     "ratio": ratio, "objects_per_s": objects / scan[0],
-                     "parse_mib": parse[1], "check_mib": scan[1]})
-        print(f"{label:<16} {objects:>8} {parse[0]:>8.2f} {scan[0]:>8.2f} {ratio:>6.2f} "
-              f"{objects / scan[0]:>8.0f} {parse[1]:>9.0f} {scan[1]:>9.0f}", flush=True)
-    (SCRATCH / "bench-scan.json").write_text(json.dumps(rows, indent=2))
+                     "ratio": scan[0] / parse[0], "check_j1_s": single[0], "ratio_j1": single[0] / parse[0],
+                     "objects_per_s": objects / scan[0], "parse_mib": parse[1], "check_mib": scan[1]})
+        print(f"{label:<16} {objects:>8} {parse[0]:>8.2f} {scan[0]:>8.2f} {scan[0] / parse[0]:>6.2f} "
+              f"{single[0]:>7.2f} {single[0] / parse[0]:>6.2f} {objects / scan[0]:>7.0f} {parse[1]:>9.0f} "
+              f"{scan[1]:>9.0f}", flush=True)
+    report: dict[str, object] = {"rows": rows}
+    if not args.no_extras:
+        report |= extras(podwarden, float(rows[0]["parse_s"]), args.repeat, args.startup_runs)  # type: ignore[arg-type]
+    (SCRATCH / "bench-scan.json").write_text(json.dumps(report, indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    time.sleep(0)
     sys.exit(main())

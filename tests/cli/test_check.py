@@ -306,7 +306,7 @@ def test_bad_baseline_file(tmp_path: Path) -> None:
 
 def test_jobs_give_identical_output() -> None:
     corpus = SHARED / "corpus" / "kubernetes-examples"
-    _, serial, _ = invoke("-o", "json", str(corpus))
+    _, serial, _ = invoke("-o", "json", "--jobs", "1", str(corpus))
     _, parallel, _ = invoke("-o", "json", "--jobs", "2", str(corpus))
     assert json.loads(serial)["summary"]["findings"] > 100
     assert serial == parallel

@@ -149,12 +149,12 @@ class Engine:
         context_errors = self.context_problems(context_paths)
         if context_errors:
             yield FileResult(context_errors[0].file, errors=context_errors, continued=True)
-        if self.uses_index:
-            extra = [s for s in expand(context_paths) if isinstance(s, Source)]
-            self.context.index = self.build_index([*sources, *extra], stdin)
         files = [s for s in sources if s.name != "-"]
         if jobs is None:
             jobs = auto_jobs(files)
+        if self.uses_index:
+            extra = [s for s in expand(context_paths) if isinstance(s, Source)]
+            self.context.index = self.build_index([*sources, *extra], stdin, jobs if len(files) > 1 else 1)
         if jobs > 1 and len(files) > 1:
             yield from self._parallel(sources, stdin, jobs)
             return
@@ -381,32 +381,28 @@ class Engine:
         return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret,
                        hint=getattr(v, "hint", None))
 
-    def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:
-        """Index the kinds cross-resource rules ask about; a byte search skips other files."""
+    def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes], jobs: int = 1) -> Index:
+        """Index the kinds cross-resource rules ask about; a byte search skips other files.
+        With ``jobs`` > 1 worker processes parse the files, the index is filled here in the
+        same order (the same index as one process builds)."""
         index = Index()
+        sources = list(sources)
+        if jobs > 1 and len(sources) > 1:
+            import multiprocessing
+
+            read_here = [s for s in sources if s.name in stdin]
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                found = pool.imap(_indexed_objects, [s for s in sources if s not in read_here],
+                                  chunksize=_batch(len(sources), jobs))
+                for source in sources:
+                    objects = (_indexed_objects(source, stdin[source.name]) if source in read_here
+                               else next(found))
+                    for prefix, data in objects:
+                        index.add(KubeObject(data, prefix), source.name)
+            return index
         for source in sources:
-            try:
-                raw = stdin.get(source.name)
-                raw = raw if raw is not None else source.read()
-                if not _INDEX_KIND_PATTERN.search(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    continue
-                text = yamlload.decode(raw, source.name)
-                # parse only the documents that name an indexed kind (split as kubectl does,
-                # on '---' lines); a chunk that fails here is reported by the main pass
-                chunks = [text] if text.lstrip().startswith(("{", "[")) else _DOC_SEPARATOR.split(text)
-                for chunk in chunks:
-                    if not _INDEX_KIND_TEXT.search(chunk):
-                        continue
-                    try:
-                        docs = yamlload.parse(chunk, source.name)
-                    except InputError:
-                        continue
-                    for doc in docs:
-                        for prefix, data in yamlload.iter_objects(doc):
-                            if not object_problem(data):
-                                index.add(KubeObject(data, prefix), source.name)
-            except InputError:
-                continue  # reported when the file itself is scanned (context files: ignored)
+            for prefix, data in _indexed_objects(source, stdin.get(source.name)):
+                index.add(KubeObject(data, prefix), source.name)
         return index
 
     def _parallel(self, sources: list[Source], stdin: dict[str, bytes], jobs: int) -> Iterator[FileResult]:
@@ -419,8 +415,8 @@ class Engine:
 
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(jobs) as pool:
-            pending = (s for s in sources if s not in here)
-            results = pool.imap(_scan_in_worker, pending, chunksize=8)
+            pending = [s for s in sources if s not in here]
+            results = pool.imap(_scan_in_worker, pending, chunksize=_batch(len(pending), jobs))
             for source in sources:
                 if source in here:
                     yield from self.iter_scan(source, stdin.get(source.name))
@@ -458,6 +454,39 @@ def _size(path: str) -> int:
 def _scan_in_worker(source: Source) -> FileResult:
     assert _WORKER_ENGINE is not None
     return _WORKER_ENGINE.scan_file(source)
+
+
+def _batch(items: int, jobs: int) -> int:
+    """Files handed to a worker at a time: small enough that each gets several batches."""
+    return max(1, min(8, items // (jobs * 4)))
+
+
+def _indexed_objects(source: Source, raw: bytes | None = None) -> list[tuple[FieldPath, dict[str, Any]]]:
+    """The objects of ``source`` whose kind the index keeps, in file order; only the
+    documents that name such a kind are parsed (split as kubectl does, on '---' lines).
+    A file or document that cannot be read gives nothing here: the main pass reports it
+    (context files: ignored)."""
+    objects: list[tuple[FieldPath, dict[str, Any]]] = []
+    try:
+        raw = raw if raw is not None else source.read()
+        if not _INDEX_KIND_PATTERN.search(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return objects
+        text = yamlload.decode(raw, source.name)
+    except InputError:
+        return objects
+    chunks = [text] if text.lstrip().startswith(("{", "[")) else _DOC_SEPARATOR.split(text)
+    for chunk in chunks:
+        if not _INDEX_KIND_TEXT.search(chunk):
+            continue
+        try:
+            docs = yamlload.parse(chunk, source.name)
+        except InputError:
+            continue
+        for doc in docs:
+            for prefix, data in yamlload.iter_objects(doc):
+                if not object_problem(data):
+                    objects.append((prefix, data))
+    return objects
 
 
 _INDEX_KIND_PATTERN = re.compile(
