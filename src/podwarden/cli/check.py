@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -132,6 +131,8 @@ class _OpenOutput:
             self.handle = open(self.output, "w", encoding="utf-8")
             self.output = None
             return self.handle
+        import tempfile
+
         folder = os.path.dirname(os.path.abspath(self.output))
         try:
             fd, self.tmp = tempfile.mkstemp(prefix=".podwarden-", dir=folder)
