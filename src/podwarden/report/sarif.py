@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from podwarden import __version__
 from podwarden.engine import FileResult, Finding
+from podwarden.engine.results import SEVERITY_NAMES
 from podwarden.report.score import object_score
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Rule, Severity
@@ -64,8 +65,9 @@ def artifact_uri(path: str) -> str:
 
 
 def result_dict(f: Finding, index: int, score: int | None = None) -> dict[str, Any]:
+    name = str(f.object)
     props: dict[str, Any] = {
-        "severity": str(f.severity),
+        "severity": SEVERITY_NAMES[f.severity],
         "object": f.object.as_dict(),
         "path": f.path,
     }
@@ -79,14 +81,13 @@ def result_dict(f: Finding, index: int, score: int | None = None) -> dict[str, A
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": _LEVEL[f.severity],
-        "message": {"text": f"{f.object}: {f.message}"},
+        "message": {"text": f"{name}: {f.message}"},
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": artifact_uri(f.file)},
                 "region": {"startLine": max(f.line, 1), "startColumn": max(f.column, 1)},
             },
-            "logicalLocations": [{"name": str(f.object), "kind": "object",
-                                  "fullyQualifiedName": f"{f.object}/{f.path}"}],
+            "logicalLocations": [{"name": name, "kind": "object", "fullyQualifiedName": f"{name}/{f.path}"}],
         }],
         "partialFingerprints": {"podwarden/v1": f.fingerprint},
         "properties": props,
@@ -113,7 +114,11 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
     out.write(before + "[")
     first = True
     for fr in tally.watch(results):
-        scores = {id(f): object_score(o.findings) for o in fr.objects for f in o.findings}
+        scores = {}
+        for o in fr.objects:
+            if o.findings:
+                score = object_score(o.findings)
+                scores.update((id(f), score) for f in o.findings)
         for f in fr.findings:
             out.write(("\n" if first else ",\n")
                       + json.dumps(result_dict(f, index.get(f.rule_id, -1), scores.get(id(f)))))

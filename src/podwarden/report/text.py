@@ -47,12 +47,13 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
         return click.style(text, **kw) if colour else text
 
     hints_shown: set[str] = set()
+    hints: dict[str, str] = {}  # rule id -> hint: read from its docs once per run
     for fr in tally.watch(results):
         if mode != "full":
             continue
         for o in fr.objects:
             if o.findings or o.blast is not None:
-                out.write(_object_block(o, registry, style, hints_shown))
+                out.write(_object_block(o, registry, style, hints_shown, hints))
     if mode == "summary":
         out.write(_summary_tables(tally))
     if mode != "quiet":
@@ -63,7 +64,8 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
     out.write(summary(tally) + "\n")
 
 
-def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str], hints_shown: set[str]) -> str:
+def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str], hints_shown: set[str],
+                  hints: dict[str, str]) -> str:
     lines = []
     where = f"{o.file}:{o.line}" if o.line else o.file
     if not o.findings:  # a blast radius alone still says which object it is
@@ -76,7 +78,11 @@ def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str]
         lines.append(head)
         for f in sorted(o.findings, key=lambda f: (-int(f.severity), f.line, f.column)):
             lines.append(_finding_line(f, style))
-            tip = f.hint or hint(registry, f.rule_id)
+            tip = f.hint
+            if not tip:
+                tip = hints.get(f.rule_id)
+                if tip is None:
+                    tip = hints[f.rule_id] = hint(registry, f.rule_id)
             key = f"{f.rule_id}\x1f{tip}"
             if tip and key not in hints_shown:  # once per run
                 hints_shown.add(key)
