@@ -114,7 +114,7 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
     out.write(before + "[")
     first = True
     for fr in tally.watch(results):
-        scores = {}
+        scores: dict[int, int] = {}
         for o in fr.objects:
             if o.findings:
                 score = object_score(o.findings)
