@@ -48,6 +48,8 @@ _BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
+_SCALAR_NODE = yaml.ScalarNode
+_SEQUENCE_NODE = yaml.SequenceNode
 #: take (parent, index) or nothing, do nothing: builtins, so no Python frame per node
 _IGNORE_TWO: Any = {}.get
 _IGNORE_NONE: Any = ().__len__
@@ -68,15 +70,10 @@ class _Loader(yaml.CSafeLoader):
         self.ascend_resolver = _IGNORE_NONE  # type: ignore[method-assign]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                # plain scalars repeat (keys above all): the table is asked once per value
-                tag = _RESOLVED.get(value)
-                if tag is None:
-                    tag = _resolve_plain(value)
-                return tag
-            return _STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
+        if kind is _SCALAR_NODE:
+            # plain scalars repeat (keys above all): the table is asked once per value
+            return (_RESOLVED.get(value) or _resolve_plain(value)) if implicit[0] else _STR
+        return _SEQ if kind is _SEQUENCE_NODE else _MAP
 
 
 #: tag of each plain scalar seen, bounded (a hostile file of distinct values only refills it)
@@ -413,7 +410,8 @@ def _construct_plain(node: Any, depth: int, file: str) -> Any:
     if depth > MAX_DEPTH:
         raise InputError(file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused")
     if kind == "sequence":
-        return [_construct_plain(item, depth + 1, file) for item in node.value]
+        return [item.value if item.tag is _STR and item.id == "scalar" else _construct_plain(item, depth + 1, file)
+                for item in node.value]
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         if key_node.id != "scalar" or key_node.tag == _MERGE:
@@ -424,7 +422,9 @@ def _construct_plain(node: Any, depth: int, file: str) -> Any:
             key = str(key)
         if key in result:
             _duplicate(node, key_node, file)
-        result[key] = _construct_plain(value_node, depth + 1, file)
+        # a string value (most of them) without a call; ``is``: the resolver's own constant
+        result[key] = (value_node.value if value_node.tag is _STR and value_node.id == "scalar"
+                       else _construct_plain(value_node, depth + 1, file))
     return result
 
 
