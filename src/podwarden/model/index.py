@@ -3,9 +3,11 @@
 Rules that span objects ask it for "the ServiceAccount of this pod" or "the
 SecretProviderClass this volume names", with Kubernetes' defaulting applied (namespace
 ``default``, service account ``default``).  Only the kinds such rules need are indexed,
-so the index stays small however large the run.  RBAC objects (Roles, ClusterRoles and
-their bindings) are kept as compact records of the fields the ``rbac`` family reads,
-never as whole objects.
+so the index stays small however large the run.  Nothing is kept whole: an indexed
+object is a copy holding only the fields rules read of its kind (``KEPT``; a Secret's or
+ConfigMap's ``data`` only by its keys), and RBAC objects (Roles, ClusterRoles and their
+bindings) are compact records of the fields the ``rbac`` family reads.  Equal strings, sets
+and policy rules are kept once (``Interner``): most roles repeat the same verbs and resources.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from podwarden.model.objects import KubeObject
 from podwarden.model.podspec import PodView
+
+_T = TypeVar("_T")
+_V = TypeVar("_V")
 
 #: RBAC kinds, kept as records (``RoleRecord``, ``BindingRecord``)
 RBAC_ROLE_KINDS = frozenset({"Role", "ClusterRole"})
@@ -31,6 +36,19 @@ DEFAULT_SERVICE_ACCOUNT = "default"
 
 DEFAULT_NAMESPACE = "default"
 
+#: per indexed kind: the ``metadata`` fields (beyond name, generateName and namespace) and
+#: the top-level fields its copy keeps, as written; rules read nothing else of it
+KEPT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Namespace": (("labels",), ()),
+    "ServiceAccount": (("labels", "annotations"), ("automountServiceAccountToken",)),
+    "SecretProviderClass": ((), ("spec",)),
+    "Secret": ((), ()),
+    "ConfigMap": ((), ()),
+}
+#: top-level mappings kept by their keys only (every value None): rules ask which keys a
+#: Secret or ConfigMap has, never what they hold
+KEYS_ONLY: dict[str, tuple[str, ...]] = {"Secret": ("data", "stringData"), "ConfigMap": ("data", "stringData")}
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -38,6 +56,78 @@ class Entry:
 
     obj: KubeObject
     file: str
+
+
+class Interner:
+    """One copy of each equal string, frozenset or record the index keeps."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: _T) -> _T:
+        found: _T = self._seen.setdefault(value, value)
+        return found
+
+    def text(self, value: _V) -> _V:
+        """A string interned, any other value as it is (``True == 1``: only strings are shared)."""
+        return self(value) if type(value) is str else value
+
+    def strs(self, value: Any) -> frozenset[str]:
+        """The strings of a list as one shared frozenset (empty when not a list)."""
+        if not isinstance(value, list):
+            return _EMPTY
+        return self(frozenset(self(v) for v in value if isinstance(v, str)))
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _shape_only(value: Any) -> Any:
+    """A value that is not a mapping, reduced to an empty one of its type (a rule reading it
+    as a mapping fails the same way); None and scalars as they are."""
+    if isinstance(value, list):
+        return []
+    if isinstance(value, str):
+        return ""
+    return value
+
+
+def _keys_only(value: Any, intern: Interner) -> Any:
+    if isinstance(value, dict):
+        return dict.fromkeys(intern.text(k) for k in value)
+    return _shape_only(value)
+
+
+def _copied(value: Any, intern: Interner) -> Any:
+    """A labels or annotations mapping with its strings interned (anything else as it is)."""
+    if isinstance(value, dict):
+        return {intern.text(k): intern.text(v) for k, v in value.items()}
+    return value
+
+
+def kept(obj: KubeObject, intern: Interner | None = None) -> KubeObject:
+    """The copy of an indexed object the index keeps: only the fields rules read of its
+    kind (``KEPT``, ``KEYS_ONLY``); its ``ref`` and path are the object's."""
+    intern = intern or Interner()
+    data = obj.data
+    meta_keys, top_keys = KEPT.get(obj.kind, ((), ()))
+    out: dict[str, Any] = {k: intern.text(data[k]) for k in ("apiVersion", "kind") if k in data}
+    meta = data.get("metadata")
+    if isinstance(meta, dict):
+        out["metadata"] = {k: intern.text(meta[k]) if k in ("name", "generateName", "namespace")
+                           else _copied(meta[k], intern)
+                           for k in ("name", "generateName", "namespace", *meta_keys) if k in meta}
+    elif "metadata" in data:
+        out["metadata"] = _shape_only(meta)
+    for key in KEYS_ONLY.get(obj.kind, ()):
+        if key in data:
+            out[key] = _keys_only(data[key], intern)
+    for key in top_keys:
+        if key in data:
+            out[key] = data[key]
+    return KubeObject(out, obj.path)
 
 
 # -- RBAC records ------------------------------------------------------------------------
@@ -126,50 +216,55 @@ class BindingRecord:
     file: str = ""
 
 
-def _strs(value: Any) -> frozenset[str]:
-    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+def _pairs(value: Any, intern: Interner) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        return ()
+    return intern(tuple(sorted((intern(str(k)), intern(str(v))) for k, v in value.items())))
 
 
-def _selectors(value: Any) -> tuple[LabelSelector, ...]:
+def _selectors(value: Any, intern: Interner) -> tuple[LabelSelector, ...]:
     out = []
     for item in value if isinstance(value, list) else ():
         if not isinstance(item, dict):
             continue
-        labels = item.get("matchLabels")
-        pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, dict) else ()
+        pairs = _pairs(item.get("matchLabels"), intern)
         exprs = []
         for e in item.get("matchExpressions") or ():
             if isinstance(e, dict) and isinstance(e.get("key"), str) and isinstance(e.get("operator"), str):
-                exprs.append((e["key"], e["operator"], tuple(sorted(_strs(e.get("values"))))))
+                exprs.append((e["key"], e["operator"], tuple(sorted(intern.strs(e.get("values"))))))
         out.append(LabelSelector(pairs, tuple(exprs)))
     return tuple(out)
 
 
-def role_record(obj: KubeObject, file: str = "") -> RoleRecord:
+def role_record(obj: KubeObject, file: str = "", intern: Interner | None = None) -> RoleRecord:
     """The record of a Role or ClusterRole; malformed parts are left out (the index never
-    fails: the object's own rules report its shape)."""
+    fails: the object's own rules report its shape).  ``intern`` shares equal parts
+    between the records of one index."""
+    intern = intern or Interner()
     data = obj.data
     rules = []
     for item in data.get("rules") or ():
         if isinstance(item, dict):
-            rules.append(PolicyRule(_strs(item.get("verbs")), _strs(item.get("apiGroups")),
-                                    _strs(item.get("resources")), _strs(item.get("resourceNames")),
-                                    _strs(item.get("nonResourceURLs"))))
+            rules.append(intern(PolicyRule(
+                intern.strs(item.get("verbs")), intern.strs(item.get("apiGroups")),
+                intern.strs(item.get("resources")), intern.strs(item.get("resourceNames")),
+                intern.strs(item.get("nonResourceURLs")))))
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-    labels = meta.get("labels")
-    pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, dict) else ()
+    pairs = _pairs(meta.get("labels"), intern)
     annotations = meta.get("annotations")
     autoupdate = not (isinstance(annotations, dict)
                       and str(annotations.get("rbac.authorization.kubernetes.io/autoupdate")).lower() == "false")
     agg = data.get("aggregationRule")
-    aggregation = _selectors(agg.get("clusterRoleSelectors")) if isinstance(agg, dict) else None
+    aggregation = _selectors(agg.get("clusterRoleSelectors"), intern) if isinstance(agg, dict) else None
     namespace = None if obj.kind == "ClusterRole" else (obj.ref.namespace or None)
-    return RoleRecord(obj.kind, namespace, obj.name, tuple(rules), pairs, aggregation, file, autoupdate)
+    return RoleRecord(obj.kind, intern.text(namespace), intern(obj.name), intern(tuple(rules)), pairs,
+                      aggregation, file, autoupdate)
 
 
-def binding_record(obj: KubeObject, file: str = "") -> BindingRecord:
+def binding_record(obj: KubeObject, file: str = "", intern: Interner | None = None) -> BindingRecord:
     """The record of a RoleBinding or ClusterRoleBinding (malformed subjects left out)."""
+    intern = intern or Interner()
     data = obj.data
     ref = data.get("roleRef")
     ref = ref if isinstance(ref, dict) else {}
@@ -177,10 +272,11 @@ def binding_record(obj: KubeObject, file: str = "") -> BindingRecord:
     for item in data.get("subjects") or ():
         if isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("name"), str):
             ns = item.get("namespace")
-            subjects.append(Subject(item["kind"], item["name"], ns if isinstance(ns, str) and ns else None))
+            subjects.append(intern(Subject(intern(item["kind"]), intern(item["name"]),
+                                           intern(ns) if isinstance(ns, str) and ns else None)))
     namespace = None if obj.kind == "ClusterRoleBinding" else (obj.ref.namespace or None)
-    return BindingRecord(obj.kind, namespace, obj.name, str(ref.get("kind", "")), str(ref.get("name", "")),
-                         tuple(subjects), file)
+    return BindingRecord(obj.kind, intern.text(namespace), intern(obj.name), intern(str(ref.get("kind", ""))),
+                         intern(str(ref.get("name", ""))), tuple(subjects), file)
 
 
 def is_rbac(obj: KubeObject) -> bool:
@@ -199,6 +295,7 @@ class Index:
         self._roles_by_name: dict[tuple[str, str], list[RoleRecord]] = defaultdict(list)
         self._bindings: list[BindingRecord] = []
         self._bindings_by_subject: dict[tuple[str, str], list[BindingRecord]] = defaultdict(list)
+        self._intern = Interner()
         #: what rules derive from the index once per run (resolved permissions ...), keyed
         #: by whoever computes it; emptied whenever an object is added
         self.derived: dict[Any, Any] = {}
@@ -212,6 +309,7 @@ class Index:
             if is_rbac(obj):
                 self._add_rbac(obj, file)
             return
+        obj = kept(obj, self._intern)
         namespace = None if obj.kind == "Namespace" else (obj.ref.namespace or None)
         entry = Entry(obj, file)
         self._by_key[(obj.kind, namespace, obj.name)] = entry
@@ -264,11 +362,11 @@ class Index:
     def _add_rbac(self, obj: KubeObject, file: str) -> None:
         """Record a Role, ClusterRole, RoleBinding or ClusterRoleBinding."""
         if obj.kind in RBAC_ROLE_KINDS:
-            role = role_record(obj, file)
+            role = role_record(obj, file, self._intern)
             self._roles[(role.kind, role.namespace, role.name)] = role
             self._roles_by_name[(role.kind, role.name)].append(role)
             return
-        binding = binding_record(obj, file)
+        binding = binding_record(obj, file, self._intern)
         self._bindings.append(binding)
         for subject in set(binding.subjects):
             self._bindings_by_subject[(subject.kind, subject.name)].append(binding)
