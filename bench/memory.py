@@ -13,7 +13,14 @@ of files.  For each input shape, made fresh in a temporary folder:
 it runs each command in a fresh process and prints peak RSS, the start-up footprint of a
 one-pod run, and (peak - footprint) / size: the multiple the README documents.
 
+``--tree PATH`` measures a tree as it is instead (issue 17's bound: ``pss``, ``check -o
+html`` and ``check`` on the shared corpus each at most 80 MiB): ``pss`` (json, text) and
+``check`` in every format, ``check`` with ``-j 1`` and with its default ``-j`` (several
+processes when the files are many).  Peak RSS is that of the largest process (``wait4``
+reports the maximum over the process and the children it waited for).
+
 Usage: bench/memory.py [--mib 8] [--formats json,text] [--shapes documents,list-yaml,...]
+       bench/memory.py --tree ../shared/corpus
 """
 
 from __future__ import annotations
@@ -69,17 +76,31 @@ def make(shape: str, folder: Path, mib: float) -> tuple[list[str], int]:
     return [str(path)], path.stat().st_size
 
 
-def peak_rss(args: list[str]) -> tuple[float, float]:
-    """Peak RSS (MiB) and wall time of one run, report to /dev/null."""
+def peak_rss(args: list[str], ok: tuple[int, ...] = (0, 1)) -> tuple[float, float]:
+    """Peak RSS (MiB) and wall time of one run, report to /dev/null; exits unless the
+    status is in ``ok``."""
     start = time.perf_counter()
-    with open(os.devnull, "w") as sink:
-        proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.PIPE)
+    with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(args, stdout=sink, stderr=errors)
         _, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode() if proc.stderr else ""
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
+    if code not in ok:
         sys.exit(f"{' '.join(args)} exited {code}: {err[:300]}")
     return usage.ru_maxrss / 1024, time.perf_counter() - start
+
+
+def tree(path: str, exe: list[str]) -> None:
+    """Peak RSS and wall time of each command on an existing tree (report to /dev/null)."""
+    runs = [("pss -o json", ["pss", "-o", "json"]), ("pss -o text", ["pss"])]
+    for jobs in ([], ["-j", "1"]):
+        for fmt in ("html", "json", "sarif", "text"):
+            runs.append((f"check -o {fmt} {' '.join(jobs) or '(default -j)'}", ["check", "-o", fmt, *jobs]))
+    print(f"{'command':<32} {'peak':>9} {'wall':>7}")
+    for label, args in runs:
+        peak, wall = peak_rss([*exe, *args, path], ok=(0, 1, 2))  # 2: some files are errors
+        print(f"{label:<32} {peak:>5.0f} MiB {wall:>6.1f}s", flush=True)
 
 
 def main() -> None:
@@ -87,6 +108,7 @@ def main() -> None:
     parser.add_argument("--mib", type=float, default=8.0, help="size of the input, MiB")
     parser.add_argument("--formats", default="json,text", help="check output formats")
     parser.add_argument("--shapes", default="documents,list-yaml,list-json,files")
+    parser.add_argument("--tree", help="measure the commands on this tree instead of made inputs")
     parser.add_argument("--make", nargs=3, metavar=("SHAPE", "FOLDER", "MIB"), help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.make:
@@ -94,6 +116,9 @@ def main() -> None:
         print(json.dumps(make(shape, Path(folder), float(mib))))
         return
     exe = [sys.executable, "-c", "from podwarden.cli import run; run()"]
+    if opts.tree:
+        tree(opts.tree, exe)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         one = Path(tmp) / "one.yaml"
         one.write_text(json.dumps(POD | {"metadata": {"name": "one"}}))
