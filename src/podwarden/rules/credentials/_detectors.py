@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from podwarden.rules.api import Rule
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
@@ -21,6 +21,13 @@ from podwarden.rules.credentials._names import normalise
 
 #: the shortest value a detector looks at, unless it asks for shorter ones
 MIN_LENGTH = 8
+
+#: ``Plan.holds_marker`` remembers strings up to this long, this many at most
+CACHED_LENGTH = 256
+CACHED_VALUES = 1 << 15
+#: ``Plan.marked`` remembers texts up to this long, this many characters in all
+CACHED_TEXT = 1 << 14
+CACHED_CHARS = 1 << 21
 
 DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
 
@@ -86,6 +93,40 @@ class Plan:
     keyed: list[Detector]
     #: the highest rank: fallback detectors run rank by rank after the scan
     ranks: int
+    #: per distinct short string already seen: does its lower-case text hold a marker
+    #: (values repeat a lot: image names, labels, keys); bounded, see ``holds_marker``
+    seen: dict[str, bool] = field(default_factory=dict)
+    #: per distinct text already read: the detectors its markers call for (``marked``)
+    by_text: dict[str, tuple[Detector, ...]] = field(default_factory=dict)
+    cached_chars: int = 0
+
+    def holds_marker(self, text: str) -> bool:
+        """True when the lower-case ``text`` holds a marker (one regex search per distinct
+        short value of a run)."""
+        hit = self.seen.get(text)
+        if hit is None:
+            hit = self.prefilter.search(text.lower()) is not None
+            if len(text) <= CACHED_LENGTH:
+                if len(self.seen) >= CACHED_VALUES:
+                    self.seen.clear()
+                self.seen[text] = hit
+        return hit
+
+    def marked(self, text: str) -> tuple[Detector, ...]:
+        """The detectors whose markers occur in the lower-case ``text``, in plan order
+        (remembered per distinct text up to a budget of characters: descriptions and
+        scripts repeat across objects)."""
+        found = self.by_text.get(text)
+        if found is None:
+            low = text.lower()
+            found = tuple(det for markers, det in self.by_marker if any(m in low for m in markers))
+            if len(text) <= CACHED_TEXT:
+                if self.cached_chars + len(text) > CACHED_CHARS:
+                    self.by_text.clear()
+                    self.cached_chars = 0
+                self.by_text[text] = found
+                self.cached_chars += len(text)
+        return found
 
 
 def _trie(words: list[str]) -> str:

@@ -12,11 +12,11 @@ the values whose name is secret.  Comment lines are skipped.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from podwarden.rules.credentials._memo import TextMemo
 from podwarden.rules.credentials._text import b64decode_text, parse_json
 
 
@@ -87,8 +87,7 @@ def _whole(text: str, end: int) -> bool:
     return _END.match(text, end) is not None
 
 
-@functools.lru_cache(maxsize=256)
-def named_values(text: str) -> tuple[Named, ...]:
+def _named_values(text: str) -> tuple[Named, ...]:
     """Every named value of ``text`` (see the module documentation)."""
     data = parse_json(text) if text.lstrip()[:1] in ("{", "[") else None
     if data is not None:
@@ -135,3 +134,7 @@ def named_values(text: str) -> tuple[Named, ...]:
                     name = match.group(1)
                     found.append(Named(name, match.group(2), name.lstrip("-"), _whole(text, match.end(2))))
     return tuple(found)
+
+
+#: every named value of a text (see the module documentation), once per distinct text
+named_values = TextMemo(_named_values)

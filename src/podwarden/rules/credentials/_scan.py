@@ -84,15 +84,32 @@ class Scanner:
     def _walk_map(self, data: dict[Any, Any], link: Link, depth: int) -> None:
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
+        seen = self.plan.seen
+        holds = self.plan.holds_marker
         for k, v in data.items():
-            if type(k) is str and len(k) >= MIN_LENGTH:
-                self._key(k, link)
+            if type(k) is str:
+                name = k
+                if len(k) >= MIN_LENGTH:
+                    hit = seen.get(k)
+                    if hit is None:
+                        hit = holds(k)
+                    if hit or len(k) >= _B64_MIN:
+                        self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
+            else:
+                name = str(k)
             if type(v) is str:
-                key = pair_name if (k == "value" and type(pair_name) is str) else str(k)
-                if len(v) >= MIN_LENGTH or (v and len(v) >= shortest_for(key)):
-                    self._leaf(v, key, (link, str(k)))
+                n = len(v)
+                key = pair_name if (k == "value" and type(pair_name) is str) else name
+                if n >= MIN_LENGTH or (n and n >= shortest_for(key)):
+                    hit = seen.get(v)
+                    if hit is None:
+                        hit = holds(v)
+                    if hit or (key and keyed(key)):
+                        self._leaf_text(Leaf(v, key, (link, name), self.kind))
+                    elif n >= _B64_MIN:
+                        self._layers(Leaf(v, key, (link, name), self.kind))
             elif type(v) is dict:
-                child = (link, str(k))
+                child = (link, name)
                 if depth == 0 and self.kind == "Secret" and k in ("data", "stringData"):
                     self._secret_data(v, child, k == "data")
                 elif depth == 0 and k == "binaryData":
@@ -100,16 +117,25 @@ class Scanner:
                 else:
                     self._walk_map(v, child, depth + 1)
             elif type(v) is list:
-                self._walk_list(v, (link, str(k)), str(k), depth + 1)
+                self._walk_list(v, (link, name), name, depth + 1)
 
     def _walk_list(self, items: list[Any], link: Link, key: str, depth: int) -> None:
         previous = ""
+        seen = self.plan.seen
+        holds = self.plan.holds_marker
         for i, v in enumerate(items):
             if type(v) is str:
                 # `--password`, `secret` as the item before names this one
                 name = previous if _is_bare_flag(previous) and not v.startswith("-") else key
-                if len(v) >= MIN_LENGTH or (v and len(v) >= shortest_for(name)):
-                    self._leaf(v, name, (link, i))
+                n = len(v)
+                if n >= MIN_LENGTH or (n and n >= shortest_for(name)):
+                    hit = seen.get(v)
+                    if hit is None:
+                        hit = holds(v)
+                    if hit or (name and keyed(name)):
+                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
+                    elif n >= _B64_MIN:
+                        self._layers(Leaf(v, name, (link, i), self.kind))
                 previous = v
             else:
                 previous = ""
@@ -143,34 +169,21 @@ class Scanner:
     def _key(self, text: str, link: Link) -> None:
         """A mapping key: read by its markers (a key names nothing), reported at the
         mapping's path."""
-        low = text.lower()
-        if self.plan.prefilter.search(low) is not None or len(text) >= _B64_MIN:
-            self._leaf_text(Leaf(text, "", link, self.kind, is_key=True), low=low)
+        if self.plan.holds_marker(text) or len(text) >= _B64_MIN:
+            self._leaf_text(Leaf(text, "", link, self.kind, is_key=True))
 
-    def _leaf(self, text: str, key: str, link: Link) -> None:
-        low = text.lower()
-        if self.plan.prefilter.search(low) is not None or (key and keyed(key)):
-            self._leaf_text(Leaf(text, key, link, self.kind), low=low)
-        elif len(text) >= _B64_MIN:
-            self._layers(Leaf(text, key, link, self.kind))
-
-    def _leaf_text(self, leaf: Leaf, low: str | None = None) -> None:
+    def _leaf_text(self, leaf: Leaf) -> None:
         """Run the detectors a leaf's markers or key call for."""
         text = leaf.text
         n = len(text)
         if n < MIN_LENGTH and not leaf.in_secret and n < shortest_for(leaf.key):
             return
-        if low is None:
-            low = text.lower()
         ran: set[str] = set()
-        for markers, det in self.plan.by_marker:
+        for det in self.plan.marked(text):
             if (leaf.in_secret and not det.in_secrets) or n < det.min_length:
                 continue
-            for m in markers:
-                if m in low:
-                    ran.add(det.rule_id)
-                    self._schedule(det, leaf)
-                    break
+            ran.add(det.rule_id)
+            self._schedule(det, leaf)
         if leaf.key:
             for det in keyed(leaf.key):
                 if det.rule_id not in ran and (det.in_secrets or not leaf.in_secret):

@@ -1,0 +1,47 @@
+"""Results remembered per distinct text, within a budget of characters.
+
+Values repeat across the objects of a run (image names, labels, CRD descriptions, the same
+script in many ConfigMaps), so what the scan derives from a text alone is computed once per
+distinct text.  Unlike ``functools.lru_cache`` the memory held is bounded by characters,
+not entries: when the budget is spent, everything is forgotten at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar, cast
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class TextMemo(Generic[T]):
+    """``fn(text)`` remembered per distinct text (texts up to ``longest`` characters, and
+    ``budget`` characters in all)."""
+
+    __slots__ = ("budget", "chars", "fn", "longest", "results")
+
+    def __init__(self, fn: Callable[[str], T], budget: int = 1 << 21, longest: int = 1 << 20) -> None:
+        self.fn = fn
+        self.budget = budget
+        self.longest = longest
+        self.results: dict[str, T] = {}
+        self.chars = 0
+
+    def __call__(self, text: str) -> T:
+        known = self.results.get(text, _MISSING)
+        if known is not _MISSING:
+            return cast(T, known)
+        found = self.fn(text)
+        n = len(text)
+        if n <= self.longest:
+            if self.chars + n > self.budget:
+                self.clear()
+            self.results[text] = found
+            self.chars += n
+        return found
+
+    def clear(self) -> None:
+        """Forget every result."""
+        self.results.clear()
+        self.chars = 0

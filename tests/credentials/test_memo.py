@@ -1,0 +1,66 @@
+"""What the scan remembers per distinct text: the same answers as computing afresh, and
+memory bounded by characters."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from podwarden.model.objects import KubeObject
+from podwarden.rules.credentials import _scan
+from podwarden.rules.credentials._detectors import CACHED_LENGTH, CACHED_VALUES, plan
+from podwarden.rules.credentials._memo import TextMemo
+
+PW = "Vq8#nR2!tLz5xK"
+
+
+def test_memo_computes_each_text_once_and_forgets_past_its_budget() -> None:
+    calls: list[str] = []
+
+    def upper(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    memo = TextMemo(upper, budget=9, longest=6)
+    assert memo("abcd") == "ABCD" and memo("abcd") == "ABCD"
+    assert calls == ["abcd"]
+    assert memo("efghij") == "EFGHIJ"  # 4 + 6 > 9: the first is forgotten
+    assert memo.chars == 6 and list(memo.results) == ["efghij"]
+    assert memo("abcdefg") == "ABCDEFG" and memo("abcdefg") == "ABCDEFG"  # too long: never kept
+    assert calls == ["abcd", "efghij", "abcdefg", "abcdefg"]
+
+
+def test_holds_marker_agrees_with_the_prefilter_after_its_cache_is_full() -> None:
+    p = plan()
+    p.seen.clear()
+    for i in range(CACHED_VALUES + 3):
+        p.holds_marker(f"value-{i}")
+    assert len(p.seen) <= CACHED_VALUES
+    for text in ("ghp_ABCDEF", "GHP_abcdef", "plain words", "x" * (CACHED_LENGTH + 1) + "Token", "value-3"):
+        assert p.holds_marker(text) == (p.prefilter.search(text.lower()) is not None)
+        assert p.holds_marker(text) == (p.prefilter.search(text.lower()) is not None)
+
+
+def test_marked_agrees_with_every_detectors_markers() -> None:
+    p = plan()
+    for text in ("DB_PASSWORD=x; AccountKey=abc", "https://u:p@h", "nothing here", "eyJhbGciOi.xox"):
+        low = text.lower()
+        want = [det for markers, det in p.by_marker if any(m in low for m in markers)]
+        assert list(p.marked(text)) == want
+        assert list(p.marked(text)) == want  # remembered
+
+
+def _report(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    found = _scan.scan(KubeObject(data))
+    return [(rule, v.message, v.secret) for rule, vs in sorted(found.items()) for v in vs]
+
+
+def test_a_warm_scan_reports_what_a_cold_one_does() -> None:
+    data = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", "labels": {"app": "a"}},
+            "data": {"DB_PASSWORD": PW, "app.properties": f"db.password={PW}\nuser=x\n",
+                     "url": "https://user:Xk2#pLq9mW@db.example.com/x"}}
+    plan().seen.clear()
+    plan().by_text.clear()
+    cold = _report(copy.deepcopy(data))
+    assert cold  # the case must find something, or the comparison proves nothing
+    assert _report(copy.deepcopy(data)) == cold
