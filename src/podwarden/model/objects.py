@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podwarden.model.paths import FieldPath, render
+from podwarden.model.podspec import PodView, pod_view
 
 
 class ShapeError(Exception):
@@ -95,8 +96,11 @@ class Node:
 
     def bool(self, key: str) -> bool | None:
         """A boolean field, or None when unset."""
-        value: bool | None = self._typed(key, bool, "a boolean")
-        return value
+        value = self.data.get(key)
+        if value is None or type(value) is builtins.bool:
+            return value
+        checked: bool | None = self._typed(key, bool, "a boolean")
+        return checked
 
     def int(self, key: str) -> int | None:
         """An integer field, or None when unset."""
@@ -109,18 +113,21 @@ class Node:
 
     def str(self, key: builtins.str) -> builtins.str | None:
         """A string field, or None when unset."""
-        value: builtins.str | None = self._typed(key, builtins.str, "a string")
-        return value
+        value = self.data.get(key)
+        if value is None or type(value) is builtins.str:
+            return value
+        checked: builtins.str | None = self._typed(key, builtins.str, "a string")
+        return checked
 
     def map(self, key: builtins.str) -> Node:
         """A nested mapping; an empty, absent Node when unset (built once per key)."""
         children = self._children
-        if children is None:
-            children = self._children = {}
-        else:
+        if children is not None:
             child = children.get(key)
             if child is not None:
                 return child
+        else:
+            children = self._children = {}
         value = self.data.get(key)
         if value is not None and type(value) is not dict:
             value = self._typed(key, dict, "a mapping")
@@ -130,16 +137,18 @@ class Node:
     def maps(self, key: builtins.str) -> list[Node]:
         """A list of mappings (containers, volumes, env ...); [] when unset (built once)."""
         lists = self._lists
-        if lists is None:
-            lists = self._lists = {}
-        else:
+        if lists is not None:
             found = lists.get(key)
             if found is not None:
                 return found
-        value = self._typed(key, list, "a list")
+        else:
+            lists = self._lists = {}
+        value = self.data.get(key)
+        if value is not None and type(value) is not list:
+            value = self._typed(key, list, "a list")
         out: list[Node] = []
-        if value is not None:
-            base = self.at(key)
+        if value:
+            base = (*self.path, key)
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
                     raise ShapeError((*base, i), f"expected a mapping, got {type_name(item)}")
@@ -149,9 +158,11 @@ class Node:
 
     def strs(self, key: builtins.str) -> list[builtins.str]:
         """A list of strings (capabilities, args ...); [] when unset."""
-        value = self._typed(key, list, "a list")
+        value = self.data.get(key)
         if value is None:
             return []
+        if type(value) is not list:
+            value = self._typed(key, list, "a list")
         for i, item in enumerate(value):
             if not isinstance(item, builtins.str):
                 raise ShapeError((*self.at(key), i), f"expected a string, got {type_name(item)}")
@@ -159,10 +170,15 @@ class Node:
 
     def str_map(self, key: builtins.str) -> dict[builtins.str, builtins.str]:
         """A mapping of strings to strings (labels, annotations, data); {} when unset."""
-        value = self._typed(key, dict, "a mapping")
+        value = self.data.get(key)
         if value is None:
             return {}
-        if all(isinstance(v, builtins.str) for v in value.values()):
+        if type(value) is not dict:
+            value = self._typed(key, dict, "a mapping")
+        for v in value.values():
+            if type(v) is not builtins.str and not isinstance(v, builtins.str):
+                break
+        else:
             return value
         for k, v in value.items():
             if v is not None and not isinstance(v, builtins.str):
@@ -215,7 +231,7 @@ class KubeObject:
             str(namespace) if namespace is not None else None,
             str(name),
         )
-        self._pod: Any = False
+        self._pod: Any = False  # False: not built yet
         #: derived data rules may compute once per object (e.g. decoded string leaves)
         self.memo: dict[str, Any] = {}
 
@@ -240,13 +256,12 @@ class KubeObject:
         return self.metadata.str_map("annotations")
 
     @property
-    def pod(self) -> Any:
+    def pod(self) -> PodView | None:
         """The PodView of a pod-bearing object, else None (built once)."""
-        if self._pod is False:
-            from podwarden.model.podspec import pod_view
-
-            self._pod = pod_view(self)
-        return self._pod
+        pod: PodView | None = self._pod
+        if pod is False:
+            pod = self._pod = pod_view(self)
+        return pod
 
     def release(self) -> None:
         """Break the object <-> pod view reference cycles once rules are done with it, so

@@ -9,10 +9,12 @@ user can find in the file.  ``ContainerView`` resolves effective settings: a con
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podwarden.model.objects import KubeObject, Node
 from podwarden.model.paths import FieldPath
+
+if TYPE_CHECKING:  # objects builds views (KubeObject.pod): here they are only types
+    from podwarden.model.objects import KubeObject, Node
 
 #: where the pod template sits in each pod-bearing kind (as Pod Security Admission reads it)
 POD_TEMPLATE_PATHS: dict[str, FieldPath] = {
@@ -76,12 +78,14 @@ class ContainerView:
         nowhere, the path is the container's, where a fix would write it.
         """
         own = self.security_context
-        if own.has(key):
-            return own.raw(key), own.at(key)
+        value = own.data.get(key)
+        if value is not None:
+            return value, (*own.path, key)
         pod_sc = self.pod.security_context
-        if pod_sc.has(key):
-            return pod_sc.raw(key), pod_sc.at(key)
-        return None, own.at(key)
+        value = pod_sc.data.get(key)
+        if value is not None:
+            return value, (*pod_sc.path, key)
+        return None, (*own.path, key)
 
     def describe(self) -> str:
         """``container "app"``, ``init container "setup"``, ``ephemeral container "debug"``."""
@@ -91,7 +95,8 @@ class ContainerView:
 class PodView:
     """The pod spec and pod metadata of a pod-bearing object."""
 
-    __slots__ = ("_containers", "metadata", "obj", "patch", "security_context", "spec", "template")
+    __slots__ = ("_containers", "_contexts", "_windows", "metadata", "obj", "patch", "security_context", "spec",
+                 "template")
 
     def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
         self.obj = obj
@@ -103,6 +108,8 @@ class PodView:
         self.metadata = node.map("metadata")
         self.security_context = self.spec.map("securityContext")
         self._containers: list[ContainerView] | None = None
+        self._contexts: list[tuple[str, Node]] | None = None
+        self._windows: bool | None = None
         #: a pod spec without containers (a kustomize patch): only the fields it sets count
         self.patch = False
 
@@ -122,7 +129,10 @@ class PodView:
     @property
     def is_windows(self) -> bool:
         """Only ``spec.os.name: windows`` counts; a nodeSelector exempts nothing."""
-        return self.spec.map("os").raw("name") == "windows"
+        windows = self._windows
+        if windows is None:
+            windows = self._windows = self.spec.map("os").raw("name") == "windows"
+        return windows
 
     @property
     def host_users_false(self) -> bool:
@@ -155,12 +165,16 @@ class PodView:
     def release(self) -> None:
         """Drop the container views (they point back at this view)."""
         self._containers = None
+        self._contexts = None
 
     def iter_security_contexts(self) -> Iterator[tuple[str, Node]]:
         """``("pod", pod securityContext)`` then each container's, described."""
-        yield "pod", self.security_context
-        for c in self.containers():
-            yield c.describe(), c.security_context
+        contexts = self._contexts
+        if contexts is None:
+            contexts = [("pod", self.security_context)]
+            contexts.extend((c.describe(), c.security_context) for c in self.containers())
+            self._contexts = contexts
+        return iter(contexts)
 
 
 def pod_view(obj: KubeObject) -> PodView | None:
