@@ -11,8 +11,9 @@ from podwarden.engine import Finding
 from podwarden.model.objects import ObjectRef
 from podwarden.rules.api import Severity
 from podwarden.rules.registry import default_registry
-from podwarden.webhook.decide import Decision, Evaluator, _warnings_within_limits
+from podwarden.webhook.decide import Decision, Evaluator
 from podwarden.webhook.policy import parse_config
+from podwarden.webhook.verdict import warnings_within_limits
 from podwarden.webhook.warnings import join_messages, warning_lines
 from tests.webhook.conftest import admission, deployment
 
@@ -138,6 +139,6 @@ def test_the_strongest_warning_of_a_hazard_is_kept() -> None:
 
 def test_limits_of_the_api_server_still_hold() -> None:
     many = [f"podwarden hardening warning: rule/{i}: " + "x" * 400 for i in range(30)]
-    kept = _warnings_within_limits(many)
+    kept = warnings_within_limits(many)
     assert all(len(w) <= 256 for w in kept) and sum(map(len, kept)) <= 4096
     assert kept[-1] == f"podwarden: {30 - (len(kept) - 1)} more warning(s) not shown"
