@@ -12,6 +12,9 @@ review (its own uid), as the API server sends them:
 - echo: the same server parsing and echoing the same reviews, run just before each
   scenario: the baseline of its ratio.
 
+Beside throughput and latency it prints the server process's CPU time per review (from
+/proc, Linux): on a machine shared with other work, a steadier figure than reviews/s.
+
     .venv/bin/python bench/webhook.py [--seconds 8] [--connections 8]
 
 Targets (2 cores): >= 1,000 reviews/s, p99 <= 20 ms, evaluation <= 25% over echo.
@@ -148,19 +151,25 @@ async def _connection(port: int, ctx: ssl.SSLContext, path: str, template: bytes
 
 def _client(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
             first: int, queue: Any) -> None:
+    sent = [0]  # requests of the warm-up
+
     async def main() -> list[float]:
         ctx = ssl.create_default_context(cafile=ca)
         latencies: list[float] = []
         # warm-up, then measure
         counter = itertools.count(first)
         warm = time.perf_counter() + 1.0
-        await asyncio.gather(*(_connection(port, ctx, path, body, warm, [], counter) for _ in range(connections)))
+        warming: list[float] = []
+        await asyncio.gather(*(_connection(port, ctx, path, body, warm, warming, counter)
+                               for _ in range(connections)))
+        sent[0] = len(warming)
         stop = time.perf_counter() + seconds
         await asyncio.gather(*(_connection(port, ctx, path, body, stop, latencies, counter)
                                for _ in range(connections)))
         return latencies
 
-    queue.put(asyncio.run(main()))
+    latencies = asyncio.run(main())
+    queue.put((latencies, sent[0] + len(latencies)))
 
 
 def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
@@ -170,11 +179,18 @@ def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connecti
     queue = mp.Queue()
     proc = mp.Process(target=_client, args=(port, ca, path, body, seconds, connections, first, queue))
     proc.start()
-    latencies = sorted(queue.get(timeout=seconds + 60))
+    latencies, total = queue.get(timeout=seconds + 60)
+    latencies.sort()
     proc.join()
     n = len(latencies)
-    return {"requests": n, "rps": n / seconds,
+    return {"requests": n, "sent": total, "rps": n / seconds,
             "p50": latencies[n // 2] * 1000, "p99": latencies[min(n - 1, int(n * 0.99))] * 1000}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cache_counts(port: int, ca: str) -> tuple[float, float]:
@@ -242,18 +258,23 @@ def main() -> None:
         for number, (name, path, body) in enumerate(scenarios):
             if args.only and not any(text in name for text in args.only):
                 continue
+            cpu = cpu_seconds(server.pid)
             echo = measure(port, ca, "/echo", body, args.seconds, args.connections, first=number * 10**8)
+            # the server's CPU time per review: what the shared machine's other load does not change much
+            echo["cpu"], cpu = (cpu_seconds(server.pid) - cpu) / max(echo["sent"], 1) * 1e6, cpu_seconds(server.pid)
             before = cache_counts(port, ca)
             r = measure(port, ca, path, body, args.seconds, args.connections, first=number * 10**8)
+            r["cpu"] = (cpu_seconds(server.pid) - cpu) / max(r["sent"], 1) * 1e6
             hits, misses = (now - then for now, then in zip(cache_counts(port, ca), before, strict=True))
             cached = f", {hits / (hits + misses):.0%} from cache" if hits + misses else ""
             for label, m in (("  echo", echo), (name, r)):
                 print(f"  {label:<36} {m['rps']:7.0f} reviews/s  p50 {m['p50']:5.2f} ms  p99 {m['p99']:5.2f} ms"
-                      f"  ({int(m['requests'])} requests, {len(filled(body, 0))} bytes"
+                      f"  server CPU {m['cpu']:4.0f} µs/review  ({int(m['requests'])} requests, {len(filled(body, 0))} bytes"
                       f"{cached if m is r else ''})")
-            ratios.append((name, (echo["rps"] / r["rps"] - 1) * 100, r["p50"] / echo["p50"]))
-        for name, over, p50 in ratios:
-            print(f"  {name:<36} costs {over:+6.1f}% time per review over echo (p50 x{p50:.2f})")
+            ratios.append((name, (echo["rps"] / r["rps"] - 1) * 100, r["p50"] / echo["p50"], r["cpu"] - echo["cpu"]))
+        for name, over, p50, cpu_over in ratios:
+            print(f"  {name:<36} costs {over:+6.1f}% time per review over echo (p50 x{p50:.2f}; "
+                  f"server CPU {cpu_over:+4.0f} µs/review)")
     finally:
         server.terminate()
         server.wait(timeout=30)
