@@ -25,7 +25,6 @@ from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
 from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Context, Level, Rule, Severity, Violation
-from podwarden.rules.blast import BlastRadius, blast_radius
 from podwarden.rules.registry import Active, Registry, default_registry
 
 _LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
@@ -353,6 +352,8 @@ class Engine:
         out.findings.extend(findings)
         blast = None
         if pod is not None and self.selection.blast_radius:
+            from podwarden.rules.blast import BlastRadius, blast_radius  # only with --blast-radius
+
             try:
                 blast = blast_radius(pod, self.context.index, findings, self.selection.version)
                 if hidden:

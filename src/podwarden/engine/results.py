@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import InputError
 from podwarden.model.objects import ObjectRef
 from podwarden.rules.api import Level, Rule, Severity, Version
-from podwarden.rules.blast import BlastRadius
+
+if TYPE_CHECKING:  # the blast radius is imported only by runs that ask for it
+    from podwarden.rules.blast import BlastRadius
 
 #: ``str(severity)`` without the enum's name lookup (it is asked once per finding per report)
 SEVERITY_NAMES = {s: str(s) for s in Severity}
