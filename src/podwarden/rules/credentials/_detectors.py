@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from podwarden.rules.api import Rule
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
+from podwarden.rules.credentials._memo import TextMemo
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._text import B64_RUN, b64decode_text
 
 #: the shortest value a detector looks at, unless it asks for shorter ones
 MIN_LENGTH = 8
@@ -25,7 +27,8 @@ MIN_LENGTH = 8
 #: ``Plan.holds_marker`` remembers strings up to this long, this many at most
 CACHED_LENGTH = 256
 CACHED_VALUES = 1 << 15
-#: ``Plan.marked`` remembers texts up to this long, this many characters in all
+#: ``Plan.marked`` and ``Plan.decoded_runs`` remember texts up to this long, this many
+#: characters in all
 CACHED_TEXT = 1 << 14
 CACHED_CHARS = 1 << 21
 
@@ -73,6 +76,7 @@ def detector(
                                        in_secrets, rank, min_length))
             plan.cache_clear()
             keyed.cache_clear()
+            shortest_for.cache_clear()
         return fn
 
     return register
@@ -96,9 +100,18 @@ class Plan:
     #: per distinct short string already seen: does its lower-case text hold a marker
     #: (values repeat a lot: image names, labels, keys); bounded, see ``holds_marker``
     seen: dict[str, bool] = field(default_factory=dict)
-    #: per distinct text already read: the detectors its markers call for (``marked``)
-    by_text: dict[str, tuple[Detector, ...]] = field(default_factory=dict)
-    cached_chars: int = 0
+    #: per name already seen: the shortest value its detectors read, -1 when it calls for
+    #: none (``name_shortest``)
+    names: dict[str, int] = field(default_factory=dict)
+    #: per distinct text: the detectors its markers call for, in plan order
+    marked: TextMemo[tuple[Detector, ...]] = field(init=False)
+    #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
+    decoded_runs: TextMemo[tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # descriptions, scripts and documents repeat across objects: read once per run
+        self.marked = TextMemo(self._marked, CACHED_CHARS, CACHED_TEXT)
+        self.decoded_runs = TextMemo(self._decoded_runs, CACHED_CHARS, CACHED_TEXT)
 
     def holds_marker(self, text: str) -> bool:
         """True when the lower-case ``text`` holds a marker (one regex search per distinct
@@ -112,21 +125,27 @@ class Plan:
                 self.seen[text] = hit
         return hit
 
-    def marked(self, text: str) -> tuple[Detector, ...]:
-        """The detectors whose markers occur in the lower-case ``text``, in plan order
-        (remembered per distinct text up to a budget of characters: descriptions and
-        scripts repeat across objects)."""
-        found = self.by_text.get(text)
-        if found is None:
-            low = text.lower()
-            found = tuple(det for markers, det in self.by_marker if any(m in low for m in markers))
-            if len(text) <= CACHED_TEXT:
-                if self.cached_chars + len(text) > CACHED_CHARS:
-                    self.by_text.clear()
-                    self.cached_chars = 0
-                self.by_text[text] = found
-                self.cached_chars += len(text)
-        return found
+    def name_shortest(self, name: str) -> int:
+        """The shortest value the detectors ``name`` calls for read (whatever the value),
+        or -1 when it calls for none."""
+        shortest = shortest_for(name) if keyed(name) else -1
+        if len(name) <= CACHED_LENGTH:
+            if len(self.names) >= CACHED_VALUES:
+                self.names.clear()
+            self.names[name] = shortest
+        return shortest
+
+    def _marked(self, text: str) -> tuple[Detector, ...]:
+        low = text.lower()
+        return tuple(det for markers, det in self.by_marker if any(m in low for m in markers))
+
+    def _decoded_runs(self, text: str) -> tuple[str, ...]:
+        found = []
+        for match in B64_RUN.finditer(text):
+            decoded = b64decode_text(match.group(0))
+            if decoded is not None and self.prefilter.search(decoded.lower()) is not None:
+                found.append(decoded)
+        return tuple(found)
 
 
 def _trie(words: list[str]) -> str:

@@ -19,7 +19,6 @@ Values never leave this module in clear: a candidate becomes a ``Violation`` who
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,9 +37,7 @@ MAX_DEPTH = 6
 #: ... or when an object's nested values add up to this many characters (hostile input:
 #: base64 in base64, documents in documents, cannot make a scan do unbounded work)
 NESTED_BUDGET = 8 * MAX_EMBEDDED
-#: a base64 run this long, whole or after `key:` / `key=` in a document, is decoded and
-#: its text scanned when it holds a marker (a kubeconfig or a PEM carried as base64)
-_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
+#: the shortest base64 run ``Plan.decoded_runs`` finds
 _B64_MIN = 96
 
 
@@ -84,8 +81,11 @@ class Scanner:
     def _walk_map(self, data: dict[Any, Any], link: Link, depth: int) -> None:
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
+        if type(pair_name) is not str:
+            pair_name = None
         seen = self.plan.seen
         holds = self.plan.holds_marker
+        names = self.plan.names
         for k, v in data.items():
             if type(k) is str:
                 name = k
@@ -98,13 +98,20 @@ class Scanner:
             else:
                 name = str(k)
             if type(v) is str:
+                key = pair_name if (pair_name is not None and k == "value") else name
+                # how short a value the detectors its name calls for read; -1: none
+                shortest = names.get(key)
+                if shortest is None:
+                    shortest = self.plan.name_shortest(key)
                 n = len(v)
-                key = pair_name if (k == "value" and type(pair_name) is str) else name
-                if n >= MIN_LENGTH or (n and n >= shortest_for(key)):
+                if shortest >= 0:
+                    if n >= MIN_LENGTH or (n and n >= shortest):
+                        self._leaf_text(Leaf(v, key, (link, name), self.kind))
+                elif n >= MIN_LENGTH:
                     hit = seen.get(v)
                     if hit is None:
                         hit = holds(v)
-                    if hit or (key and keyed(key)):
+                    if hit:
                         self._leaf_text(Leaf(v, key, (link, name), self.kind))
                     elif n >= _B64_MIN:
                         self._layers(Leaf(v, key, (link, name), self.kind))
@@ -123,16 +130,24 @@ class Scanner:
         previous = ""
         seen = self.plan.seen
         holds = self.plan.holds_marker
+        names = self.plan.names
         for i, v in enumerate(items):
             if type(v) is str:
                 # `--password`, `secret` as the item before names this one
-                name = previous if _is_bare_flag(previous) and not v.startswith("-") else key
+                name = (previous if previous[:1] == "-" and _is_bare_flag(previous) and not v.startswith("-")
+                        else key)
+                shortest = names.get(name)
+                if shortest is None:
+                    shortest = self.plan.name_shortest(name)
                 n = len(v)
-                if n >= MIN_LENGTH or (n and n >= shortest_for(name)):
+                if shortest >= 0:
+                    if n >= MIN_LENGTH or (n and n >= shortest):
+                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
+                elif n >= MIN_LENGTH:
                     hit = seen.get(v)
                     if hit is None:
                         hit = holds(v)
-                    if hit or (name and keyed(name)):
+                    if hit:
                         self._leaf_text(Leaf(v, name, (link, i), self.kind))
                     elif n >= _B64_MIN:
                         self._layers(Leaf(v, name, (link, i), self.kind))
@@ -196,10 +211,8 @@ class Scanner:
         a marker: scanned as values nested in this one."""
         if leaf.depth >= MAX_DEPTH:
             return
-        for match in _B64_RUN.finditer(leaf.text):
-            decoded = b64decode_text(match.group(0))
-            if decoded is not None and self.plan.prefilter.search(decoded.lower()) is not None:
-                self._nested(leaf, decoded, leaf.key, None)
+        for decoded in self.plan.decoded_runs(leaf.text):
+            self._nested(leaf, decoded, leaf.key, None)
 
     def _nested(self, leaf: Leaf, text: str, key: str, inner: str | None,
                 det: Detector | None = None) -> None:

@@ -24,6 +24,9 @@ def entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
 
 
+#: a base64 run this long, whole or after `key:` / `key=` in a document, is decoded and
+#: its text scanned when it holds a marker (a kubeconfig or a PEM carried as base64)
+B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
 _B64_TEXT = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
