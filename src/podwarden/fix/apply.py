@@ -230,15 +230,14 @@ class Fixer:
             if not plan:
                 break
             try:
-                new_text = yamlfile.apply_edits(text, docs, plan, name)
+                new_text, new_docs = yamlfile.rewrite(text, docs, plan, name)
             except yamlfile.FixRefused as exc:
                 out.errors.append(InputError(name, exc.line, f"not rewritten: {exc}"))
                 return out
             if new_text == text:
                 break
             applied.update(dict.fromkeys(round_applied))
-            text = new_text
-            docs = yamlload.parse(text, name)
+            text, docs = new_text, new_docs
         else:
             out.errors.append(InputError(name, 0, "not rewritten: fixes did not settle after "
                                                   f"{MAX_ROUNDS} rounds (a bug: please report it)"))

@@ -44,6 +44,8 @@ class PatchBuilder:
     def __init__(self, document: Any) -> None:
         self.document = copy_data(document)
         self.ops: list[Operation] = []
+        #: how many times the working copy changed: an edit that leaves it as it was adds none
+        self.changes = 0
         #: containers added by this builder (by id, objects kept alive): edits inside them
         #: change the value of the operation that added them instead of adding operations
         self._created: dict[int, Any] = {}
@@ -107,6 +109,7 @@ class PatchBuilder:
         if value in current:
             return
         current.append(value)
+        self.changes += 1
         self._mark(value)
         if id(current) not in self._created:
             self.ops.append({"op": "add", "path": pointer(path) + "/-", "value": value})
@@ -122,6 +125,7 @@ class PatchBuilder:
         if not present:
             return
         del parent[key]
+        self.changes += 1
         if id(parent) not in self._created:
             self.ops.append({"op": "remove", "path": pointer(path)})
 
@@ -155,6 +159,7 @@ class PatchBuilder:
         else:
             existed = True
             parent[key] = value
+        self.changes += 1
         self._mark(value)
         if id(parent) in self._created:
             return

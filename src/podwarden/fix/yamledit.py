@@ -4,11 +4,11 @@ last item, a removal of exactly an entry's lines (see ``yamlfile``)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
-from podwarden.fix.jsonpatch import PatchBuilder, PatchError
+import yaml
+
 from podwarden.fix.yamlnodes import (
     FixRefused,
     Walk,
@@ -33,7 +33,9 @@ from podwarden.model.paths import FieldPath, render
 
 
 def edit_yaml(text: str, docs: dict[int, yamlload.Document], edits: dict[int, list[Edit]]) -> str:
-    roots = compose_all(text)
+    """``text`` with each document's edits made in order; each edit must change the
+    document's data (``yamlfile.rewrite`` leaves out those that do not)."""
+    roots = _roots(text, docs, edits)
     spans = []
     for index in sorted(edits, reverse=True):  # from the end, so earlier offsets stay valid
         root = roots[index]
@@ -43,23 +45,28 @@ def edit_yaml(text: str, docs: dict[int, yamlload.Document], edits: dict[int, li
         pad = " " * (start - line_start(text, start))  # keeps columns when the root follows '--- '
         piece = pad + text[start:end]
         doc = docs[index]
-        builder = PatchBuilder(doc.data)
-        for edit in ordered(edits[index]):
-            before = copy.deepcopy(builder.document)
+        style: Style | None = None
+        for edit in edits[index]:
             try:
-                builder.apply(edit)
-            except PatchError as exc:
-                raise FixRefused(f"cannot apply a fix: {exc}", doc.locate(edit.path)[0]) from None
-            if builder.document == before:
-                continue  # changes nothing
-            try:
-                piece = _apply_one(piece, edit)
+                piece, style = _apply_one(piece, edit, style)
             except FixRefused as exc:
                 if not exc.line:
                     exc.line = doc.locate(edit.path)[0]  # the field's line, or its nearest parent's
                 raise
         text = text[:start] + piece[len(pad):] + text[end:]
     return text
+
+
+def _roots(text: str, docs: dict[int, yamlload.Document], edits: dict[int, list[Edit]]) -> Any:
+    """The root node of each edited document (by index): the parse's own when libyaml read
+    the whole text (nodes in hand), else composed again."""
+    roots: dict[int, Any] = {}
+    for index in edits:
+        doc = docs[index]
+        if doc.prefix or not isinstance(doc.node, yaml.Node):
+            return compose_all(text)
+        roots[index] = doc.node
+    return roots
 
 
 def ordered(edits: Iterable[Edit]) -> list[Edit]:
@@ -70,17 +77,29 @@ def ordered(edits: Iterable[Edit]) -> list[Edit]:
     return keep + removes
 
 
-def _apply_one(text: str, edit: Edit) -> str:
+def _apply_one(text: str, edit: Edit, style: Style | None = None) -> tuple[str, Style | None]:
+    """``text`` (one document) with ``edit`` made, and the document's style if the edit
+    kept it (None: detect it again).  ``style``: the text's, when known."""
     root = compose(text)
     if root is None:
         raise FixRefused("empty document")
-    style = detect_style(text, root)
-    walk = walk_path(root, edit.path, shared_nodes(root))
+    if style is None:
+        style = detect_style(text, root)
+    walk = walk_path(root, edit.path, shared_nodes(root) if "*" in text else set())  # no alias without '*'
     if edit.op == "set":
-        return _set(text, walk, edit.path, edit.value, style)
+        return _set(text, walk, edit.path, edit.value, style), style if _keeps_style(text, walk, edit) else None
     if edit.op == "add":
-        return _add(text, walk, edit.path, edit.value, style)
-    return _remove(text, walk, edit.path, style)
+        return _add(text, walk, edit.path, edit.value, style), style
+    return _remove(text, walk, edit.path, style), None
+
+
+def _keeps_style(text: str, walk: Walk, edit: Edit) -> bool:
+    """Whether a ``set`` leaves the document's style (``detect_style``) as it was: new
+    lines are written in that style and only add to its counts, a scalar replaced in
+    place changes none; rewriting a block collection's entry (and removing an entry)
+    takes counts away, which can change the most common step."""
+    last = walk.nodes[-1]
+    return not (len(walk.nodes) - 1 == len(edit.path) and last.id != "scalar" and not is_flow(last, text))
 
 
 def _nest(parts: FieldPath, value: Any, path: FieldPath) -> Any:

@@ -42,7 +42,7 @@ from podwarden.fix.yamlnodes import FixRefused
 from podwarden.load import yaml as yamlload
 from podwarden.model.edits import Edit
 
-__all__ = ["Encoding", "FixRefused", "apply_edits", "decode", "is_json", "write_atomic"]
+__all__ = ["Encoding", "FixRefused", "apply_edits", "decode", "is_json", "rewrite", "write_atomic"]
 
 
 # -- encoding ---------------------------------------------------------------------------
@@ -89,22 +89,34 @@ def apply_edits(text: str, docs: Sequence[yamlload.Document], edits: dict[int, l
                 file: str) -> str:
     """``text`` with ``edits`` applied; ``edits`` maps a document index to edits on paths
     relative to that document.  Raises FixRefused when that cannot be done safely."""
+    return rewrite(text, docs, edits, file)[0]
+
+
+def rewrite(text: str, docs: Sequence[yamlload.Document], edits: dict[int, list[Edit]],
+            file: str) -> tuple[str, list[yamlload.Document]]:
+    """``apply_edits``, and the documents of the new text as ``yamlload.parse`` reads them
+    (the check that the result holds exactly the intended data parses it anyway)."""
     by_index = {doc.index: doc for doc in docs}
     expected: dict[int, Any] = {}
+    effective: dict[int, list[Edit]] = {}
     for index, doc_edits in edits.items():
         builder = PatchBuilder(by_index[index].data)
-        try:
-            builder.apply_all(ordered(doc_edits))
-        except PatchError as exc:
-            raise FixRefused(f"cannot apply a fix: {exc}", object_line(by_index[index], doc_edits)) from None
+        kept = effective[index] = []
+        for edit in ordered(doc_edits):
+            changes = builder.changes
+            try:
+                builder.apply(edit)
+            except PatchError as exc:
+                raise FixRefused(f"cannot apply a fix: {exc}", object_line(by_index[index], doc_edits)) from None
+            if builder.changes != changes:
+                kept.append(edit)  # an edit that changes nothing is not made in the text
         expected[index] = builder.document
     if is_json(text):
         new_text = _rewrite_json(text, docs, expected, file)
     else:
         _refuse_templates(text, docs)
-        new_text = edit_yaml(text, by_index, edits)
-    _verify(new_text, docs, expected, file, edits)
-    return new_text
+        new_text = edit_yaml(text, by_index, effective)
+    return new_text, _verify(new_text, docs, expected, file, edits)
 
 
 def object_line(doc: yamlload.Document, edits: Sequence[Edit]) -> int:
@@ -116,8 +128,8 @@ def object_line(doc: yamlload.Document, edits: Sequence[Edit]) -> int:
 
 
 def _verify(new_text: str, docs: Sequence[yamlload.Document], expected: dict[int, Any],
-            file: str, edits: dict[int, list[Edit]]) -> None:
-    """The result must parse to exactly the expected documents."""
+            file: str, edits: dict[int, list[Edit]]) -> list[yamlload.Document]:
+    """The result must parse to exactly the expected documents: they are returned."""
     try:
         parsed = yamlload.parse(new_text, file)
     except InputError as exc:
@@ -132,6 +144,7 @@ def _verify(new_text: str, docs: Sequence[yamlload.Document], expected: dict[int
                 break
         raise FixRefused("the fixed file would not hold exactly the intended change; left untouched",
                          line or (docs[0].line if docs else 0))
+    return parsed
 
 
 def write_atomic(path: str, data: bytes) -> None:

@@ -22,9 +22,35 @@ class FixRefused(Exception):
         self.line = line
 
 
+class _Composer(yaml.CSafeLoader):
+    """libyaml's composer with PyYAML's implicit tag table looked up directly: the same
+    tags, without the path-resolver bookkeeping (none is registered) that costs three
+    Python calls per node."""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
 def compose_all(text: str) -> list[Any]:
     try:
-        return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+        return list(yaml.compose_all(text, Loader=_Composer))
     except yaml.YAMLError:
         from ruamel.yaml import YAML
 
