@@ -8,7 +8,7 @@ from typing import Any
 
 from podwarden.model.objects import KubeObject
 from podwarden.rules.credentials import _scan
-from podwarden.rules.credentials._detectors import CACHED_LENGTH, CACHED_VALUES, plan
+from podwarden.rules.credentials._detectors import CACHED_TEXT, plan
 from podwarden.rules.credentials._memo import TextMemo
 
 PW = "Vq8#nR2!tLz5xK"
@@ -32,11 +32,12 @@ def test_memo_computes_each_text_once_and_forgets_past_its_budget() -> None:
 
 def test_holds_marker_agrees_with_the_prefilter_after_its_cache_is_full() -> None:
     p = plan()
-    p.seen.clear()
-    for i in range(CACHED_VALUES + 3):
+    p.holds_marker.clear()
+    for i in range(p.holds_marker.budget // 64 + 3):
         p.holds_marker(f"value-{i}")
-    assert len(p.seen) <= CACHED_VALUES
-    for text in ("ghp_ABCDEF", "GHP_abcdef", "plain words", "x" * (CACHED_LENGTH + 1) + "Token", "value-3"):
+    assert p.holds_marker.chars <= p.holds_marker.budget
+    assert len(p.holds_marker.results) < p.holds_marker.budget // 64
+    for text in ("ghp_ABCDEF", "GHP_abcdef", "plain words", "x" * (CACHED_TEXT + 1) + "Token", "value-3"):
         assert p.holds_marker(text) == (p.prefilter.search(text.lower()) is not None)
         assert p.holds_marker(text) == (p.prefilter.search(text.lower()) is not None)
 
@@ -59,7 +60,7 @@ def test_a_warm_scan_reports_what_a_cold_one_does() -> None:
     data = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", "labels": {"app": "a"}},
             "data": {"DB_PASSWORD": PW, "app.properties": f"db.password={PW}\nuser=x\n",
                      "url": "https://user:Xk2#pLq9mW@db.example.com/x"}}
-    plan().seen.clear()
+    plan().holds_marker.clear()
     plan().marked.clear()
     plan().decoded_runs.clear()
     cold = _report(copy.deepcopy(data))

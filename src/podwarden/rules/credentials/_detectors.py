@@ -24,11 +24,11 @@ from podwarden.rules.credentials._text import B64_RUN, b64decode_text
 #: the shortest value a detector looks at, unless it asks for shorter ones
 MIN_LENGTH = 8
 
-#: ``Plan.holds_marker`` remembers strings up to this long, this many at most
+#: ``Plan.name_shortest`` remembers names up to this long, this many at most
 CACHED_LENGTH = 256
 CACHED_VALUES = 1 << 15
-#: ``Plan.marked`` and ``Plan.decoded_runs`` remember texts up to this long, this many
-#: characters in all
+#: ``Plan.holds_marker``, ``Plan.marked`` and ``Plan.decoded_runs`` remember texts up to
+#: this long, this many characters in all
 CACHED_TEXT = 1 << 14
 CACHED_CHARS = 1 << 21
 
@@ -97,12 +97,12 @@ class Plan:
     keyed: list[Detector]
     #: the highest rank: fallback detectors run rank by rank after the scan
     ranks: int
-    #: per distinct short string already seen: does its lower-case text hold a marker
-    #: (values repeat a lot: image names, labels, keys); bounded, see ``holds_marker``
-    seen: dict[str, bool] = field(default_factory=dict)
     #: per name already seen: the shortest value its detectors read, -1 when it calls for
     #: none (``name_shortest``)
     names: dict[str, int] = field(default_factory=dict)
+    #: per distinct string: does its lower-case text hold a marker (values repeat a lot:
+    #: image names, labels, keys, descriptions)
+    holds_marker: TextMemo[bool] = field(init=False)
     #: per distinct text: the detectors its markers call for, in plan order
     marked: TextMemo[tuple[Detector, ...]] = field(init=False)
     #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
@@ -110,20 +110,12 @@ class Plan:
 
     def __post_init__(self) -> None:
         # descriptions, scripts and documents repeat across objects: read once per run
+        self.holds_marker = TextMemo(self._holds_marker, 2 * CACHED_CHARS, CACHED_TEXT, overhead=64)
         self.marked = TextMemo(self._marked, CACHED_CHARS, CACHED_TEXT)
         self.decoded_runs = TextMemo(self._decoded_runs, CACHED_CHARS, CACHED_TEXT)
 
-    def holds_marker(self, text: str) -> bool:
-        """True when the lower-case ``text`` holds a marker (one regex search per distinct
-        short value of a run)."""
-        hit = self.seen.get(text)
-        if hit is None:
-            hit = self.prefilter.search(text.lower()) is not None
-            if len(text) <= CACHED_LENGTH:
-                if len(self.seen) >= CACHED_VALUES:
-                    self.seen.clear()
-                self.seen[text] = hit
-        return hit
+    def _holds_marker(self, text: str) -> bool:
+        return self.prefilter.search(text.lower()) is not None
 
     def name_shortest(self, name: str) -> int:
         """The shortest value the detectors ``name`` calls for read (whatever the value),
@@ -137,7 +129,7 @@ class Plan:
 
     def _marked(self, text: str) -> tuple[Detector, ...]:
         low = text.lower()
-        return tuple(det for markers, det in self.by_marker if any(m in low for m in markers))
+        return tuple(det for markers, det in self.by_marker if any(map(low.__contains__, markers)))
 
     def _decoded_runs(self, text: str) -> tuple[str, ...]:
         found = []

@@ -17,14 +17,16 @@ _MISSING = object()
 
 class TextMemo(Generic[T]):
     """``fn(text)`` remembered per distinct text (texts up to ``longest`` characters, and
-    ``budget`` characters in all)."""
+    ``budget`` characters in all, each entry counting ``overhead`` more)."""
 
-    __slots__ = ("budget", "chars", "fn", "longest", "results")
+    __slots__ = ("budget", "chars", "fn", "longest", "overhead", "results")
 
-    def __init__(self, fn: Callable[[str], T], budget: int = 1 << 21, longest: int = 1 << 20) -> None:
+    def __init__(self, fn: Callable[[str], T], budget: int = 1 << 21, longest: int = 1 << 20,
+                 overhead: int = 0) -> None:
         self.fn = fn
         self.budget = budget
         self.longest = longest
+        self.overhead = overhead
         self.results: dict[str, T] = {}
         self.chars = 0
 
@@ -35,6 +37,7 @@ class TextMemo(Generic[T]):
         found = self.fn(text)
         n = len(text)
         if n <= self.longest:
+            n += self.overhead
             if self.chars + n > self.budget:
                 self.clear()
             self.results[text] = found

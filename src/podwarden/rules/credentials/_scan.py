@@ -83,14 +83,14 @@ class Scanner:
         pair_name = data.get("name") if "value" in data else None
         if type(pair_name) is not str:
             pair_name = None
-        seen = self.plan.seen
+        known = self.plan.holds_marker.results
         holds = self.plan.holds_marker
         names = self.plan.names
         for k, v in data.items():
             if type(k) is str:
                 name = k
                 if len(k) >= MIN_LENGTH:
-                    hit = seen.get(k)
+                    hit = known.get(k)
                     if hit is None:
                         hit = holds(k)
                     if hit or len(k) >= _B64_MIN:
@@ -108,7 +108,7 @@ class Scanner:
                     if n >= MIN_LENGTH or (n and n >= shortest):
                         self._leaf_text(Leaf(v, key, (link, name), self.kind))
                 elif n >= MIN_LENGTH:
-                    hit = seen.get(v)
+                    hit = known.get(v)
                     if hit is None:
                         hit = holds(v)
                     if hit:
@@ -128,7 +128,7 @@ class Scanner:
 
     def _walk_list(self, items: list[Any], link: Link, key: str, depth: int) -> None:
         previous = ""
-        seen = self.plan.seen
+        known = self.plan.holds_marker.results
         holds = self.plan.holds_marker
         names = self.plan.names
         for i, v in enumerate(items):
@@ -144,7 +144,7 @@ class Scanner:
                     if n >= MIN_LENGTH or (n and n >= shortest):
                         self._leaf_text(Leaf(v, name, (link, i), self.kind))
                 elif n >= MIN_LENGTH:
-                    hit = seen.get(v)
+                    hit = known.get(v)
                     if hit is None:
                         hit = holds(v)
                     if hit:
