@@ -114,3 +114,19 @@ def test_a_wrong_field_is_named(path: tuple[Any, ...], value: Any, message: str)
     found = _check_pod(obj)
     assert found is not None and message in found
     assert found.startswith("spec." + ".".join(str(p) for p in path[:1]))
+
+
+def test_a_container_of_the_wrong_shape_leaves_the_pods_own_findings() -> None:
+    """Rules read the pod's securityContext before its containers: a container whose name
+    is a number is one input error, and the pod-level findings are still reported."""
+    from podwarden.engine import Engine, Selection
+    from podwarden.rules.api import Level
+
+    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"securityContext": {"runAsGroup": 0, "seLinuxOptions": {"type": "spc_t"}},
+                    "containers": [{"name": 5, "image": "nginx"}]}}
+    out = Engine(Selection(level=Level.RESTRICTED)).evaluate_object(obj)
+    assert [e.message for e in out.errors] == ["Pod/p: spec.containers[0].name: expected a string, got an integer"]
+    said = {(f.rule_id, f.path) for f in out.findings}
+    assert ("hardening/root-group", "spec.securityContext.runAsGroup") in said
+    assert ("pss/selinux-options", "spec.securityContext.seLinuxOptions.type") in said

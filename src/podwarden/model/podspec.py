@@ -168,13 +168,18 @@ class PodView:
         self._contexts = None
 
     def iter_security_contexts(self) -> Iterator[tuple[str, Node]]:
-        """``("pod", pod securityContext)`` then each container's, described."""
+        """``("pod", pod securityContext)`` then each container's, described (listed once)."""
         contexts = self._contexts
-        if contexts is None:
-            contexts = [("pod", self.security_context)]
-            contexts.extend((c.describe(), c.security_context) for c in self.containers())
-            self._contexts = contexts
-        return iter(contexts)
+        return iter(contexts) if contexts is not None else self._first_security_contexts()
+
+    def _first_security_contexts(self) -> Iterator[tuple[str, Node]]:
+        # the pod's first, before the containers are read: a container of the wrong shape
+        # (ShapeError) still lets a rule report the pod's own context
+        yield "pod", self.security_context
+        contexts = [("pod", self.security_context)]
+        contexts.extend((c.describe(), c.security_context) for c in self.containers())
+        self._contexts = contexts
+        yield from contexts[1:]
 
 
 def pod_view(obj: KubeObject) -> PodView | None:
