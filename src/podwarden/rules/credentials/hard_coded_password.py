@@ -112,8 +112,13 @@ def _literal(leaf: Leaf) -> Iterator[Hit | Nested]:
 
 @detector(RULE, markers=MARKERS, keys=SECRET_WORDS, in_secrets=False, rank=2, min_length=1)
 def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
-    if leaf.depth == 0 and leaf.link is not None and _in_labels(leaf):
-        return  # labels are public metadata, never credentials
+    found = list(_detect(leaf))
+    # labels are public metadata, never credentials (asked last: most leaves hold nothing)
+    if found and not (leaf.depth == 0 and leaf.link is not None and _in_labels(leaf)):
+        yield from found
+
+
+def _detect(leaf: Leaf) -> Iterator[Hit | Nested]:
     if leaf.key and is_secret_name(leaf.key.rsplit("/", 1)[-1]):
         hits = list(_literal(leaf))
         if hits or leaf.depth:

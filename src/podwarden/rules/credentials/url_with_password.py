@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._memo import TextMemo
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/url-with-password", severity=Severity.HIGH, target="object")
@@ -38,12 +39,22 @@ _DATABASES = ("postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "sqlse
               "elasticsearch", "nats", "kafka", "mssql", "oracle", "db2", "influx")
 
 
-@detector(RULE, markers=("://",))
-def detect(leaf: Leaf) -> Iterator[Hit]:
-    for match in _URL.finditer(leaf.text):
+def _hits(text: str) -> tuple[Hit, ...]:
+    found = []
+    for match in _URL.finditer(text):
         scheme = match.group(1).lower()
         what = "database URL with a password" if scheme.startswith(_DATABASES) else "URL with a password"
-        yield Hit(match.group(3), what)
+        found.append(Hit(match.group(3), what))
+    return tuple(found)
+
+
+#: what a text holds depends on the text alone: read once per distinct text
+_HITS = TextMemo(_hits)
+
+
+@detector(RULE, markers=("://",))
+def detect(leaf: Leaf) -> Iterator[Hit]:
+    yield from _HITS(leaf.text)
 
 
 @RULE.check(since="1.0")
