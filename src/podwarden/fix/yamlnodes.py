@@ -23,29 +23,28 @@ class FixRefused(Exception):
 
 
 class _Composer(yaml.CSafeLoader):
-    """libyaml's composer with PyYAML's implicit tag table looked up directly: the same
-    tags, without the path-resolver bookkeeping (none is registered) that costs three
-    Python calls per node."""
+    """libyaml's composer without a Python call per node: the resolver hooks are builtins.
+    A node's tag is left as ``slice(kind, value, implicit)`` (what PyYAML's ``resolve``
+    would be given) and resolved by ``tag_of`` for the few nodes whose tag is asked."""
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
+    descend_resolver = slice  # type: ignore[assignment]
+    ascend_resolver = tuple  # type: ignore[assignment]
+    resolve = slice
 
-    def ascend_resolver(self) -> None:
-        return None
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+def tag_of(node: Any) -> str:
+    """A node's tag as PyYAML's safe resolver gives it (ruamel's nodes too)."""
+    tag = node.tag
+    if isinstance(tag, slice):
+        kind, value, implicit = tag.start, tag.stop, tag.step
         if kind is yaml.ScalarNode:
             if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+                for resolved, regexp in yaml.CSafeLoader.yaml_implicit_resolvers.get(value[0] if value else "", ()):
                     if regexp.match(value):
-                        return str(tag)
-            return _STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
-
-
-_STR = "tag:yaml.org,2002:str"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
+                        return str(resolved)
+            return "tag:yaml.org,2002:str"
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
+    return tag if isinstance(tag, str) else str(getattr(tag, "value", tag))
 
 
 def compose_all(text: str) -> list[Any]:
@@ -80,8 +79,7 @@ def is_flow(node: Any, text: str) -> bool:
 
 
 def is_null(node: Any) -> bool:
-    tag = node.tag if isinstance(node.tag, str) else str(getattr(node.tag, "value", node.tag))
-    return node.id == "scalar" and tag == "tag:yaml.org,2002:null"
+    return node.id == "scalar" and tag_of(node) == "tag:yaml.org,2002:null"
 
 
 def shared_nodes(root: Any) -> set[int]:
@@ -111,8 +109,7 @@ def entry_of(mapping: Any, key: str, where: FieldPath) -> tuple[Any, Any] | None
     """The (key node, value node) of ``key``; refuses merge keys and duplicates."""
     found = []
     for k, v in mapping.value:
-        tag = k.tag if isinstance(k.tag, str) else str(getattr(k.tag, "value", k.tag))
-        if tag == "tag:yaml.org,2002:merge":
+        if tag_of(k) == "tag:yaml.org,2002:merge":
             raise FixRefused(f"{render(where) or 'the document'} uses a YAML merge key ('<<'): fix it by hand")
         if key_text(k) == key:
             found.append((k, v))
