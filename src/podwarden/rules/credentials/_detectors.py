@@ -3,7 +3,8 @@
 Each detector module (one per credential format) registers its function here with the
 cheap *markers* (lower-case substrings) or *key names* that make it worth running.  The
 plan, built once, combines every marker into one prefilter, so a leaf that holds none of
-them and has no secret-sounding name costs one regex search.
+them and has no secret-sounding name costs one regex search, and one dict lookup when its
+text was seen before in the run (``_memo``).
 """
 
 from __future__ import annotations
