@@ -55,6 +55,9 @@ if TYPE_CHECKING:
                    "temporary directory); must not exist nor be inside a PATH.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: .podwarden.yaml found upward from here).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Fix files in N processes (0: one per CPU; default: one per CPU when the "
+                   "files are many enough to pay for it, else 1); output is the same either way.")
 @click.pass_context
 def command(
     ctx: click.Context, paths: tuple[str, ...], write: bool, level: str, k8s_version: str,
@@ -63,6 +66,7 @@ def command(
     config_path: Path | None, move_secrets: bool = False, keyvault: str | None = None,
     tenant_id: str | None = None, client_id: str | None = None,
     service_account: str | None = None, as_env: bool = False, secrets_dir: str | None = None,
+    jobs: int | None = None,
 ) -> None:
     """Fix manifests (files, directories, or - for stdin) so that they pass `check`.
 
@@ -110,7 +114,7 @@ def command(
     left: dict[str, list[Remaining]] = defaultdict(list)
     cautions: dict[str, list[str]] = defaultdict(list)
     values_set: dict[str, list[str]] = defaultdict(list)
-    for ff in fixer.iter_files(paths):
+    for ff in fixer.iter_files(paths, jobs=(jobs or os.cpu_count() or 1) if jobs is not None else None):
         if ff.skipped:
             skipped += 1
             continue

@@ -4,7 +4,7 @@
 merges findings of one hazard at one field, ``suppression`` reads the ignore annotations.
 """
 
-from podwarden.engine.core import CHUNK_OBJECTS, LARGE_FILE, Engine, object_problem
+from podwarden.engine.core import CHUNK_OBJECTS, LARGE_FILE, Engine, auto_jobs, object_problem
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
 from podwarden.engine.suppression import (
@@ -16,7 +16,21 @@ from podwarden.engine.suppression import (
 )
 
 __all__ = [
-    "CHUNK_OBJECTS", "IGNORE_ANNOTATION", "IGNORE_REASON_ANNOTATION", "LARGE_FILE", "Engine", "FileResult",
-    "Finding", "Ignore", "ObjectResult", "Result", "Selection", "Suppressed", "ignores_of", "merge_hazards",
-    "object_problem", "suppressed_by",
+    "CHUNK_OBJECTS",
+    "IGNORE_ANNOTATION",
+    "IGNORE_REASON_ANNOTATION",
+    "LARGE_FILE",
+    "Engine",
+    "FileResult",
+    "Finding",
+    "Ignore",
+    "ObjectResult",
+    "Result",
+    "Selection",
+    "Suppressed",
+    "auto_jobs",
+    "ignores_of",
+    "merge_hazards",
+    "object_problem",
+    "suppressed_by",
 ]

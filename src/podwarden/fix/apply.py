@@ -26,7 +26,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.engine import Engine, FileResult, Finding, Selection, ignores_of, object_problem, suppressed_by
+from podwarden.engine import (
+    Engine,
+    FileResult,
+    Finding,
+    Selection,
+    auto_jobs,
+    ignores_of,
+    object_problem,
+    suppressed_by,
+)
 from podwarden.errors import InputError
 from podwarden.fix import yamlfile
 from podwarden.fix.redact import Redactions, credentials_in
@@ -168,8 +177,10 @@ class Fixer:
 
     # -- files ----------------------------------------------------------------------------
 
-    def iter_files(self, paths: Sequence[str]) -> Iterator[FileFix]:
-        """One FileFix per source (stdin ``-`` included), in order."""
+    def iter_files(self, paths: Sequence[str], jobs: int | None = 1) -> Iterator[FileFix]:
+        """One FileFix per source (stdin ``-`` included), in order, whatever ``jobs`` is:
+        files are fixed in that many processes (None: as ``check`` decides, one per CPU when
+        the files are many and large enough)."""
         sources: list[Source] = []
         for item in expand(paths):
             if isinstance(item, InputError):
@@ -186,15 +197,37 @@ class Fixer:
         except InputError as exc:
             yield FileFix("-", errors=[exc])
             sources = [s for s in sources if s.name != "-"]
+        files = [s for s in sources if s.name not in stdin]
+        if jobs is None:
+            jobs = auto_jobs(files)
         if self.engine.uses_index:
-            self.engine.context.index = self.engine.build_index(sources, stdin)
+            self.engine.context.index = self.engine.build_index(sources, stdin, jobs if len(files) > 1 else 1)
+        if jobs > 1 and len(files) > 1:
+            yield from self._parallel(sources, stdin, jobs)
+            return
         for source in sources:
-            try:
-                raw = stdin[source.name] if source.name in stdin else source.read()
-            except InputError as exc:
-                yield FileFix(source.name, errors=[exc])
-                continue
-            yield self.fix_bytes(raw, source.name, explicit=source.explicit)
+            yield self.fix_source(source, stdin.get(source.name))
+
+    def fix_source(self, source: Source, raw: bytes | None = None) -> FileFix:
+        """Fix one source (read here unless ``raw`` is given)."""
+        try:
+            raw = raw if raw is not None else source.read()
+        except InputError as exc:
+            return FileFix(source.name, errors=[exc])
+        return self.fix_bytes(raw, source.name, explicit=source.explicit)
+
+    def _parallel(self, sources: list[Source], stdin: dict[str, bytes], jobs: int) -> Iterator[FileFix]:
+        """Fix files in worker processes (forked once the index is built); results come
+        back in source order, stdin is fixed here."""
+        import multiprocessing
+
+        global _WORKER_FIXER
+        _WORKER_FIXER = self
+        pending = [s for s in sources if s.name not in stdin]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.imap(_fix_in_worker, pending, chunksize=max(1, min(8, len(pending) // (jobs * 4))))
+            for source in sources:
+                yield self.fix_source(source, stdin[source.name]) if source.name in stdin else next(results)
 
     def fix_bytes(self, raw: bytes, name: str, explicit: bool = True) -> FileFix:
         """Fix one file's content."""
@@ -426,3 +459,11 @@ class FixerShapeError(Exception):
 
 def _with_options(ctx: Context, options: dict[str, Any]) -> Context:
     return Context(ctx.level, ctx.version, ctx.settings, ctx.index, ctx.known_rules, options)
+
+
+_WORKER_FIXER: Fixer | None = None
+
+
+def _fix_in_worker(source: Source) -> FileFix:
+    assert _WORKER_FIXER is not None
+    return _WORKER_FIXER.fix_source(source)
