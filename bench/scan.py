@@ -144,10 +144,12 @@ def extras(podwarden: str, parse_corpus_s: float, repeat: int, startup_runs: int
     print(f"fix dry run, corpus: {fix[0]:.2f} s = {fix[0] / parse_corpus_s:.2f}x the parse "
           f"(target <= 2.0), peak {fix[1]:.0f} MiB")
     memory = {}
-    for label, cmd in (("pss -o json", ["pss", "-o", "json"]), ("check -o html", ["check", "-o", "html"]),
-                       ("check -o json", ["check", "-o", "json"]),
-                       ("check -o json -j 1", ["check", "-o", "json", "-j", "1"])):
-        memory[label] = measure([podwarden, *cmd, "--output", os.devnull, corpus])[1]
+    # pss has no --output: its report goes to a pipe read here
+    for label, cmd in (("pss -o json", ["pss", "-o", "json"]),
+                       ("check -o html", ["check", "-o", "html", "--output", os.devnull]),
+                       ("check -o json", ["check", "-o", "json", "--output", os.devnull]),
+                       ("check -o json -j 1", ["check", "-o", "json", "-j", "1", "--output", os.devnull])):
+        memory[label] = measure([podwarden, *cmd, corpus])[1]
         print(f"peak memory, {label}, corpus: {memory[label]:.0f} MiB (target <= 80)")
     return {"startup_best_s": runs[0], "startup_median_s": runs[len(runs) // 2], "fix_s": fix[0],
             "fix_ratio": fix[0] / parse_corpus_s, "peak_mib": memory}
