@@ -15,27 +15,13 @@ Usage: bench/fix.py [--repeat 3] [--fix-args "--unsafe"] [PATH]
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scan import PARSE, SHARED
-
-
-def cpu_and_wall(cmd: list[str]) -> tuple[float, float]:
-    """CPU seconds (user + system) and wall seconds of one run of ``cmd``, output discarded."""
-    before = os.times()
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - start
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return cpu, wall
+from scan import PARSE, SHARED, cpu_and_wall
 
 
 def main() -> int:

@@ -35,6 +35,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from startup import SMALL_FILE  # the one small pod both benchmarks time
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SCRATCH = ROOT / "scratch"
@@ -116,16 +120,6 @@ def scale_corpus(size: int) -> Path:
     return target
 
 
-SMALL_FILE = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-"""
 
 
 def best_of(cmd: list[str], repeat: int) -> tuple[float, float, str]:
