@@ -4,7 +4,7 @@
 merges findings of one hazard at one field, ``suppression`` reads the ignore annotations.
 """
 
-from podwarden.engine.core import CHUNK_OBJECTS, LARGE_FILE, Engine, auto_jobs, object_problem
+from podwarden.engine.core import CHUNK_OBJECTS, LARGE_FILE, Engine, auto_jobs, batch_size, object_problem
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
 from podwarden.engine.suppression import (
@@ -29,6 +29,7 @@ __all__ = [
     "Selection",
     "Suppressed",
     "auto_jobs",
+    "batch_size",
     "ignores_of",
     "merge_hazards",
     "object_problem",

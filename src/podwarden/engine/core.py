@@ -394,7 +394,7 @@ class Engine:
             read_here = [s for s in sources if s.name in stdin]
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 found = pool.imap(_indexed_objects, [s for s in sources if s not in read_here],
-                                  chunksize=_batch(len(sources), jobs))
+                                  chunksize=batch_size(len(sources), jobs))
                 for source in sources:
                     objects = (_indexed_objects(source, stdin[source.name]) if source in read_here
                                else next(found))
@@ -417,7 +417,7 @@ class Engine:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(jobs) as pool:
             pending = [s for s in sources if s not in here]
-            results = pool.imap(_scan_in_worker, pending, chunksize=_batch(len(pending), jobs))
+            results = pool.imap(_scan_in_worker, pending, chunksize=batch_size(len(pending), jobs))
             for source in sources:
                 if source in here:
                     yield from self.iter_scan(source, stdin.get(source.name))
@@ -459,7 +459,7 @@ def _scan_in_worker(source: Source) -> FileResult:
     return _WORKER_ENGINE.scan_file(source)
 
 
-def _batch(items: int, jobs: int) -> int:
+def batch_size(items: int, jobs: int) -> int:
     """Files handed to a worker at a time: small enough that each gets several batches."""
     return max(1, min(8, items // (jobs * 4)))
 

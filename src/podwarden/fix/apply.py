@@ -32,6 +32,7 @@ from podwarden.engine import (
     Finding,
     Selection,
     auto_jobs,
+    batch_size,
     ignores_of,
     object_problem,
     suppressed_by,
@@ -225,7 +226,7 @@ class Fixer:
         _WORKER_FIXER = self
         pending = [s for s in sources if s.name not in stdin]
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = pool.imap(_fix_in_worker, pending, chunksize=max(1, min(8, len(pending) // (jobs * 4))))
+            results = pool.imap(_fix_in_worker, pending, chunksize=batch_size(len(pending), jobs))
             for source in sources:
                 yield self.fix_source(source, stdin[source.name]) if source.name in stdin else next(results)
 
