@@ -45,6 +45,25 @@ from podwarden.rules.rbac._builtin import (
     is_builtin_role,
 )
 
+#: how every workload rule of the family finds what a service account may do: the shared
+#: paragraph of their docs, written once (``{reach}`` in their docstrings)
+REACH_DOC = """\
+The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
+in the pod's namespace) is followed to every RoleBinding and ClusterRoleBinding naming it
+(as a ServiceAccount subject or as the user `system:serviceaccount:<ns>:<name>`) and on
+to their Roles and ClusterRoles: aggregated ClusterRoles included, built-in ones
+(`cluster-admin`, `admin`, `edit`, `view`, `system:...`) known by name for the selected
+`--k8s-version`. Grants to a namespace's `default` account or to groups
+(`system:serviceaccounts[:<ns>]`, `system:authenticated`) are shared by many workloads
+and reported once, on the binding (`rbac/broad-grant`, `rbac/cluster-admin-binding`).
+"""
+
+
+def with_reach(doc: str | None) -> str:
+    """A rule module's docstring with ``{reach}`` replaced by ``REACH_DOC``."""
+    return (doc or "").replace("{reach}\n", REACH_DOC)
+
+
 SA_USER_PREFIX = "system:serviceaccount:"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
 AUTHENTICATED = "system:authenticated"

@@ -6,14 +6,7 @@ A workload whose service account may use the verbs `escalate` or `bind` on `role
 `userextras` (users, groups and the rest only through a ClusterRoleBinding: they are not
 namespaced).
 
-The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
-in the pod's namespace) is followed to every RoleBinding and ClusterRoleBinding naming it
-(as a ServiceAccount subject or as the user `system:serviceaccount:<ns>:<name>`) and on
-to their Roles and ClusterRoles: aggregated ClusterRoles included, built-in ones
-(`cluster-admin`, `admin`, `edit`, `view`, `system:...`) known by name for the selected
-`--k8s-version`. Grants to a namespace's `default` account or to groups
-(`system:serviceaccounts[:<ns>]`, `system:authenticated`) are shared by many workloads
-and reported once, on the binding (`rbac/broad-grant`, `rbac/cluster-admin-binding`).
+{reach}
 
 Critical cluster-wide, medium in one namespace (the built-in `edit` and `admin` roles
 impersonate service accounts of their namespace). Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
@@ -34,7 +27,9 @@ named roles it hands out (`resourceNames`). `podwarden fix` does not rewrite RBA
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
-from podwarden.rules.rbac._resolve import check_hazard
+from podwarden.rules.rbac._resolve import check_hazard, with_reach
+
+__doc__ = with_reach(__doc__)
 
 RULE = rule("rbac/escalation-verbs", severity=Severity.CRITICAL, uses_index=True)
 

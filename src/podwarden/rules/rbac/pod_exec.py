@@ -5,14 +5,7 @@ A workload whose service account may `create` or `get` `pods/exec`, `pods/attach
 `pods/portforward` (WebSocket connections have been authorized as `get`), or `patch` or
 `update` `pods/ephemeralcontainers`.
 
-The workload's service account (`spec.serviceAccountName`, legacy `spec.serviceAccount`,
-in the pod's namespace) is followed to every RoleBinding and ClusterRoleBinding naming it
-(as a ServiceAccount subject or as the user `system:serviceaccount:<ns>:<name>`) and on
-to their Roles and ClusterRoles: aggregated ClusterRoles included, built-in ones
-(`cluster-admin`, `admin`, `edit`, `view`, `system:...`) known by name for the selected
-`--k8s-version`. Grants to a namespace's `default` account or to groups
-(`system:serviceaccounts[:<ns>]`, `system:authenticated`) are shared by many workloads
-and reported once, on the binding (`rbac/broad-grant`, `rbac/cluster-admin-binding`).
+{reach}
 
 High cluster-wide, medium in one namespace. Low when the pod's token is not mounted (`automountServiceAccountToken: false` on the
 pod, or on its ServiceAccount and not overridden by the pod, and no projected token for
@@ -32,7 +25,9 @@ bindings. `podwarden fix` does not rewrite RBAC.
 from collections.abc import Iterator
 
 from podwarden.rules.api import Context, PodView, Severity, Violation, rule
-from podwarden.rules.rbac._resolve import check_hazard
+from podwarden.rules.rbac._resolve import check_hazard, with_reach
+
+__doc__ = with_reach(__doc__)
 
 RULE = rule("rbac/pod-exec", severity=Severity.HIGH, uses_index=True)
 
