@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from podwarden import __version__
 from podwarden.cluster.readiness import NamespaceReadiness, render_text
 from podwarden.engine import FileResult
 from podwarden.report import html, junit, sarif
@@ -141,20 +140,7 @@ def write_sarif(parts: Parts, out: TextIO, registry: Registry, tally: Tally, mul
                 spooled.write(f"{f.rule_id}\t{json.dumps(result)}\n")
         rules = [r for r in registry if r.id in used]
         index = {r.id: i for i, r in enumerate(rules)}
-        head = {
-            "$schema": sarif.SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "podwarden",
-                    "version": __version__,
-                    "informationUri": "https://github.com/podwarden/podwarden",
-                    "rules": [sarif.rule_descriptor(r) for r in rules],
-                }},
-                "results": "@RESULTS@",
-            }],
-        }
-        before, after = json.dumps(head, indent=2).split('"@RESULTS@"')
+        before, after = sarif.around_results(rules)
         out.write(before + "[")
         first = True
         spooled.seek(0)
@@ -165,16 +151,7 @@ def write_sarif(parts: Parts, out: TextIO, registry: Registry, tally: Tally, mul
             out.write(("\n" if first else ",\n") + text)
             first = False
     out.write("]" if first else "\n]")
-    invocation = {
-        "executionSuccessful": not tally.errors,
-        "toolExecutionNotifications": [
-            {"level": "error", "message": {"text": e.message},
-             "locations": [{"physicalLocation": {"artifactLocation": {"uri": sarif.artifact_uri(e.file)},
-                                                 "region": {"startLine": max(e.line, 1)}}}]}
-            for e in tally.errors
-        ],
-    }
-    out.write(',\n      "invocations": ' + json.dumps([invocation]) + after + "\n")
+    out.write(',\n      "invocations": ' + json.dumps([sarif.invocation(tally)]) + after + "\n")
 
 
 def write_html(parts: Parts, clusters: Sequence[ClusterPart], out: TextIO, registry: Registry, tally: Tally,

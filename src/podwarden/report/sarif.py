@@ -94,9 +94,8 @@ def result_dict(f: Finding, index: int, score: int | None = None) -> dict[str, A
     }
 
 
-def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tally: Tally) -> None:
-    """The whole log: one run, every selected rule, results as files complete."""
-    index = {r.id: i for i, r in enumerate(rules)}
+def around_results(rules: Sequence[Rule]) -> tuple[str, str]:
+    """The log's text before and after its one run's ``results`` array (streamed between)."""
     head = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -111,6 +110,26 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
         }],
     }
     before, after = json.dumps(head, indent=2).split('"@RESULTS@"')
+    return before, after
+
+
+def invocation(tally: Tally) -> dict[str, Any]:
+    """The run's invocation: whether it succeeded, and each error as a notification."""
+    return {
+        "executionSuccessful": not tally.errors,
+        "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": e.message},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.file)},
+                                                 "region": {"startLine": max(e.line, 1)}}}]}
+            for e in tally.errors
+        ],
+    }
+
+
+def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tally: Tally) -> None:
+    """The whole log: one run, every selected rule, results as files complete."""
+    index = {r.id: i for i, r in enumerate(rules)}
+    before, after = around_results(rules)
     out.write(before + "[")
     first = True
     for fr in tally.watch(results):
@@ -124,19 +143,10 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
                       + json.dumps(result_dict(f, index.get(f.rule_id, -1), scores.get(id(f)))))
             first = False
     out.write("]" if first else "\n]")
-    invocation = {
-        "executionSuccessful": not tally.errors,
-        "toolExecutionNotifications": [
-            {"level": "error", "message": {"text": e.message},
-             "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.file)},
-                                                 "region": {"startLine": max(e.line, 1)}}}]}
-            for e in tally.errors
-        ],
-    }
     # "results" is the run's last key: the invocation (which needs the errors) follows it
     run_properties: dict[str, Any] = {"score": tally.score} if tally.score is not None else {}
     if tally.configuration:
         run_properties["configuration"] = tally.configuration
-    out.write(',\n      "invocations": ' + json.dumps([invocation])
+    out.write(',\n      "invocations": ' + json.dumps([invocation(tally)])
               + (',\n      "properties": ' + json.dumps(run_properties) if run_properties else "")
               + after + "\n")
