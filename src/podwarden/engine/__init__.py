@@ -4,7 +4,15 @@
 merges findings of one hazard at one field, ``suppression`` reads the ignore annotations.
 """
 
-from podwarden.engine.core import CHUNK_OBJECTS, LARGE_FILE, Engine, auto_jobs, batch_size, object_problem
+from podwarden.engine.core import (
+    CHUNK_OBJECTS,
+    LARGE_FILE,
+    Engine,
+    Raised,
+    auto_jobs,
+    batch_size,
+    object_problem,
+)
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
 from podwarden.engine.suppression import (
@@ -25,6 +33,7 @@ __all__ = [
     "Finding",
     "Ignore",
     "ObjectResult",
+    "Raised",
     "Result",
     "Selection",
     "Suppressed",

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
@@ -36,6 +36,15 @@ CHUNK_OBJECTS = 1000
 #: files larger than this are scanned in the main process, part by part, even with ``-j``
 LARGE_FILE = 2 * 1024 * 1024
 
+
+
+class Raised(NamedTuple):
+    """A violation as a rule raised it, with what it was raised on (what ``fix`` plans from)."""
+
+    object: KubeObject
+    check: Active
+    target: Any
+    violation: Violation
 
 
 class Engine:
@@ -218,18 +227,20 @@ class Engine:
         _no_object_error(found_object, source.explicit, fr)
         yield fr
 
-    def scan_docs(self, docs: Iterable[yamlload.Document], name: str, explicit: bool) -> FileResult:
+    def scan_docs(self, docs: Iterable[yamlload.Document], name: str, explicit: bool,
+                  record: list[Raised] | None = None) -> FileResult:
         """What ``check`` reports on a file's already parsed documents (``fix`` parses them
-        for its edits and asks the same questions)."""
+        for its edits and asks the same questions, and takes with ``record`` every violation
+        the rules raised, before suppression, with its object, check and target)."""
         fr = FileResult(name)
         found_object = False
         for doc in docs:
-            found_object = self._scan_doc(doc, name, explicit, found_object, fr)
+            found_object = self._scan_doc(doc, name, explicit, found_object, fr, record)
         _no_object_error(found_object, explicit, fr)
         return fr
 
     def _scan_doc(self, doc: yamlload.Document, name: str, explicit: bool, found_object: bool,
-                  out: FileResult) -> bool:
+                  out: FileResult, record: list[Raised] | None = None) -> bool:
         """Evaluate a document's objects into ``out``; whether an object has been found."""
         for prefix, obj in yamlload.iter_objects(doc):
             problem = object_problem(obj)
@@ -238,7 +249,7 @@ class Engine:
                     out.errors.append(InputError(name, doc.locate(prefix)[0], problem))
                 continue
             found_object = True
-            self.evaluate(KubeObject(obj, prefix), doc, name, out)
+            self.evaluate(KubeObject(obj, prefix), doc, name, out, record)
         return found_object
 
     def evaluate_object(self, data: dict[str, Any], file: str = "<object>") -> FileResult:
@@ -288,8 +299,10 @@ class Engine:
         """Evaluate one source into ``result``."""
         result.add(self.scan_file(source, raw))
 
-    def evaluate(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult) -> None:
-        """Run the active rules on one object and record its findings."""
+    def evaluate(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult,
+                 record: list[Raised] | None = None) -> None:
+        """Run the active rules on one object and record its findings (and in ``record``,
+        when given, every violation raised)."""
         findings: list[Finding] = []
         seen_errors: set[str] = set()
 
@@ -324,6 +337,8 @@ class Engine:
         for active, target in checks:
             try:
                 for violation in active.fn(target, self.context):
+                    if record is not None:
+                        record.append(Raised(obj, active, target, violation))
                     value = getattr(violation, "value", None)
                     if value and violation.secret and len(value) >= MIN_HIDDEN:
                         hidden[value] = violation.secret
