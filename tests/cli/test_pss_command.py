@@ -395,3 +395,44 @@ def test_skip_non_manifests_for_pre_commit(tmp_path: Path) -> None:
     assert code == 0 and "error" not in err and "note: skipped 1 file(s) without Kubernetes objects or with unrendered Helm templates" in err
     code, _, _ = pss("--skip-non-manifests", ci)
     assert code == 0
+
+
+LEAKY = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: leaky
+spec:
+  volumes:
+  - name: cache
+    hostPath:
+      path: /var/AKIAIOSFODNN7EXAMPLX
+  containers:
+  - name: app
+    image: nginx
+    securityContext:
+      capabilities:
+        add: ["AKIAIOSFODNN7EXAMPLX"]
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_credential_quoted_by_a_pss_message_is_shown_as_its_fingerprint(tmp_path: Path, fmt: str) -> None:
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(LEAKY)
+    result = CliRunner().invoke(main, ["pss", str(manifest), "-o", fmt])
+    assert result.exit_code == 1
+    assert "AKIAIOSFODNN7EXAMPLX" not in result.output
+    text = result.output if fmt == "text" else " ".join(
+        d for v in json.loads(result.output)["objects"][0]["violations"] for d in v["details"])
+    assert 'must not add capability "AKIA...(20)#' in text
+    assert "credentials/" not in result.output  # the family runs to hide, not to report
+
+
+def test_files_read_in_several_processes_give_the_same_verdicts(tmp_path: Path) -> None:
+    for n in range(6):
+        (tmp_path / f"pod{n}.yaml").write_text(LEAKY.replace("leaky", f"leaky{n}") if n % 2 else CLEAN)
+    outputs = [CliRunner().invoke(main, ["pss", str(tmp_path), "-o", "json", "-j", jobs]) for jobs in ("1", "2")]
+    assert [r.exit_code for r in outputs] == [1, 1]
+    assert outputs[0].output == outputs[1].output
+    assert len(json.loads(outputs[0].output)["objects"]) == 6
