@@ -8,11 +8,35 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from podwarden.engine import FileResult, Suppressed
+from podwarden.engine import FileResult, Finding, Suppressed
+from podwarden.engine.results import SEVERITY_NAMES
+from podwarden.model.objects import ObjectRef
 from podwarden.report.score import object_score
 from podwarden.report.tally import Tally
 
 FORMAT_VERSION = 1
+
+
+_string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
+
+
+def finding_json(f: Finding, object_json: str | None = None) -> str:
+    """``json.dumps(f.as_dict())``, the same characters, written directly: a large scan
+    has tens of thousands of findings.  ``object_json`` is ``json.dumps`` of its object's
+    ``as_dict()`` when the caller has it."""
+    if object_json is None:
+        object_json = json.dumps(f.object.as_dict())
+    text = (f'{{"rule": {_string(f.rule_id)}, "severity": "{SEVERITY_NAMES[f.severity]}", '
+            f'"message": {_string(f.message)}, "file": {_string(f.file)}, "line": {f.line}, '
+            f'"column": {f.column}, "object": {object_json}, "path": {_string(f.path)}, '
+            f'"fingerprint": "{f.fingerprint}"')
+    if f.secret is not None:
+        text += f', "secret": {_string(f.secret)}'
+    if f.pods is not None:
+        text += f', "pods": {f.pods}'
+    if f.also:
+        text += ', "also": [' + ", ".join(map(_string, f.also)) + "]"
+    return text + "}"
 
 
 def suppressed_dict(s: Suppressed) -> dict[str, Any]:
@@ -44,13 +68,17 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
     out.write(f'{{\n  "version": {FORMAT_VERSION},\n  "findings": [')
     first = True
     radii: list[dict[str, Any]] = []
+    last: ObjectRef | None = None  # findings of one object come together
+    last_json = ""
     # each scored object, spooled to a temporary file: the list follows the findings
     # without being held in memory
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         spooled = 0
         for fr in tally.watch(results):
             for f in fr.findings:
-                out.write(("\n    " if first else ",\n    ") + json.dumps(f.as_dict()))
+                if f.object is not last:
+                    last, last_json = f.object, json.dumps(f.object.as_dict())
+                out.write(("\n    " if first else ",\n    ") + finding_json(f, last_json))
                 first = False
             for o in fr.objects:
                 if o.pod or o.findings:
