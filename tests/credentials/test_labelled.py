@@ -27,6 +27,15 @@ def _findings(path: Path) -> list[tuple[str, int]]:
     return [(f.rule_id, f.line) for f in result.findings]
 
 
+def test_the_filter_list_names_every_filter_module_on_disk() -> None:
+    import pkgutil
+
+    on_disk = sorted(m.name for m in pkgutil.iter_modules(filters_package.__path__)
+                     if not m.ispkg and not m.name.startswith("_"))
+    assert list(filters_package.MODULES) == on_disk
+    assert [f.name for f in filters_package.all_filters()] == on_disk
+
+
 def test_one_hard_negative_per_filter() -> None:
     names = {f.name for f in filters_package.all_filters()}
     assert {_filter_of(p) for p in NEGATIVES} == names

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from podwarden.rules.api import Rule
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._memo import TextMemo
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import LazyPattern, lazy
 from podwarden.rules.credentials._text import B64_RUN, b64decode_text
 
 #: the shortest value a detector looks at, unless it asks for shorter ones
@@ -32,27 +31,33 @@ CACHED_VALUES = 1 << 15
 #: this long, this many characters in all
 CACHED_TEXT = 1 << 14
 CACHED_CHARS = 1 << 21
+#: ``Plan.holds_marker`` searches this many short texts marker by marker before it compiles
+#: the prefilter (compiling it costs about as much as searching a hundred texts so)
+PREFILTER_AFTER = 100
+SHORT_TEXT = 256
 
 DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
 
 
-@dataclass(slots=True)
 class Detector:
-    rule_id: str
-    fn: DetectFn
-    markers: tuple[str, ...]
-    keys: re.Pattern[str] | None
-    #: also run inside committed Secrets (format-specific detectors do; generic ones do not)
-    in_secrets: bool = True
-    #: 0: a format detector; higher ranks run after every lower one, and skip values a
-    #: lower-ranked rule already reported at the same place
-    rank: int = 0
-    #: the shortest leaf it looks at
-    min_length: int = MIN_LENGTH
+    """A rule's detector and when it runs."""
 
-    @property
-    def fallback(self) -> bool:
-        return self.rank > 0
+    __slots__ = ("fallback", "fn", "in_secrets", "keys", "markers", "min_length", "rank", "rule_id")
+
+    def __init__(self, rule_id: str, fn: DetectFn, markers: tuple[str, ...], keys: LazyPattern | None,
+                 in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH) -> None:
+        self.rule_id = rule_id
+        self.fn = fn
+        self.markers = markers
+        self.keys = keys
+        #: also run inside committed Secrets (format-specific detectors do; generic ones do not)
+        self.in_secrets = in_secrets
+        #: 0: a format detector; higher ranks run after every lower one, and skip values a
+        #: lower-ranked rule already reported at the same place
+        self.rank = rank
+        self.fallback = rank > 0
+        #: the shortest leaf it looks at
+        self.min_length = min_length
 
 
 _DETECTORS: list[Detector] = []
@@ -73,7 +78,7 @@ def detector(
         if any(m != m.lower() for m in markers):
             raise ValueError(f"{rule.id}: markers must be lower-case")
         if not any(d.rule_id == rule.id for d in _DETECTORS):
-            _DETECTORS.append(Detector(rule.id, fn, tuple(markers), re.compile(keys) if keys else None,
+            _DETECTORS.append(Detector(rule.id, fn, tuple(markers), lazy(keys) if keys else None,
                                        in_secrets, rank, min_length))
             plan.cache_clear()
             keyed.cache_clear()
@@ -84,39 +89,46 @@ def detector(
 
 
 def _load_detectors() -> None:
-    """Import every module of the family, so every detector is registered."""
-    package = importlib.import_module("podwarden.rules.credentials")
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.ispkg and not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+    """Import every rule module of the family, so every detector is registered."""
+    from podwarden.rules.registry import RULE_MODULES
+
+    for name in RULE_MODULES["credentials"]:
+        importlib.import_module(f"podwarden.rules.credentials.{name}")
 
 
-@dataclass(slots=True)
 class Plan:
-    prefilter: re.Pattern[str]
-    by_marker: list[tuple[tuple[str, ...], Detector]]
-    keyed: list[Detector]
-    #: the highest rank: fallback detectors run rank by rank after the scan
-    ranks: int
-    #: per name already seen: the shortest value its detectors read, -1 when it calls for
-    #: none (``name_shortest``)
-    names: dict[str, int] = field(default_factory=dict)
-    #: per distinct string: does its lower-case text hold a marker (values repeat a lot:
-    #: image names, labels, keys, descriptions)
-    holds_marker: TextMemo[bool] = field(init=False)
-    #: per distinct text: the detectors its markers call for, in plan order
-    marked: TextMemo[tuple[Detector, ...]] = field(init=False)
-    #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
-    decoded_runs: TextMemo[tuple[str, ...]] = field(init=False)
+    """Which detector runs on which leaf, with what the scan remembers of texts and names."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, detectors: list[Detector]) -> None:
+        self.by_marker = [(d.markers, d) for d in detectors if d.markers]
+        self.keyed = [d for d in detectors if d.keys is not None]
+        #: the highest rank: fallback detectors run rank by rank after the scan
+        self.ranks = max((d.rank for d in detectors), default=0)
+        self.markers = tuple(sorted({m for d in detectors for m in d.markers}))
+        # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
+        # lets the regex engine skip ahead on first characters (about 7x faster than re.I);
+        # as a trie, each position tries one branch per first character, not every marker
+        self.prefilter = lazy(_trie(list(self.markers)) if self.markers else "(?!)")
+        #: texts ``holds_marker`` may still search marker by marker
+        self.unfiltered = PREFILTER_AFTER
+        #: per name already seen: the shortest value its detectors read, -1 when it calls for
+        #: none (``name_shortest``)
+        self.names: dict[str, int] = {}
         # descriptions, scripts and documents repeat across objects: read once per run
+        #: per distinct string: does its lower-case text hold a marker (values repeat a lot:
+        #: image names, labels, keys, descriptions)
         self.holds_marker = TextMemo(self._holds_marker, 2 * CACHED_CHARS, CACHED_TEXT, overhead=64)
+        #: per distinct text: the detectors its markers call for, in plan order
         self.marked = TextMemo(self._marked, CACHED_CHARS, CACHED_TEXT)
+        #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
         self.decoded_runs = TextMemo(self._decoded_runs, CACHED_CHARS, CACHED_TEXT)
 
     def _holds_marker(self, text: str) -> bool:
-        return self.prefilter.search(text.lower()) is not None
+        low = text.lower()
+        if self.unfiltered > 0 and len(low) <= SHORT_TEXT:
+            self.unfiltered -= 1
+            return any(map(low.__contains__, self.markers))
+        return self.prefilter.search(low) is not None
 
     def name_shortest(self, name: str) -> int:
         """The shortest value the detectors ``name`` calls for read (whatever the value),
@@ -136,7 +148,7 @@ class Plan:
         found = []
         for match in B64_RUN.finditer(text):
             decoded = b64decode_text(match.group(0))
-            if decoded is not None and self.prefilter.search(decoded.lower()) is not None:
+            if decoded is not None and self._holds_marker(decoded):
                 found.append(decoded)
         return tuple(found)
 
@@ -159,14 +171,7 @@ def _trie(words: list[str]) -> str:
 def plan() -> Plan:
     """Every registered detector, ordered by rank then rule id, and the marker prefilter."""
     _load_detectors()
-    detectors = sorted(_DETECTORS, key=lambda d: (d.rank, d.rule_id))
-    markers = {m for d in detectors for m in d.markers}
-    # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
-    # lets the regex engine skip ahead on first characters (about 7x faster than re.I);
-    # as a trie, each position tries one branch per first character, not every marker
-    prefilter = re.compile(_trie(sorted(markers)) if markers else "(?!)")
-    return Plan(prefilter, [(d.markers, d) for d in detectors if d.markers],
-                [d for d in detectors if d.keys is not None], max((d.rank for d in detectors), default=0))
+    return Plan(sorted(_DETECTORS, key=lambda d: (d.rank, d.rule_id)))
 
 
 @functools.lru_cache(maxsize=8192)

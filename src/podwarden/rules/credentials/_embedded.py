@@ -14,45 +14,49 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from podwarden.rules.credentials._memo import TextMemo
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._text import b64decode_text, parse_json
 
 
-class Named(NamedTuple):
+class Named:
     """A value and the name a text gives it."""
 
-    #: what judges it (a secret-sounding name for the forms that imply one)
-    name: str
-    value: str
-    #: the name to show in messages
-    inner: str
-    #: the value ends its line or field (not a word of a sentence)
-    whole: bool
+    __slots__ = ("inner", "name", "value", "whole")
+
+    def __init__(self, name: str, value: str, inner: str, whole: bool) -> None:
+        #: what judges it (a secret-sounding name for the forms that imply one)
+        self.name = name
+        self.value = value
+        #: the name to show in messages
+        self.inner = inner
+        #: the value ends its line or field (not a word of a sentence)
+        self.whole = whole
 
 
-_ASSIGN = re.compile(
+_ASSIGN = lazy(
     r"""(?:^|[\s{,;(])["']?((?:--?)?[A-Za-z][A-Za-z0-9_.-]{1,60})["']?[ \t]*(?:=|:(?!//))[ \t]*"""
     r"""["']?([^\s"',;#}{]{1,512})""",
     re.M,
 )
 #: the MySQL and MariaDB clients' password flag, value attached (``-pS3cret``; ``-p`` alone
 #: prompts, ``-p$VAR`` is a reference)
-_MYSQL_PASSWORD = re.compile(
+_MYSQL_PASSWORD = lazy(
     r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
     r"[^\n;&|]*?\s-p(?![$\s])([^\s\"'`]{4,512})"
 )
-_FLAG_SPACE = re.compile(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{0,511})")
-_CURL_USER = re.compile(r"\bcurl\b[^\n;|&]*?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
-_AUTH_HEADER = re.compile(r"\bAuthorization[\"']?\s*[:=]\s*[\"']?(Basic|Bearer|Token)\s+([A-Za-z0-9._~+/=-]{4,})", re.I)
-_COOKIE = re.compile(r"(?:--cookie|\s-b|\bCookie:)[ \t=]*[\"']?([^\"'\n]+)", re.I)
-_COOKIE_PAIR = re.compile(r"([A-Za-z0-9_.-]+)=([^;\s\"']+)")
-_SESSION = re.compile(r"sess|sid$|token|auth|jwt|remember", re.I)
-_QUERY = re.compile(r"[?&]([A-Za-z_][A-Za-z0-9_.-]{1,40})=([^&\s\"'#<>]+)")
-_NETRC = re.compile(r"\bmachine\s+\S+(?:\s+login\s+\S+)?\s+password\s+(\S+)")
-_NPMRC = re.compile(r":_(authToken|auth|password)\s*=\s*[\"']?([^\s\"']+)")
-_END = re.compile(r"[ \t]*(?:[\"'`]|[,;&}\])]|\s#|$)", re.M)
+_FLAG_SPACE = lazy(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{0,511})")
+_CURL_USER = lazy(r"\bcurl\b[^\n;|&]*?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
+_AUTH_HEADER = lazy(r"\bAuthorization[\"']?\s*[:=]\s*[\"']?(Basic|Bearer|Token)\s+([A-Za-z0-9._~+/=-]{4,})", re.I)
+_COOKIE = lazy(r"(?:--cookie|\s-b|\bCookie:)[ \t=]*[\"']?([^\"'\n]+)", re.I)
+_COOKIE_PAIR = lazy(r"([A-Za-z0-9_.-]+)=([^;\s\"']+)")
+_SESSION = lazy(r"sess|sid$|token|auth|jwt|remember", re.I)
+_QUERY = lazy(r"[?&]([A-Za-z_][A-Za-z0-9_.-]{1,40})=([^&\s\"'#<>]+)")
+_NETRC = lazy(r"\bmachine\s+\S+(?:\s+login\s+\S+)?\s+password\s+(\S+)")
+_NPMRC = lazy(r":_(authToken|auth|password)\s*=\s*[\"']?([^\s\"']+)")
+_END = lazy(r"[ \t]*(?:[\"'`]|[,;&}\])]|\s#|$)", re.M)
 _COMMENT = ("#", "//", ";", "<!--", "*", "rem ")
 
 

@@ -7,6 +7,7 @@ import functools
 import re
 
 from podwarden.rules.credentials._leaf import Leaf
+from podwarden.rules.credentials._pattern import LazyPattern, lazy
 from podwarden.rules.credentials._text import KEY_88, entropy
 
 
@@ -22,9 +23,9 @@ SECRET_WORDS = (
     r"credential|creds$|connectionstring|connstr|sastoken|saskey|^sas$|bearer|sessionkey|hmackey|"
     r"licensekey|secretkey"
 )
-_SECRET_NAME = re.compile(SECRET_WORDS)
+_SECRET_NAME = lazy(SECRET_WORDS)
 #: names of settings *about* a secret (normalised: lower-case, letters and digits only)
-_NOT_SECRET = re.compile(
+_NOT_SECRET = lazy(
     r"(?:name|names|id|ids|file|files|filename|path|paths|dir|directory|url|uri|urls|endpoint|"
     r"host|hostname|port|header|headername|format|length|size|ttl|timeout|expiry|expiration|"
     r"expires|expiresin|lifetime|duration|seconds|minutes|hours|days|period|interval|enabled|enable|"
@@ -40,7 +41,7 @@ _NOT_SECRET = re.compile(
     r"|^(?:public|csrf|xsrf|primary|show|use|enable|disable|is|has|allow|require|generate|skip|"
     r"insecure|no|with|create|auto|rotate|sync|mount|default(?:mode)?|cert)"
 )
-_IDENTIFIER = re.compile(
+_IDENTIFIER = lazy(
     r"^[a-z][a-z0-9]*(?:[-_.:/][a-z0-9]+)+$"          # kebab, snake, dotted, paths: names
     r"|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"               # CONSTANT_CASE
     r"|^[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d{0,4}$"         # words in camelCase (no nested
@@ -48,7 +49,7 @@ _IDENTIFIER = re.compile(
     r"|^[^@\s]+@[^@\s]+\.[a-z]{2,}$"                  # e-mail addresses
 )
 #: ``Name=Value;Name=...``: a connection string, judged by its parts (connection-string rules)
-_PAIRS = re.compile(r"^[A-Za-z][A-Za-z0-9 _.-]*=[^;]*;[A-Za-z][A-Za-z0-9 _.-]*=")
+_PAIRS = lazy(r"^[A-Za-z][A-Za-z0-9 _.-]*=[^;]*;[A-Za-z][A-Za-z0-9 _.-]*=")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -76,7 +77,7 @@ def looks_random(value: str) -> bool:
     return entropy(value) >= floor
 
 
-def keyed_key_88(leaf: Leaf, keyed: re.Pattern[str]) -> str | None:
+def keyed_key_88(leaf: Leaf, keyed: LazyPattern) -> str | None:
     """The value of a leaf whose name matches ``keyed`` when it is a bare 88-character key."""
     value = leaf.text.strip()
     if leaf.key and keyed.search(normalise(leaf.key)) and KEY_88.match(value):

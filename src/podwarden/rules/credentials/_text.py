@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from podwarden.rules.credentials._pattern import LazyPattern, lazy
+
 #: embedded documents larger than this are scanned by markers only, not parsed
 MAX_EMBEDDED = 1 << 20
 
@@ -26,8 +28,8 @@ def entropy(text: str) -> float:
 
 #: a base64 run this long, whole or after `key:` / `key=` in a document, is decoded and
 #: its text scanned when it holds a marker (a kubeconfig or a PEM carried as base64)
-B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
-_B64_TEXT = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
+B64_RUN = lazy(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
+_B64_TEXT = lazy(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
 def b64decode_bytes(text: str) -> bytes | None:
@@ -57,7 +59,7 @@ def b64decode_text(text: str) -> str | None:
     return decoded
 
 
-_PAIR = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _.-]*?)\s*=\s*(.*)", re.S)
+_PAIR = lazy(r"\s*([A-Za-z][A-Za-z0-9 _.-]*?)\s*=\s*(.*)", re.S)
 
 
 def connection_pairs(text: str, sep: str = ";") -> dict[str, str]:
@@ -70,7 +72,7 @@ def connection_pairs(text: str, sep: str = ";") -> dict[str, str]:
     return out
 
 
-_CONN_STRING = re.compile(r"(?:[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;){1,}[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;?")
+_CONN_STRING = lazy(r"(?:[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;){1,}[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;?")
 
 
 def connection_strings(text: str) -> Iterator[str]:
@@ -92,13 +94,13 @@ def connection_keys(text: str, name: str) -> Iterator[tuple[str, dict[str, str]]
 
 
 #: a 64-byte key in base64 (storage, Cosmos DB): 86 characters and ``==``
-KEY_88 = re.compile(r"^[A-Za-z0-9+/]{86}==$")
+KEY_88 = lazy(r"^[A-Za-z0-9+/]{86}==$")
 
 
-def identifiable_88(signature: str) -> re.Pattern[str]:
+def identifiable_88(signature: str) -> LazyPattern:
     """Microsoft's identifiable 88-character key: 76 base64 characters, the service's
     four-character signature, five more, a checksum-derived character and ``==``."""
-    return re.compile(
+    return lazy(
         rf"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{{76}}{re.escape(signature)}[A-Za-z0-9+/]{{5}}[AQgw]=="
     )
 

@@ -17,20 +17,20 @@ static keys, or keep them in Azure Key Vault (Secrets Store CSI driver). Deactiv
 exposed key in IAM.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/aws-access-key", severity=Severity.HIGH, target="object")
 
-_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])")
-_SECRET_NAME = re.compile(r"aws\w*secret|secretaccesskey|awssecretkey")
-_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
+_KEY_ID = lazy(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Z0-9])")
+_SECRET_NAME = lazy(r"aws\w*secret|secretaccesskey|awssecretkey")
+_SECRET = lazy(r"^[A-Za-z0-9/+]{40}$")
 
 
 @detector(RULE, markers=("akia", "asia", "abia", "acca"), keys=_SECRET_NAME.pattern)

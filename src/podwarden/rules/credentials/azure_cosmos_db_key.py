@@ -17,19 +17,19 @@ Use Microsoft Entra Workload ID with Cosmos DB data-plane RBAC, or keep the key 
 Key Vault and mount it with the Secrets Store CSI driver. Regenerate the exposed key.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import keyed_key_88
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import connection_keys, identifiable_88
 
 RULE = rule("credentials/azure-cosmos-db-key", severity=Severity.HIGH, target="object")
 
-_KEYED = re.compile(r"cosmos\w*key\d?$")
+_KEYED = lazy(r"cosmos\w*key\d?$")
 _IDENTIFIABLE = identifiable_88("ACDb")
 
 

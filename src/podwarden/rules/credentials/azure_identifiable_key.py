@@ -16,12 +16,12 @@ Prefer Microsoft Entra Workload ID and RBAC where the service supports it; other
 the key in Azure Key Vault (Secrets Store CSI driver). Regenerate the exposed key.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import identifiable_88
 
@@ -29,10 +29,10 @@ RULE = rule("credentials/azure-identifiable-key", severity=Severity.HIGH, target
 
 _B64 = "[A-Za-z0-9+/]"
 _PATTERNS = (
-    (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]=="), "azure functions key"),
-    (re.compile(rf"(?<!{_B64}){_B64}{{33}}AzCa[A-P]{_B64}{{5}}="), "azure cache for redis key"),
-    (re.compile(rf"(?<!{_B64}){_B64}{{33}}AZEG[A-P]{_B64}{{5}}="), "azure event grid key"),
-    (re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}(?![A-Za-z0-9])"), "azure ai search key"),
+    (lazy(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]=="), "azure functions key"),
+    (lazy(rf"(?<!{_B64}){_B64}{{33}}AzCa[A-P]{_B64}{{5}}="), "azure cache for redis key"),
+    (lazy(rf"(?<!{_B64}){_B64}{{33}}AZEG[A-P]{_B64}{{5}}="), "azure event grid key"),
+    (lazy(r"(?<![A-Za-z0-9])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}(?![A-Za-z0-9])"), "azure ai search key"),
     (identifiable_88("APIM"), "azure api management key"),
     (identifiable_88("+ABa"), "azure batch key"),
 )

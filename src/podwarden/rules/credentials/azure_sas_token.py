@@ -18,20 +18,20 @@ user-delegation SAS tokens at run time. If a SAS must be stored, keep it in Azur
 Vault (Secrets Store CSI driver). Revoke the exposed token.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/azure-sas-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"[^\s\"'<>]*sig=[^\s\"'<>]*")
-_PARAM = re.compile(r"(?:^|[?&;])([A-Za-z]+)=([^&;?]*)")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_SIG = re.compile(r"^[A-Za-z0-9%+/=_-]{10,}$")
+_TOKEN = lazy(r"[^\s\"'<>]*sig=[^\s\"'<>]*")
+_PARAM = lazy(r"(?:^|[?&;])([A-Za-z]+)=([^&;?]*)")
+_DATE = lazy(r"^\d{4}-\d{2}-\d{2}")
+_SIG = lazy(r"^[A-Za-z0-9%+/=_-]{10,}$")
 
 
 @detector(RULE, markers=("sig=",))

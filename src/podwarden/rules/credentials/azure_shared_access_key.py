@@ -19,19 +19,19 @@ keep the connection string in Azure Key Vault (Secrets Store CSI driver). Regene
 exposed key.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import connection_keys
 
 RULE = rule("credentials/azure-shared-access-key", severity=Severity.HIGH, target="object")
 
-_IDENTIFIABLE = re.compile(
+_IDENTIFIABLE = lazy(
     r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{33}(\+ASb|\+AEh|AIoT|\+ARm)[A-P][A-Za-z0-9+/]{5}="
 )
 _SERVICE = {"+ASb": "azure service bus key", "+AEh": "azure event hubs key",

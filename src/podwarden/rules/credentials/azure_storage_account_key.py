@@ -20,19 +20,19 @@ Give the workload a Microsoft Entra Workload ID and an RBAC role on the storage 
 CSI driver. Rotate the exposed key.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import keyed_key_88
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import connection_keys, identifiable_88
 
 RULE = rule("credentials/azure-storage-account-key", severity=Severity.HIGH, target="object")
 
-_KEYED = re.compile(r"(?:storage|account)(?:access)?key\d?$")
+_KEYED = lazy(r"(?:storage|account)(?:access)?key\d?$")
 _IDENTIFIABLE = identifiable_88("+ASt")
 
 

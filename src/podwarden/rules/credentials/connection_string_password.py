@@ -26,16 +26,17 @@ from collections.abc import Iterator
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/connection-string-password", severity=Severity.HIGH, target="object")
 
 # a password pair that follows another pair of the same string (; , & ?) ...
-_AFTER = re.compile(
+_AFTER = lazy(
     r"[;,&?]\s*(password|pwd|passwd|user password|secret)\s*=\s*([^;,&\s\"'`]+)", re.I
 )
 # ... or starts a string that continues with another pair
-_FIRST = re.compile(r"(?:^|[\s\"'])(password|pwd|secret)\s*=\s*([^;\s\"'`]+);\s*[A-Za-z ]+=", re.I)
+_FIRST = lazy(r"(?:^|[\s\"'])(password|pwd|secret)\s*=\s*([^;\s\"'`]+);\s*[A-Za-z ]+=", re.I)
 
 
 @detector(RULE, markers=("password=", "pwd=", "passwd=", "password =", "secret="))

@@ -19,7 +19,6 @@ the credential in Azure Key Vault and sync it with the Secrets Store CSI driver.
 the exposed password or token.
 """
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,13 +26,14 @@ from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import b64decode_text, parse_json
 
 RULE = rule("credentials/container-registry-credential", severity=Severity.HIGH, target="object")
 
-_ACR = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9]{5}(?![A-Za-z0-9+/])")
-_HOST = re.compile(r"[^A-Za-z0-9.:_-]")
+_ACR = lazy(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9]{5}(?![A-Za-z0-9+/])")
+_HOST = lazy(r"[^A-Za-z0-9.:_-]")
 
 
 def _registry(name: str) -> str:

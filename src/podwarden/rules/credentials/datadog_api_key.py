@@ -17,21 +17,21 @@ Agent's secrets management resolves `ENC[...]` handles through a secret backend 
 mounted files. Revoke the exposed key in the Datadog organisation settings.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/datadog-api-key", severity=Severity.HIGH, target="object")
 
 #: normalised names of Datadog keys: `dd` as a whole prefix, or `datadog` anywhere
-_NAME = re.compile(r"^dd(?:api|app|application)key$|datadog\w*(?:api|app|application)key")
-_API = re.compile(r"^[0-9a-f]{32}$")
-_APP = re.compile(r"^[0-9a-f]{40}$")
+_NAME = lazy(r"^dd(?:api|app|application)key$|datadog\w*(?:api|app|application)key")
+_API = lazy(r"^[0-9a-f]{32}$")
+_APP = lazy(r"^[0-9a-f]{40}$")
 
 
 @detector(RULE, keys=r"^dd(?:api|app|application)key$|datadog", min_length=32)

@@ -18,18 +18,18 @@ Until then keep the secret in Azure Key Vault. Remove the exposed secret from th
 registration.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import entropy
 
 RULE = rule("credentials/entra-client-secret", severity=Severity.HIGH, target="object")
 
-_SECRET = re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
+_SECRET = lazy(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
 
 
 @detector(RULE, markers=("q~",))

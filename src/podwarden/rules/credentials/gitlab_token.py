@@ -18,19 +18,19 @@ Use CI/CD job tokens or OIDC federation, and keep long-lived tokens in Azure Key
 (Secrets Store CSI driver). Revoke the exposed token.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/gitlab-token", severity=Severity.HIGH, target="object")
 
 _PREFIXES = ("glpat-", "gloas-", "gldt-", "glrt-", "glrtr-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-",
              "glsoat-", "glffct-")
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?:gl(?:pat|oas|dt|rtr?|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,}"
+_TOKEN = lazy(r"(?<![A-Za-z0-9_-])(?:gl(?:pat|oas|dt|rtr?|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,}"
                     r"|GR1348941[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])")
 
 

@@ -30,7 +30,6 @@ Database for PostgreSQL/MySQL, Azure SQL, Azure Cache for Redis), so that no pas
 exists. Change the exposed password.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
@@ -38,6 +37,7 @@ from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._embedded import named_values
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._names import SECRET_WORDS, is_identifier, is_secret_name, normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import b64decode_text
 from podwarden.rules.credentials.generic_secret import MARKERS, PROSE
@@ -53,26 +53,26 @@ WELL_KNOWN = frozenset({
     "minioadmin", "minio123", "elastic", "neo4j", "prom-operator", "kibana", "jenkins",
     "nexus", "sonar", "keycloak", "user", "demo", "hunter2", "abc123", "iloveyou",
 })
-_WEAK_STEM = re.compile(r"(?:password|passw0rd|admin|changeme|root|secret|letmein|welcome|qwerty|test)"
+_WEAK_STEM = lazy(r"(?:password|passw0rd|admin|changeme|root|secret|letmein|welcome|qwerty|test)"
                         r"[0-9!@#$._-]{1,6}")
 #: a plausible password: one line, no spaces, not a document, URL or list
-_PLAUSIBLE = re.compile(r"[^\s{}\[\]<>]{1,128}")
+_PLAUSIBLE = lazy(r"[^\s{}\[\]<>]{1,128}")
 #: names whose value names a Secret object (``tlsSecret: my-tls``, ``tower_auth_secret``)
-_NAMES_A_SECRET = re.compile(r"(?:secret|secrets|credentials|creds)$")
-_HOLDS_A_SECRET = re.compile(r"(?:client|api|app|shared|consumer|webhook|cookie|session|jwt|signing)secrets?$")
-_DNS_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
+_NAMES_A_SECRET = lazy(r"(?:secret|secrets|credentials|creds)$")
+_HOLDS_A_SECRET = lazy(r"(?:client|api|app|shared|consumer|webhook|cookie|session|jwt|signing)secrets?$")
+_DNS_NAME = lazy(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 #: names that hold something else than a password: an access key id (the user half of a
 #: pair), a connection string (its password is connection-string-password's), a kind of
 #: credential (Azure SDK settings' `__credential: managedidentity`), the key of
 #: a Secret that holds the password (``passwordKey``, ``passphraseKey``, ``tokenKey``)
-_NOT_A_PASSWORD = re.compile(r"accesskey(?:id)?$|accessid$|connectionstring$|connstr$|credential$|"
+_NOT_A_PASSWORD = lazy(r"accesskey(?:id)?$|accessid$|connectionstring$|connstr$|credential$|"
                              r"(?:password|passphrase|passwd|token|credentials?)key$")
 #: ``secretKey: db-password`` (ExternalSecret, Strimzi) names a key of a Secret
-_NAMES_A_KEY = re.compile(r"secretkey$")
+_NAMES_A_KEY = lazy(r"secretkey$")
 #: nsswitch.conf's `passwd: files` names a source of user accounts
 _NSSWITCH = frozenset({"files", "compat", "nis", "nisplus", "ldap", "sss", "systemd", "db", "dns",
                        "winbind", "myhostname", "resolve", "altfiles", "cache"})
-_RELATIVE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?")
+_RELATIVE_PATH = lazy(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?")
 
 
 def is_weak_default(value: str) -> bool:

@@ -20,19 +20,19 @@ Microsoft Entra Workload ID; never paste a token into a manifest. Revoke the exp
 """
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/jwt-token", severity=Severity.HIGH, target="object")
 
-_JWT = re.compile(r"(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,})\.(eyJ[A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]{16,})")
+_JWT = lazy(r"(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,})\.(eyJ[A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]{16,})")
 
 
 def _json(part: str) -> Any:

@@ -14,17 +14,17 @@ Use a service account with a bound, short-lived token, or Workload ID on AKS. Lo
 token out (`oc delete oauthaccesstoken`).
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/openshift-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])sha256~[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+_TOKEN = lazy(r"(?<![A-Za-z0-9_-])sha256~[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 
 @detector(RULE, markers=('sha256~',))

@@ -30,17 +30,18 @@ from collections.abc import Iterator
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 from podwarden.rules.credentials._text import b64decode_bytes, b64decode_text
 
 RULE = rule("credentials/private-key", severity=Severity.HIGH, target="object")
 
-_PEM = re.compile(
+_PEM = lazy(
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----(.*?)(?:-----END |\Z)", re.S
 )
-_PUTTY = re.compile(r"PuTTY-User-Key-File-\d+:.*?Private-Lines: *\d+\s+(.*?)(?:Private-MAC|\Z)", re.S)
-_BASE64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=\s\\n]*")
-_SERVICE_ACCOUNT = re.compile(r'"type"\s*:\s*"service_account"')
+_PUTTY = lazy(r"PuTTY-User-Key-File-\d+:.*?Private-Lines: *\d+\s+(.*?)(?:Private-MAC|\Z)", re.S)
+_BASE64_PEM = lazy(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=\s\\n]*")
+_SERVICE_ACCOUNT = lazy(r'"type"\s*:\s*"service_account"')
 _OPENSSH_MAGIC = b"openssh-key-v1\x00"
 
 

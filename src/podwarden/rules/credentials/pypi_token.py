@@ -13,17 +13,17 @@ Use PyPI trusted publishing (OIDC) from CI instead of a token. Keep it in Azure 
 token.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/pypi-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")
+_TOKEN = lazy(r"(?<![A-Za-z0-9_-])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")
 
 
 @detector(RULE, markers=('pypi-ageichlwas5vcmc',))

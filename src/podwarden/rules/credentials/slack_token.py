@@ -17,21 +17,21 @@ Keep the webhook URL or token in Azure Key Vault and mount it with the Secrets S
 driver (Alertmanager reads `api_url_file`). Revoke the exposed token or webhook.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/slack-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"(?<![A-Za-z0-9.-])(?:(?:xoxe\.)?xox[abposr]-[0-9]{8,13}-[A-Za-z0-9-]{10,}(?![A-Za-z0-9#*.-])"
     r"|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,}"
     r"|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})")
-_WEBHOOK = re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{20,})")
+_WEBHOOK = lazy(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{20,})")
 
 
 @detector(RULE, markers=("xox", "xapp-", "hooks.slack.com/"))

@@ -14,17 +14,17 @@ Use a restricted key with the fewest permissions. Keep it in Azure Key Vault and
 Stripe dashboard.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/stripe-key", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}(?![A-Za-z0-9])")
+_TOKEN = lazy(r"(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}(?![A-Za-z0-9])")
 
 
 @detector(RULE, markers=('sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'))

@@ -13,22 +13,22 @@ AKS guide, limit credential exposure: a Twilio key places calls and sends messag
 Keep it in Azure Key Vault and mount it with the Secrets Store CSI driver (the application reads the file). Delete the exposed key in the Twilio console.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/twilio-api-key", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])")
+_TOKEN = lazy(r"(?<![A-Za-z0-9])SK[0-9a-f]{32}(?![A-Za-z0-9])")
 
 
-_SECRET_NAME = re.compile(r"twilio\w*(?:authtoken|secret)")
-_SECRET = re.compile(r"^[0-9a-f]{32}$")
+_SECRET_NAME = lazy(r"twilio\w*(?:authtoken|secret)")
+_SECRET = lazy(r"^[0-9a-f]{32}$")
 
 
 @detector(RULE, markers=("twilio",), keys="twilio")

@@ -27,11 +27,12 @@ from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._memo import TextMemo
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/url-with-password", severity=Severity.HIGH, target="object")
 
-_URL = re.compile(
+_URL = lazy(
     r"\b([a-z][a-z0-9+.-]{1,24})://([^\s:@/?#\"'`]*):([^\s@/?#\"'`]+)@([A-Za-z0-9._\[\]-]+)", re.I
 )
 _DATABASES = ("postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "sqlserver", "jdbc",

@@ -17,21 +17,21 @@ or JWT auth method) or, on AKS, keep secrets in Azure Key Vault with Workload ID
 the exposed token.
 """
 
-import re
 from collections.abc import Iterator
 
 from podwarden.rules.api import KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
+from podwarden.rules.credentials._pattern import lazy
 from podwarden.rules.credentials._scan import violations
 
 RULE = rule("credentials/vault-token", severity=Severity.HIGH, target="object")
 
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24,}(?![A-Za-z0-9_-])")
+_TOKEN = lazy(r"(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24,}(?![A-Za-z0-9_-])")
 #: the form before Vault 1.10: `s.` and 24 base62 characters, judged by its field's name
-_LEGACY = re.compile(r"s\.[A-Za-z0-9]{24}")
-_LEGACY_NAME = re.compile(r"token|vault")
+_LEGACY = lazy(r"s\.[A-Za-z0-9]{24}")
+_LEGACY_NAME = lazy(r"token|vault")
 
 
 @detector(RULE, markers=('hvs.', 'hvb.', 'hvr.'), keys=r"token|vault")

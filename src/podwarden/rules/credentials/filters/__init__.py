@@ -2,28 +2,37 @@
 
 Each module holds one documented function, ``applies(candidate) -> bool``, true when the
 candidate is *not* a credential (a placeholder, a digest, a public certificate ...).  The
-rule registry skips sub-packages, so this package lists its own modules; every candidate
-any detector finds passes through all of them, in name order, before it is reported.
+rule registry skips sub-packages, so this package lists its own modules (``MODULES``, in
+name order; a test compares it with the disk); every candidate any detector finds passes
+through all of them, in that order, before it is reported.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from podwarden.rules.credentials._leaf import Candidate
 
+#: the filter modules of this package, in name order (tested against the disk)
+MODULES = (
+    "angle_placeholder", "app_insights_key", "boolean_or_number", "checksum_annotation", "code_expression",
+    "empty_value", "encrypted_value", "file_path", "identifier_guid", "image_digest", "key_vault_reference",
+    "masked_or_patterned", "placeholder_word", "public_certificate", "secret_reference", "variable_reference",
+    "well_known_example",
+)
 
-@dataclass(frozen=True, slots=True)
+
 class Filter:
     """One filter: its name (the module's), its documentation and its function."""
 
-    name: str
-    doc: str
-    applies: Callable[[Candidate], bool]
+    __slots__ = ("applies", "doc", "name")
+
+    def __init__(self, name: str, doc: str, applies: Callable[[Candidate], bool]) -> None:
+        self.name = name
+        self.doc = doc
+        self.applies = applies
 
     @property
     def title(self) -> str:
@@ -34,12 +43,10 @@ class Filter:
 def all_filters() -> tuple[Filter, ...]:
     """Every filter module of this package, in name order."""
     found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.ispkg or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for name in MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
         applies = getattr(module, "applies", None)
         if not callable(applies) or not (module.__doc__ or "").strip():
             raise TypeError(f"{module.__name__}: a filter needs a docstring and applies()")
-        found.append(Filter(info.name, module.__doc__ or "", applies))
+        found.append(Filter(name, module.__doc__ or "", applies))
     return tuple(found)

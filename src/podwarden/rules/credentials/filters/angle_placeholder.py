@@ -4,11 +4,11 @@
 must supply; the brackets are the tell.
 """
 
-import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_BRACKETED = re.compile(r"<[^<>]{1,80}>|^\[[^\[\]]{1,80}\]$|^\{[A-Za-z0-9 _.-]{1,80}\}$")
+_BRACKETED = lazy(r"<[^<>]{1,80}>|^\[[^\[\]]{1,80}\]$|^\{[A-Za-z0-9 _.-]{1,80}\}$")
 
 
 def applies(c: Candidate) -> bool:

@@ -8,10 +8,11 @@ instrumentation key as an identifier, not a security token, and not a secret.
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_IKEY_STRING = re.compile(rf"^\s*InstrumentationKey={_GUID}(?:;[A-Za-z]+=[^;]*)*;?\s*$", re.I)
-_IKEY_NAME = re.compile(r"instrumentationkey|appinsights|applicationinsights", re.I)
+_IKEY_STRING = lazy(rf"^\s*InstrumentationKey={_GUID}(?:;[A-Za-z]+=[^;]*)*;?\s*$", re.I)
+_IKEY_NAME = lazy(r"instrumentationkey|appinsights|applicationinsights", re.I)
 
 
 def applies(c: Candidate) -> bool:

@@ -9,8 +9,9 @@ given to a password is reported by `credentials/hard-coded-password`, not droppe
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_PLAIN = re.compile(
+_PLAIN = lazy(
     r"^(?:true|false|yes|no|on|off|enabled?|disabled?"
     r"|[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
     r"|0x[0-9a-f]+"

@@ -8,9 +8,10 @@ a hex or base64 digest there is no credential, even when the name says "secret".
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_CHECKSUM = re.compile(r"checksum|hash|fingerprint|(?:^|[/._-])sha(?:1|256|512)?(?:$|[/._-])", re.I)
-_DIGEST_VALUE = re.compile(r"^(?:sha\d*:|md5:)?(?:[0-9a-fA-F]{16,128}|[A-Za-z0-9+/]{20,88}={0,2})$")
+_CHECKSUM = lazy(r"checksum|hash|fingerprint|(?:^|[/._-])sha(?:1|256|512)?(?:$|[/._-])", re.I)
+_DIGEST_VALUE = lazy(r"^(?:sha\d*:|md5:)?(?:[0-9a-fA-F]{16,128}|[A-Za-z0-9+/]{20,88}={0,2})$")
 
 
 def applies(c: Candidate) -> bool:

@@ -6,11 +6,11 @@ right-hand side of `token=...` is often code that reads the secret at run time, 
 secret.
 """
 
-import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]|^(?:process\.env|os\.environ|"
+_CODE = lazy(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]|^(?:process\.env|os\.environ|"
                    r"System\.getenv|Environment\.GetEnvironmentVariable|self\.|this\.)")
 
 

@@ -6,11 +6,11 @@ Ansible Vault blocks are encrypted for a key that never sits in the manifest: co
 them is the intended workflow.
 """
 
-import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,data:|^vault:v\d+:|^\$ANSIBLE_VAULT;")
+_ENCRYPTED = lazy(r"^ENC\[[A-Z0-9_]+,data:|^vault:v\d+:|^\$ANSIBLE_VAULT;")
 
 
 def applies(c: Candidate) -> bool:

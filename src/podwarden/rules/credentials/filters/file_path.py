@@ -8,8 +8,9 @@ mounted; a path is never the credential itself.
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)[A-Za-z0-9._@:{}$-]*(?:[/\\][A-Za-z0-9._@:{}$-]*)+$|"
+_PATH = lazy(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)[A-Za-z0-9._@:{}$-]*(?:[/\\][A-Za-z0-9._@:{}$-]*)+$|"
                    r"^[A-Za-z0-9._-]+/[A-Za-z0-9._/-]*\.(?:pem|key|crt|json|yaml|yml|txt|p12|pfx|jks)$")
 
 

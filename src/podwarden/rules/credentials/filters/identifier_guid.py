@@ -9,9 +9,10 @@ tenant or key: it identifies, it never authenticates.
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
-_ID_NAME = re.compile(r"(?:^|[^a-z])ids?(?:$|[^a-z])|[a-z]ids?$|client|tenant|subscription|principal|"
+_GUID = lazy(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+_ID_NAME = lazy(r"(?:^|[^a-z])ids?(?:$|[^a-z])|[a-z]ids?$|client|tenant|subscription|principal|"
                       r"objectid|workload\.identity", re.I)
 
 

@@ -7,9 +7,10 @@ fields named `digest`, `imageID` or `sha` are content addresses, public by desig
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_DIGEST = re.compile(r"(?:^|@)sha(?:256|384|512|1):[0-9a-f]{32,128}$|^[0-9a-f]{64}$", re.I)
-_DIGEST_NAME = re.compile(r"digest|imageid|^sha(?:256|512|1)?$", re.I)
+_DIGEST = lazy(r"(?:^|@)sha(?:256|384|512|1):[0-9a-f]{32,128}$|^[0-9a-f]{64}$", re.I)
+_DIGEST_NAME = lazy(r"digest|imageid|^sha(?:256|512|1)?$", re.I)
 
 
 def applies(c: Candidate) -> bool:

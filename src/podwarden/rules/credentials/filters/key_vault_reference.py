@@ -9,8 +9,9 @@ version id in them looks random but is no credential.
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_VAULT = re.compile(r"\.vault\.azure\.net/(?:secrets|keys|certificates)/|@Microsoft\.KeyVault\(", re.I)
+_VAULT = lazy(r"\.vault\.azure\.net/(?:secrets|keys|certificates)/|@Microsoft\.KeyVault\(", re.I)
 
 
 def applies(c: Candidate) -> bool:

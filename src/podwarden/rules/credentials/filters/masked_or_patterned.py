@@ -10,11 +10,11 @@ like `AAAAAAAA`; so are well-known default passwords (`123456`, `qwerty`), which
 `credentials/hard-coded-password` reports.
 """
 
-import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_RUN = re.compile(r"(.)\1{5,}")
+_RUN = lazy(r"(.)\1{5,}")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 

@@ -12,6 +12,7 @@ default password given as a value to a password (`POSTGRES_PASSWORD: postgres`,
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
 #: anywhere in the value (lower-case, separators removed)
 _CONTAINED = ("changeme", "changeit", "example", "placeholder", "replaceme", "replacewith",
@@ -31,11 +32,11 @@ _WHOLE = frozenset({
 
 
 #: an all-capitals segment naming what belongs there (``NVKEY``, ``YOUR_TOKEN``)
-_STAND_IN = re.compile(r"(?:^|[^A-Za-z0-9])[A-Z_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD)[A-Z_]*(?:$|[^A-Za-z0-9])")
+_STAND_IN = lazy(r"(?:^|[^A-Za-z0-9])[A-Z_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD)[A-Z_]*(?:$|[^A-Za-z0-9])")
 
 
 #: a phrase that talks about the secret instead of being one
-_DESCRIBES = re.compile(r"\s.*\b(?:secret|password|token|key|passphrase)\b|\b(?:secret|password|token|key)\b.*\s", re.I)
+_DESCRIBES = lazy(r"\s.*\b(?:secret|password|token|key|passphrase)\b|\b(?:secret|password|token|key)\b.*\s", re.I)
 
 
 def applies(c: Candidate) -> bool:

@@ -11,15 +11,16 @@ too): the armor decides.
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_PUBLIC = re.compile(
+_PUBLIC = lazy(
     r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE|CERTIFICATE REQUEST|"
     r"PGP PUBLIC KEY BLOCK|SSH2 PUBLIC KEY)-----"
     r"|^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) AAAA"
     # base64 of "-----BEGIN CERTIFICATE" / "-----BEGIN PUBLIC"
     r"|^LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS|^LS0tLS1CRUdJTiBQVUJMSUMg"
 )
-_CERT_NAME = re.compile(r"cabundle|certificate|(?:^|[._-])(?:crt|cert|pem|pub|ca)(?:$|[._-])|publickey", re.I)
+_CERT_NAME = lazy(r"cabundle|certificate|(?:^|[._-])(?:crt|cert|pem|pub|ca)(?:$|[._-])|publickey", re.I)
 
 
 def applies(c: Candidate) -> bool:

@@ -11,15 +11,16 @@ the key that holds the password, not the password).
 import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_REFERENCE_PART = re.compile(
+_REFERENCE_PART = lazy(
     r"^(?:valuefrom|envfrom|imagepullsecrets|existingsecret\w*|remoteref|secretstoreref|"
     r"\w*(?:ref|refs|reference|secretname|secretkey|secretkeyname|secretkeys))$"
 )
 
 
 #: a mapping that describes a Secret object (its name and keys)
-_SECRET_OBJECT = re.compile(r"^[a-z]+secret$", re.I)
+_SECRET_OBJECT = lazy(r"^[a-z]+secret$", re.I)
 
 
 def applies(c: Candidate) -> bool:

@@ -6,11 +6,11 @@ templates), `%VAR%`, `#{VAR}#`, `@VAR@` and `__VAR__` are filled in elsewhere: t
 manifest names where the secret comes from, it does not hold it.
 """
 
-import re
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.credentials._pattern import lazy
 
-_REFERENCE = re.compile(
+_REFERENCE = lazy(
     r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|^\$[A-Za-z_][A-Za-z0-9_.:-]*$|^`|%[A-Za-z_][A-Za-z0-9_]*%"
     r"|#\{[^}]*\}|@[A-Za-z_][A-Za-z0-9_]*@|^__[A-Za-z0-9_]+__$|\$\{\{"
 )

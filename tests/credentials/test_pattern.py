@@ -1,0 +1,36 @@
+"""Lazy patterns: compiled on first use, answering as ``re.compile`` does."""
+
+from __future__ import annotations
+
+import re
+
+from podwarden.rules.credentials._detectors import PREFILTER_AFTER, plan
+from podwarden.rules.credentials._pattern import lazy
+
+
+def test_a_lazy_pattern_answers_as_the_compiled_one() -> None:
+    source, text = r"(?<![a-z])(ab+)(c)?", "xabbc ab abbbc"
+    pattern = lazy(source, re.I)
+    assert "search" not in vars(pattern)  # nothing compiled yet
+    compiled = re.compile(source, re.I)
+    assert pattern.search(text.upper()).group(1) == compiled.search(text.upper()).group(1)  # type: ignore[union-attr]
+    assert "search" in vars(pattern)  # from now on, the compiled pattern's own methods
+    assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert pattern.findall(text) == compiled.findall(text)
+    assert pattern.sub("-", text) == compiled.sub("-", text)
+    assert pattern.split(text) == compiled.split(text)
+    assert pattern.match(text, 6) is not None and pattern.fullmatch("abbc") is not None
+    assert pattern.pattern == source
+
+
+def test_holds_marker_answers_the_same_before_and_after_the_prefilter_is_compiled() -> None:
+    p = plan()
+    texts = ["plain words here", "x-ghp_token", "AccountKey=abc;", "nothing", "A" * 300 + "Sig=1"]
+    p.holds_marker.clear()
+    p.unfiltered = PREFILTER_AFTER
+    early = [p.holds_marker(t) for t in texts]
+    p.holds_marker.clear()
+    p.unfiltered = 0
+    late = [p.holds_marker(t) for t in texts]
+    assert early == late == [p.prefilter.search(t.lower()) is not None for t in texts]
+    assert early == [False, True, True, False, True]
