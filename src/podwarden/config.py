@@ -16,7 +16,6 @@ rules:                       # per-rule settings
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +29,16 @@ FILE_NAMES = (".podwarden.yaml", ".podwarden.yml")
 KNOWN_KEYS = frozenset({"level", "k8s-version", "only", "skip", "min-severity", "rules"})
 
 
-@dataclass(slots=True)
 class Config:
     """Settings read from a file; empty when none was found."""
 
-    path: Path | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    __slots__ = ("options", "path", "settings")
+
+    def __init__(self, path: Path | None = None, options: dict[str, Any] | None = None,
+                 settings: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self.options: dict[str, Any] = {} if options is None else options
+        self.settings: dict[str, dict[str, Any]] = {} if settings is None else settings
 
 
 def discover(start: Path | None = None) -> Path | None:

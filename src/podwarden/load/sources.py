@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from podwarden.errors import InputError
 
@@ -24,8 +24,7 @@ MAX_BYTES = 32 * 1024 * 1024
 _MIB = _CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """One input: a path as given or found, or ``-`` for standard input.
 
     ``explicit`` sources were named by the user; files met while walking a directory are
@@ -88,8 +87,7 @@ def special_kind(mode: int) -> str:
 HELM_TEMPLATE = "Helm chart template"
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A file met in a directory walk that is not worth reading (a Helm chart template)."""
 
     name: str

@@ -18,7 +18,6 @@ import json
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -101,18 +100,20 @@ _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yam
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: stateless for them
 
 
-@dataclass(slots=True)
 class Document:
     """One YAML document of a file: its data and the node tree that locates its fields."""
 
-    index: int
-    data: Any
-    node: Any
-    line: int
-    #: an item of a large List read alone: its path in the List (its node is the item's)
-    prefix: FieldPath = ()
-    #: node of each parent path already walked: findings cluster in a few mappings
-    _parents: dict[FieldPath, tuple[Any, bool]] = field(default_factory=dict)
+    __slots__ = ("_parents", "data", "index", "line", "node", "prefix")
+
+    def __init__(self, index: int, data: Any, node: Any, line: int, prefix: FieldPath = ()) -> None:
+        self.index = index
+        self.data = data
+        self.node = node
+        self.line = line
+        #: an item of a large List read alone: its path in the List (its node is the item's)
+        self.prefix = prefix
+        #: node of each parent path already walked: findings cluster in a few mappings
+        self._parents: dict[FieldPath, tuple[Any, bool]] = {}
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based (line, column) of ``path``, or of its nearest present parent."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from podwarden.engine import FileResult, Result, Suppressed
 from podwarden.engine.results import SEVERITY_NAMES
@@ -16,30 +15,36 @@ from podwarden.report.score import object_score
 WORST_KEPT = 10
 
 
-@dataclass(slots=True)
 class Tally:
     """Everything a summary needs; errors and suppressions are kept (they are few)."""
 
-    files: int = 0
-    #: what a source is, for the summary line: a file, or a namespace of a live cluster
-    source: str = "file"
-    objects: int = 0
-    findings: int = 0
-    by_severity: Counter[str] = field(default_factory=Counter)
-    by_rule: Counter[str] = field(default_factory=Counter)
-    errors: list[InputError] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    #: files skipped for a reason of their own (not a regular file), one line each
-    notes: list[str] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    baselined: int = 0
-    #: the configuration file in use, named in summaries
-    configuration: str | None = None
-    #: sum and count of object scores (report/score.py), and the worst objects kept
-    score_total: int = 0
-    scored: int = 0
-    by_namespace: Counter[str] = field(default_factory=Counter)
-    worst: list[tuple[int, int, str, str, int]] = field(default_factory=list)
+    __slots__ = (
+        "baselined", "by_namespace", "by_rule", "by_severity", "configuration", "errors", "files",
+        "findings", "notes", "objects", "score_total", "scored", "skipped", "source", "suppressed",
+        "worst",
+    )
+
+    def __init__(self, source: str = "file", configuration: str | None = None) -> None:
+        self.files = 0
+        #: what a source is, for the summary line: a file, or a namespace of a live cluster
+        self.source = source
+        self.objects = 0
+        self.findings = 0
+        self.by_severity: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.errors: list[InputError] = []
+        self.skipped: list[str] = []
+        #: files skipped for a reason of their own (not a regular file), one line each
+        self.notes: list[str] = []
+        self.suppressed: list[Suppressed] = []
+        self.baselined = 0
+        #: the configuration file in use, named in summaries
+        self.configuration = configuration
+        #: sum and count of object scores (report/score.py), and the worst objects kept
+        self.score_total = 0
+        self.scored = 0
+        self.by_namespace: Counter[str] = Counter()
+        self.worst: list[tuple[int, int, str, str, int]] = []
 
     @property
     def score(self) -> int | None:

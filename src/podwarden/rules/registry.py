@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from podwarden.rules.api import CheckFn, Level, Rule, Version
 
@@ -77,8 +77,7 @@ class RegistryError(Exception):
     """A rule module is malformed: a programming error caught at start-up and in tests."""
 
 
-@dataclass(frozen=True, slots=True)
-class Active:
+class Active(NamedTuple):
     """A rule with the variant of its check in force for one selection."""
 
     rule: Rule
