@@ -24,7 +24,10 @@ from podwarden.rules.credentials._text import B64_RUN, b64decode_text
 #: the shortest value a detector looks at, unless it asks for shorter ones
 MIN_LENGTH = 8
 
-#: ``Plan.name_shortest`` remembers names up to this long, this many at most
+#: the shortest base64 run ``Plan.decoded_runs`` finds; a mapping key this long is read
+#: whatever its text (it may be such a run)
+B64_MIN = 96
+#: ``Plan.key_rule`` remembers names up to this long, this many at most
 CACHED_LENGTH = 256
 CACHED_VALUES = 1 << 15
 #: ``Plan.holds_marker``, ``Plan.marked`` and ``Plan.decoded_runs`` remember texts up to
@@ -105,15 +108,10 @@ class Plan:
         #: the highest rank: fallback detectors run rank by rank after the scan
         self.ranks = max((d.rank for d in detectors), default=0)
         self.markers = tuple(sorted({m for d in detectors for m in d.markers}))
-        # markers are lower-case and searched in lower-cased text: a case-sensitive pattern
-        # lets the regex engine skip ahead on first characters (about 7x faster than re.I);
-        # as a trie, each position tries one branch per first character, not every marker
-        self.prefilter = lazy(_trie(list(self.markers)) if self.markers else "(?!)")
         #: texts ``holds_marker`` may still search marker by marker
         self.unfiltered = PREFILTER_AFTER
-        #: per name already seen: the shortest value its detectors read, -1 when it calls for
-        #: none (``name_shortest``)
-        self.names: dict[str, int] = {}
+        #: per name already seen: what ``key_rule`` says of it
+        self.key_rules: dict[str, tuple[bool, int]] = {}
         # descriptions, scripts and documents repeat across objects: read once per run
         #: per distinct string: does its lower-case text hold a marker (values repeat a lot:
         #: image names, labels, keys, descriptions)
@@ -123,6 +121,16 @@ class Plan:
         #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
         self.decoded_runs = TextMemo(self._decoded_runs, CACHED_CHARS, CACHED_TEXT)
 
+    @functools.cached_property
+    def prefilter(self) -> re.Pattern[str]:
+        """Every marker in one pattern (built when a run first needs it).
+
+        Markers are lower-case and searched in lower-cased text: a case-sensitive pattern
+        lets the regex engine skip ahead on first characters (about 7x faster than re.I);
+        as a trie, each position tries one branch per first character, not every marker.
+        """
+        return re.compile(_trie(list(self.markers)) if self.markers else "(?!)")
+
     def _holds_marker(self, text: str) -> bool:
         low = text.lower()
         if self.unfiltered > 0 and len(low) <= SHORT_TEXT:
@@ -130,15 +138,20 @@ class Plan:
             return any(map(low.__contains__, self.markers))
         return self.prefilter.search(low) is not None
 
-    def name_shortest(self, name: str) -> int:
-        """The shortest value the detectors ``name`` calls for read (whatever the value),
-        or -1 when it calls for none."""
-        shortest = shortest_for(name) if keyed(name) else -1
-        if len(name) <= CACHED_LENGTH:
-            if len(self.names) >= CACHED_VALUES:
-                self.names.clear()
-            self.names[name] = shortest
-        return shortest
+    def key_rule(self, name: str) -> tuple[bool, int]:
+        """What the scan does with a mapping key or name: whether to read the key itself as
+        a leaf (its text holds a marker, or it is long enough to be base64), and the
+        shortest value the detectors the name calls for read whatever the value (-1: none)."""
+        rule = self.key_rules.get(name)
+        if rule is None:
+            n = len(name)
+            rule = (n >= MIN_LENGTH and (self.holds_marker(name) or n >= B64_MIN),
+                    shortest_for(name) if keyed(name) else -1)
+            if n <= CACHED_LENGTH:
+                if len(self.key_rules) >= CACHED_VALUES:
+                    self.key_rules.clear()
+                self.key_rules[name] = rule
+        return rule
 
     def _marked(self, text: str) -> tuple[Detector, ...]:
         low = text.lower()

@@ -26,7 +26,7 @@ from podwarden.model.objects import without_per_object_metadata
 from podwarden.model.secret import fingerprint
 from podwarden.rules.api import FieldPath, KubeObject, Violation
 from podwarden.rules.credentials import filters as filter_modules
-from podwarden.rules.credentials._detectors import MIN_LENGTH, Detector, keyed, plan, shortest_for
+from podwarden.rules.credentials._detectors import B64_MIN, MIN_LENGTH, Detector, keyed, plan, shortest_for
 from podwarden.rules.credentials._leaf import Candidate, Hit, Leaf, Link, Nested
 from podwarden.rules.credentials._text import MAX_EMBEDDED, b64decode_text
 
@@ -37,8 +37,6 @@ MAX_DEPTH = 6
 #: ... or when an object's nested values add up to this many characters (hostile input:
 #: base64 in base64, documents in documents, cannot make a scan do unbounded work)
 NESTED_BUDGET = 8 * MAX_EMBEDDED
-#: the shortest base64 run ``Plan.decoded_runs`` finds
-_B64_MIN = 96
 
 
 def _is_bare_flag(item: str) -> bool:
@@ -50,10 +48,13 @@ class Scanner:
     """Walks one object's strings and turns detector hits into violations."""
 
     def __init__(self, filters: Sequence[Callable[[Candidate], bool]] | None = None) -> None:
-        if filters is None:
-            filters = [f.applies for f in filter_modules.all_filters()]
-        self.filters = list(filters)
+        #: the filters' functions; None: every filter's, looked up when a hit needs them
+        self.given_filters = None if filters is None else list(filters)
         self.plan = plan()
+
+    @property
+    def filters(self) -> Sequence[Callable[[Candidate], bool]]:
+        return _default_filters() if self.given_filters is None else self.given_filters
 
     def scan(self, obj: KubeObject) -> dict[str, list[Violation]]:
         """Violations per rule id for one object (each secret once per rule and place)."""
@@ -66,103 +67,121 @@ class Scanner:
         self.budget = NESTED_BUDGET
         # what the API server writes on each object (names, managedFields) is no credential
         # of the manifest's, and the webhook never sees it: skipped, so both agree
-        self._walk_map(without_per_object_metadata(obj.data), None, 0)
-        for rank in range(1, self.plan.ranks + 1):
-            i = 0
-            while i < len(self.fallback):
-                det, leaf = self.fallback[i]
-                i += 1
-                if det.rank == rank:
-                    self._run(det, leaf)
+        self._walk_map(without_per_object_metadata(obj.data), None, top=True)
+        if self.fallback:
+            for rank in range(1, self.plan.ranks + 1):
+                i = 0
+                while i < len(self.fallback):
+                    det, leaf = self.fallback[i]
+                    i += 1
+                    if det.rank == rank:
+                        self._run(det, leaf)
         return self.found
 
     # walking ----------------------------------------------------------------------------
+    #
+    # Most strings of a manifest are short, repeat across objects and call for no detector:
+    # the walk decides each from what the plan remembers of its key (``Plan.key_rule``) and
+    # of its text (``Plan.holds_marker``), one dict lookup each, before it builds anything.
 
-    def _walk_map(self, data: dict[Any, Any], link: Link, depth: int) -> None:
+    def _mapping_key(self, k: Any, link: Link) -> None:
+        """A mapping key: read by its markers (a key names nothing), reported at the
+        mapping's path."""
+        if type(k) is str and self.plan.key_rule(k)[0]:
+            self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
+
+    def _walk_map(self, data: dict[Any, Any], link: Link, top: bool = False) -> None:
+        plan = self.plan
+        key_rules = plan.key_rules
+        holds = plan.holds_marker
+        known = holds.results
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
-        if type(pair_name) is not str:
-            pair_name = None
-        known = self.plan.holds_marker.results
-        holds = self.plan.holds_marker
-        names = self.plan.names
         for k, v in data.items():
             if type(k) is str:
                 name = k
-                if len(k) >= MIN_LENGTH:
-                    hit = known.get(k)
-                    if hit is None:
-                        hit = holds(k)
-                    if hit or len(k) >= _B64_MIN:
-                        self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
+                try:
+                    scan_key, shortest = key_rules[k]
+                except KeyError:
+                    scan_key, shortest = plan.key_rule(k)
+                if scan_key:
+                    self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
             else:
                 name = str(k)
+                shortest = plan.key_rule(name)[1]
             if type(v) is str:
-                key = pair_name if (pair_name is not None and k == "value") else name
-                # how short a value the detectors its name calls for read; -1: none
-                shortest = names.get(key)
-                if shortest is None:
-                    shortest = self.plan.name_shortest(key)
-                n = len(v)
-                if shortest >= 0:
-                    if n >= MIN_LENGTH or (n and n >= shortest):
-                        self._leaf_text(Leaf(v, key, (link, name), self.kind))
-                elif n >= MIN_LENGTH:
-                    hit = known.get(v)
-                    if hit is None:
-                        hit = holds(v)
-                    if hit:
-                        self._leaf_text(Leaf(v, key, (link, name), self.kind))
-                    elif n >= _B64_MIN:
-                        self._layers(Leaf(v, key, (link, name), self.kind))
-            elif type(v) is dict:
-                child = (link, name)
-                if depth == 0 and self.kind == "Secret" and k in ("data", "stringData"):
-                    self._secret_data(v, child, k == "data")
-                elif depth == 0 and k == "binaryData":
-                    self._binary_data(v, child)
+                if pair_name is not None and k == "value" and type(pair_name) is str:
+                    name_of_value = pair_name
+                    shortest = plan.key_rule(pair_name)[1]
                 else:
-                    self._walk_map(v, child, depth + 1)
+                    name_of_value = name
+                n = len(v)
+                if n < MIN_LENGTH:
+                    # short values matter only under a name that calls for them
+                    if shortest >= 0 and n and n >= shortest:
+                        self._leaf_text(Leaf(v, name_of_value, (link, name), self.kind))
+                    continue
+                if shortest < 0:
+                    try:
+                        hit = known[v]
+                    except KeyError:
+                        hit = holds(v)
+                    if not hit:
+                        if n >= B64_MIN:
+                            self._layers(Leaf(v, name_of_value, (link, name), self.kind))
+                        continue
+                self._leaf_text(Leaf(v, name_of_value, (link, name), self.kind))
+            elif type(v) is dict:
+                if top and self.kind == "Secret" and k in ("data", "stringData"):
+                    self._secret_data(v, (link, name), k == "data")
+                elif top and k == "binaryData":
+                    self._binary_data(v, (link, name))
+                else:
+                    self._walk_map(v, (link, name))
             elif type(v) is list:
-                self._walk_list(v, (link, name), name, depth + 1)
+                self._walk_list(v, (link, name), name)
 
-    def _walk_list(self, items: list[Any], link: Link, key: str, depth: int) -> None:
+    def _walk_list(self, items: list[Any], link: Link, key: str) -> None:
+        plan = self.plan
+        holds = plan.holds_marker
+        known = holds.results
+        key_shortest = plan.key_rule(key)[1]
         previous = ""
-        known = self.plan.holds_marker.results
-        holds = self.plan.holds_marker
-        names = self.plan.names
         for i, v in enumerate(items):
             if type(v) is str:
                 # `--password`, `secret` as the item before names this one
-                name = (previous if previous[:1] == "-" and _is_bare_flag(previous) and not v.startswith("-")
-                        else key)
-                shortest = names.get(name)
-                if shortest is None:
-                    shortest = self.plan.name_shortest(name)
-                n = len(v)
-                if shortest >= 0:
-                    if n >= MIN_LENGTH or (n and n >= shortest):
-                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
-                elif n >= MIN_LENGTH:
-                    hit = known.get(v)
-                    if hit is None:
-                        hit = holds(v)
-                    if hit:
-                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
-                    elif n >= _B64_MIN:
-                        self._layers(Leaf(v, name, (link, i), self.kind))
+                if previous[:1] == "-" and _is_bare_flag(previous) and not v.startswith("-"):
+                    name = previous
+                    shortest = plan.key_rule(name)[1]
+                else:
+                    name = key
+                    shortest = key_shortest
                 previous = v
+                n = len(v)
+                if n < MIN_LENGTH:
+                    if shortest >= 0 and n and n >= shortest:
+                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
+                    continue
+                if shortest < 0:
+                    try:
+                        hit = known[v]
+                    except KeyError:
+                        hit = holds(v)
+                    if not hit:
+                        if n >= B64_MIN:
+                            self._layers(Leaf(v, name, (link, i), self.kind))
+                        continue
+                self._leaf_text(Leaf(v, name, (link, i), self.kind))
             else:
                 previous = ""
                 if type(v) is dict:
-                    self._walk_map(v, (link, i), depth + 1)
+                    self._walk_map(v, (link, i))
                 elif type(v) is list:
-                    self._walk_list(v, (link, i), key, depth + 1)
+                    self._walk_list(v, (link, i), key)
 
     def _secret_data(self, data: dict[Any, Any], link: Link, encoded: bool) -> None:
         for k, v in data.items():
-            if type(k) is str and len(k) >= MIN_LENGTH:
-                self._key(k, link)
+            self._mapping_key(k, link)
             if type(v) is not str or not v:
                 continue
             text = b64decode_text(v) if encoded else v
@@ -172,20 +191,13 @@ class Scanner:
 
     def _binary_data(self, data: dict[Any, Any], link: Link) -> None:
         for k, v in data.items():
-            if type(k) is str and len(k) >= MIN_LENGTH:
-                self._key(k, link)
+            self._mapping_key(k, link)
             if type(v) is str:
                 text = b64decode_text(v)
                 if text is not None:
                     self._leaf_text(Leaf(text, str(k), (link, str(k)), self.kind, False, 1))
 
     # one string --------------------------------------------------------------------------
-
-    def _key(self, text: str, link: Link) -> None:
-        """A mapping key: read by its markers (a key names nothing), reported at the
-        mapping's path."""
-        if self.plan.holds_marker(text) or len(text) >= _B64_MIN:
-            self._leaf_text(Leaf(text, "", link, self.kind, is_key=True))
 
     def _leaf_text(self, leaf: Leaf) -> None:
         """Run the detectors a leaf's markers or key call for."""
@@ -203,7 +215,7 @@ class Scanner:
             for det in keyed(leaf.key):
                 if det.rule_id not in ran and (det.in_secrets or not leaf.in_secret):
                     self._schedule(det, leaf)
-        if n >= _B64_MIN:
+        if n >= B64_MIN:
             self._layers(leaf)
 
     def _layers(self, leaf: Leaf) -> None:
@@ -260,6 +272,18 @@ class Scanner:
         self.found.setdefault(rule_id, []).append(
             Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity,
                       value=hit.value))
+
+
+_filters: tuple[tuple[object, ...], list[Callable[[Candidate], bool]]] = ((), [])
+
+
+def _default_filters() -> list[Callable[[Candidate], bool]]:
+    """Every filter's function (``all_filters()``, looked up each time: tests replace it)."""
+    global _filters
+    found = filter_modules.all_filters()
+    if _filters[0] is not found:
+        _filters = (found, [f.applies for f in found])
+    return _filters[1]
 
 
 def filters_say_not_secret(candidate: Candidate) -> bool:
