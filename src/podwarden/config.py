@@ -15,14 +15,16 @@ rules:                       # per-rule settings
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import ConfigError, InputError
 from podwarden.load import yaml as yamlload
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from podwarden.rules.registry import Registry
 
 FILE_NAMES = (".podwarden.yaml", ".podwarden.yml")
@@ -41,15 +43,21 @@ class Config:
         self.settings: dict[str, dict[str, Any]] = {} if settings is None else settings
 
 
-def discover(start: Path | None = None) -> Path | None:
-    """The nearest ``.podwarden.yaml`` in ``start`` or a parent directory."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+def discover(start: str | None = None) -> Path | None:
+    """The nearest ``.podwarden.yaml`` in ``start`` (default: the working directory) or a
+    parent directory.  Walked with ``os.path``: pathlib is imported only for a file found."""
+    folder = os.path.realpath(start or os.getcwd())
+    while True:
         for name in FILE_NAMES:
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
-    return None
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                from pathlib import Path
+
+                return Path(candidate)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def read_yaml_file(path: Path) -> Any:

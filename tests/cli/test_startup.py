@@ -3,14 +3,19 @@ complete, and a `check` run imports only what it needs."""
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
 
 import podwarden.cli as cli
+from podwarden.cli.common import FilePath
+from podwarden.config import discover as discover_configuration
+from podwarden.rules.api import Version, Violation
 from podwarden.rules.registry import RULE_MODULES, Registry, discover, find_rule_modules
 from tests.conftest import ROOT
 
@@ -59,7 +64,7 @@ def test_commands_mapping_loads_on_demand() -> None:
     assert isinstance(command, click.Command) and command.name == "explain"
 
 
-def test_a_check_run_imports_only_its_own_command_and_reporter() -> None:
+def test_a_check_run_imports_only_its_own_command_and_reporter(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from podwarden.cli import run\n"
@@ -71,11 +76,50 @@ def test_a_check_run_imports_only_its_own_command_and_reporter() -> None:
         "print(' '.join(sorted(sys.modules)))\n"
     )
     pod = ROOT / "examples" / "aks-guide-example-pod-hardened.yaml"
-    out = subprocess.run([sys.executable, "-c", code, str(pod)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, str(pod)], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)  # no configuration file found upward
     loaded = set(out.stdout.strip().splitlines()[-1].split())
     assert "podwarden.cli.check" in loaded and "podwarden.report.text" in loaded
     unwanted = {"podwarden.cli.fix", "podwarden.cli.serve", "podwarden.cli.audit", "podwarden.cli.rules",
                 "podwarden.fix", "podwarden.webhook", "podwarden.cluster", "podwarden.report.html",
                 "podwarden.report.json", "podwarden.report.sarif", "podwarden.docs", "multiprocessing",
-                "tempfile"}
+                "tempfile", "pathlib"}
     assert not unwanted & loaded, sorted(unwanted & loaded)
+
+
+def test_configuration_is_found_upward_through_a_symlink_as_a_resolved_path(tmp_path: Path) -> None:
+    (tmp_path / "repo" / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "repo" / ".podwarden.yml").write_text("level: baseline\n")
+    (tmp_path / "link").symlink_to(tmp_path / "repo" / "deep" / "er")
+    found = discover_configuration(str(tmp_path / "link"))
+    assert isinstance(found, Path) and found == (tmp_path / "repo" / ".podwarden.yml").resolve()
+    (tmp_path / "repo" / ".podwarden.yaml").write_text("level: baseline\n")  # .yaml first
+    assert discover_configuration(str(tmp_path / "repo" / "deep")) == (tmp_path / "repo" / ".podwarden.yaml").resolve()
+    (tmp_path / "none").mkdir()
+    here = os.getcwd()
+    try:
+        os.chdir(tmp_path / "none")
+        assert discover_configuration() in (None, *(Path(p, ".podwarden.yaml") for p in Path(tmp_path).parents))
+    finally:
+        os.chdir(here)
+
+
+def test_file_options_are_paths_as_given() -> None:
+    @click.command()
+    @click.option("--config", type=FilePath())
+    def show(config: Path | None) -> None:
+        click.echo(f"{type(config).__name__} {config}")
+
+    assert CliRunner().invoke(show, ["--config", "./a//b.yaml"]).output == "PosixPath a/b.yaml\n"
+    assert CliRunner().invoke(show, []).output == "NoneType None\n"
+    refused = CliRunner().invoke(show, ["--config", str(Path(__file__).parent)])
+    assert refused.exit_code == 2 and "is a directory" in refused.output
+
+
+def test_records_keep_their_dataclass_behaviour() -> None:
+    assert Version(25) == Version.parse("v1.25") and Version(9) < Version(25) and str(Version(3)) == "v1.3"
+    assert repr(Version(25)) == "Version(minor=25)"
+    v = Violation(("spec",), "bad", secret="fp:1234", value="hunter2-secret")
+    assert v == Violation(("spec",), "bad", "fp:1234", None, None, "hunter2-secret")
+    assert "hunter2-secret" not in repr(v) and "fp:1234" in repr(v)  # the credential never shows
+    assert v.value == "hunter2-secret" and v.hint is None

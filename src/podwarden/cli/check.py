@@ -6,8 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -15,6 +14,9 @@ from podwarden.cli import common
 from podwarden.engine import Engine, FileResult
 from podwarden.report.tally import Tally
 from podwarden.rules.registry import Registry, default_registry
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FORMATS = ["text", "json", "sarif", "junit", "html"]
 BASELINE_VERSION = 1
@@ -34,11 +36,11 @@ BASELINE_VERSION = 1
 @click.option("-o", "--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "config_path", type=common.FilePath(),
               help="Configuration file (default: .podwarden.yaml found upward from here).")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--baseline", "baseline_path", type=common.FilePath(),
               help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--write-baseline", "write_baseline", type=common.FilePath(),
               help="Record the current findings in FILE (by stable fingerprint) and exit 0.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Scan files in N processes (0: one per CPU; default: one per CPU when the "
