@@ -296,12 +296,18 @@ def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None 
     return Scanner(filters).scan(obj)
 
 
-def violations(obj: KubeObject, rule_id: str) -> list[Violation]:
-    """``rule_id``'s violations on ``obj``, from the object's one cached scan."""
-    found = obj.memo.get(MEMO_KEY)
-    if found is None:
+def violations(obj: KubeObject, rule_id: str) -> Sequence[Violation]:
+    """``rule_id``'s violations on ``obj``, from the object's one cached scan.
+
+    Each detector rule's check returns this as it is, and takes the context it does not
+    read: the engine calls a two-argument check directly, without a wrapper or a generator
+    (some thirty checks per object).
+    """
+    try:
+        found = obj.memo[MEMO_KEY]
+    except KeyError:
         found = obj.memo[MEMO_KEY] = scan(obj)
-    return found.get(rule_id, [])
+    return found.get(rule_id, ())
 
 
 def describe(leaf: Leaf) -> str:

@@ -16,9 +16,9 @@ Prefer Microsoft Entra Workload ID and RBAC where the service supports it; other
 the key in Azure Key Vault (Secrets Store CSI driver). Regenerate the exposed key.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
@@ -46,5 +46,5 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -25,9 +25,9 @@ it to a Kubernetes Secret created by the driver and reference it with
 Change the exposed value.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._embedded import named_values
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
@@ -65,5 +65,5 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -18,9 +18,9 @@ Use CI/CD job tokens or OIDC federation, and keep long-lived tokens in Azure Key
 (Secrets Store CSI driver). Revoke the exposed token.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
@@ -41,5 +41,5 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -15,9 +15,9 @@ Use workload identity federation with Google Cloud, or keep the key in Azure Key
 exposed key.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
@@ -37,5 +37,5 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -30,9 +30,9 @@ Database for PostgreSQL/MySQL, Azure SQL, Azure Cache for Redis), so that no pas
 exists. Change the exposed password.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._embedded import named_values
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
@@ -137,5 +137,5 @@ def _in_labels(leaf: Leaf) -> bool:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

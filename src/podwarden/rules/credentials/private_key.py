@@ -25,9 +25,9 @@ them in the cluster. Revoke and reissue the exposed key.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._pattern import lazy
@@ -88,5 +88,5 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -12,9 +12,9 @@ passes SPF and DKIM) and can read its contacts.
 Give the key only the Mail Send scope. Keep it in Azure Key Vault and mount it with the Secrets Store CSI driver (the application reads the file). Delete the exposed key.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
@@ -32,5 +32,5 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)

@@ -17,9 +17,9 @@ or JWT auth method) or, on AKS, keep secrets in Azure Key Vault with Workload ID
 the exposed token.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from podwarden.rules.api import KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
@@ -44,5 +44,5 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
 
 
 @RULE.check(since="1.0")
-def check(obj: KubeObject) -> Iterator[Violation]:
-    yield from violations(obj, RULE.id)
+def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
+    return violations(obj, RULE.id)
