@@ -1,4 +1,5 @@
-"""The engine proper: select rules, stream sources through them, place violations.
+"""The engine proper: select rules and stream sources through them (``evaluate`` runs the
+rules on one object and places their violations).
 
 Only the engine knows files and lines; rules know objects and paths, reporters only
 format.  Files are read and evaluated one at a time (``iter_files``), a large file in parts,
@@ -8,43 +9,27 @@ that want it.  A line is looked up only for the paths that have findings.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from podwarden.engine.hazards import merge_hazards
-from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
-from podwarden.engine.suppression import ignores_of, suppressed_by
-from podwarden.errors import InputError, RuleError
+from podwarden.engine.evaluate import Raised, evaluate_into
+from podwarden.engine.results import FileResult, Result, Selection
+from podwarden.errors import InputError
 from podwarden.load import yaml as yamlload
 from podwarden.load.sources import HELM_TEMPLATE, Skipped, Source, expand
 from podwarden.model.index import INDEX_KINDS, Index
-from podwarden.model.objects import KubeObject, ShapeError
-from podwarden.model.paths import FieldPath, render
-from podwarden.model.shape import check_pod as check_pod_shape
-from podwarden.rules.api import Context, Level, Rule, Severity, Violation
+from podwarden.model.objects import KubeObject
+from podwarden.model.paths import FieldPath
+from podwarden.rules.api import Context, Level, Rule, Severity
 from podwarden.rules.registry import Active, Registry, default_registry
 
 _LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
-#: credentials shorter than this are not hidden in other messages (a password "admin" would
-#: hide every "admin" of the object); they are never quoted by the rule that finds them
-MIN_HIDDEN = 8
 #: objects per part of a large file's result (see ``Engine.iter_scan``)
 CHUNK_OBJECTS = 1000
 #: files larger than this are scanned in the main process, part by part, even with ``-j``
 LARGE_FILE = 2 * 1024 * 1024
-
-
-
-class Raised(NamedTuple):
-    """A violation as a rule raised it, with what it was raised on (what ``fix`` plans from)."""
-
-    object: KubeObject
-    check: Active
-    target: Any
-    violation: Violation
 
 
 class Engine:
@@ -302,83 +287,8 @@ class Engine:
     def evaluate(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult,
                  record: list[Raised] | None = None) -> None:
         """Run the active rules on one object and record its findings (and in ``record``,
-        when given, every violation raised)."""
-        findings: list[Finding] = []
-        seen_errors: set[str] = set()
-
-        def shape_error(exc: ShapeError) -> None:
-            line, _ = doc.locate((*obj.path, *exc.path))
-            error = InputError(file, line, f"{obj.ref}: {exc}")
-            key = render(exc.path)  # one error per field, whichever reader met it first
-            if key not in seen_errors:
-                seen_errors.add(key)
-                out.errors.append(error)
-
-        pod = None
-        try:
-            pod = obj.pod
-            if pod is not None:
-                check_pod_shape(pod)  # every field rules read, whatever rules are selected
-        except ShapeError as exc:
-            shape_error(exc)
-        checks: list[tuple[Active, Any]] = [(a, obj) for a in self._object_checks_for(obj.kind)]
-        if pod is not None:
-            checks[:0] = [(a, pod) for a in self.pod_checks]
-        try:
-            ignores = ignores_of(obj, pod)
-        except ShapeError as exc:
-            shape_error(exc)
-            ignores = []
-        if pod is not None and pod.patch:
-            where = doc.locate(obj.path)[0]
-            out.notes.append(f"{file}:{where}: {obj.ref}: pod template without containers: treated as a "
-                             "patch, only the fields it sets are checked")
-        hidden: dict[str, str] = {}  # credential found in this object -> its fingerprint
-        for active, target in checks:
-            try:
-                for violation in active.fn(target, self.context):
-                    if record is not None:
-                        record.append(Raised(obj, active, target, violation))
-                    value = getattr(violation, "value", None)
-                    if value and violation.secret and len(value) >= MIN_HIDDEN:
-                        hidden[value] = violation.secret
-                    if pod is not None and pod.patch and not _present(obj.data, violation.path):
-                        continue  # a patch leaves unset fields to what it patches
-                    finding = self._place(active.rule, violation, obj, doc, file)
-                    if finding.severity < self.selection.min_severity:
-                        continue
-                    reason = suppressed_by(ignores, finding.rule_id, violation.path, pod)
-                    if reason is not None:
-                        out.suppressed.append(Suppressed(finding, reason))
-                    elif self.selection.baseline and finding.fingerprint in self.selection.baseline:
-                        out.baselined += 1
-                    else:
-                        findings.append(finding)
-            except ShapeError as exc:
-                shape_error(exc)
-            except Exception as exc:  # a crashing rule is an error, never a silent pass
-                line, _ = doc.locate(obj.path)
-                crash = RuleError(f"rule {active.rule.id} failed on {obj.ref}: {type(exc).__name__}")
-                out.errors.append(InputError(file, line, str(crash)))
-        if hidden:
-            findings = [_hidden_in(f, hidden) for f in findings]
-        if self.merge_hazards:
-            findings = merge_hazards(findings, self.registry)
-        out.findings.extend(findings)
-        blast = None
-        if pod is not None and self.selection.blast_radius:
-            from podwarden.rules.blast import BlastRadius, blast_radius  # only with --blast-radius
-
-            try:
-                blast = blast_radius(pod, self.context.index, findings, self.selection.version)
-                if hidden:
-                    blast = BlastRadius(tuple(dataclasses.replace(
-                        line, summary=hide(line.summary, hidden),
-                        details=tuple(hide(d, hidden) for d in line.details)) for line in blast.lines))
-            except ShapeError as exc:
-                shape_error(exc)
-        out.objects.append(ObjectResult(file, obj.ref, doc.locate(obj.path)[0], pod is not None, findings, blast))
-        obj.release()
+        when given, every violation raised, in check order)."""
+        evaluate_into(self, obj, doc, file, out, record)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -390,12 +300,6 @@ class Engine:
                 a for a in self.object_checks if not a.rule.kinds or kind in a.rule.kinds
             ]
         return found
-
-    def _place(self, rule: Rule, v: Violation, obj: KubeObject, doc: yamlload.Document, file: str) -> Finding:
-        line, column = doc.locate((*obj.path, *v.path))
-        severity = self.severities.get(rule.id) or getattr(v, "severity", None) or rule.severity
-        return Finding(rule.id, severity, v.message, file, line, column, obj.ref, render(v.path), v.secret,
-                       hint=getattr(v, "hint", None))
 
     def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes], jobs: int = 1) -> Index:
         """Index the kinds cross-resource rules ask about; a byte search skips other files.
@@ -512,32 +416,6 @@ _INDEX_KIND_PATTERN = re.compile(
 )
 _INDEX_KIND_TEXT = re.compile(_INDEX_KIND_PATTERN.pattern.decode())
 _DOC_SEPARATOR = re.compile(r"^---[^\n]*$", re.M)
-
-
-def hide(text: str, hidden: dict[str, str]) -> str:
-    """``text`` with every credential of ``hidden`` (any letter case) replaced by its
-    fingerprint: a credential a rule found is never shown by another rule's message."""
-    for value, secret in hidden.items():
-        if value.lower() in text.lower():
-            text = re.sub(re.escape(value), secret, text, flags=re.IGNORECASE)
-    return text
-
-
-def _hidden_in(f: Finding, hidden: dict[str, str]) -> Finding:
-    message = hide(f.message, hidden)
-    return f if message == f.message else dataclasses.replace(f, message=message)
-
-
-def _present(data: Any, path: FieldPath) -> bool:
-    """Whether ``path`` names a value written in ``data``."""
-    for part in path:
-        if isinstance(part, int):
-            if not isinstance(data, list) or part >= len(data):
-                return False
-        elif not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return data is not None
 
 
 def _no_object_error(found_object: bool, explicit: bool, fr: FileResult) -> None:

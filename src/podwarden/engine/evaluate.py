@@ -1,0 +1,171 @@
+"""One object through the active rules: violations placed, filtered and merged into findings.
+
+This is the engine's inner loop (every check on every object), so it keeps per-violation
+work small: a line is looked up and a path rendered only for violations that are kept,
+suppression and baseline are consulted only when the object or the run has some.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from podwarden.engine.hazards import merge_hazards
+from podwarden.engine.results import FileResult, Finding, ObjectResult, Suppressed
+from podwarden.engine.suppression import ignores_of, suppressed_by
+from podwarden.errors import InputError, RuleError
+from podwarden.load import yaml as yamlload
+from podwarden.model.objects import KubeObject, ShapeError
+from podwarden.model.paths import FieldPath, render
+from podwarden.model.shape import check_pod as check_pod_shape
+from podwarden.rules.api import Violation
+from podwarden.rules.registry import Active
+
+if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
+    from podwarden.engine.core import Engine
+
+#: credentials shorter than this are not hidden in other messages (a password "admin" would
+#: hide every "admin" of the object); they are never quoted by the rule that finds them
+MIN_HIDDEN = 8
+
+
+class Raised(NamedTuple):
+    """A violation as a rule raised it, with what it was raised on (what ``fix`` plans from)."""
+
+    object: KubeObject
+    check: Active
+    target: Any
+    violation: Violation
+
+
+def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult,
+             record: list[Raised] | None = None) -> None:
+    """Run the engine's active rules on one object and record its findings in ``out`` (and
+    in ``record``, when given, every violation raised, in check order)."""
+    errors = _ShapeErrors(obj, doc, file, out)
+    pod = None
+    try:
+        pod = obj.pod
+        if pod is not None:
+            check_pod_shape(pod)  # every field rules read, whatever rules are selected
+    except ShapeError as exc:
+        errors.add(exc)
+    try:
+        ignores = ignores_of(obj, pod)
+    except ShapeError as exc:
+        errors.add(exc)
+        ignores = []
+    patch = pod is not None and pod.patch
+    if patch:
+        where = doc.locate(obj.path)[0]
+        out.notes.append(f"{file}:{where}: {obj.ref}: pod template without containers: treated as a "
+                         "patch, only the fields it sets are checked")
+    selection = engine.selection
+    min_severity = selection.min_severity
+    baseline = selection.baseline
+    severities = engine.severities
+    ctx = engine.context
+    locate = doc.locate
+    obj_path, ref = obj.path, obj.ref
+    findings: list[Finding] = []
+    hidden: dict[str, str] = {}  # credential found in this object -> its fingerprint
+    runs = ((pod, engine.pod_checks), (obj, engine._object_checks_for(obj.kind))) if pod is not None \
+        else ((obj, engine._object_checks_for(obj.kind)),)
+    for target, checks in runs:
+        for active in checks:
+            try:
+                for violation in active.fn(target, ctx):
+                    if record is not None:
+                        record.append(Raised(obj, active, target, violation))
+                    value = violation.value
+                    if value and violation.secret and len(value) >= MIN_HIDDEN:
+                        hidden[value] = violation.secret
+                    path = violation.path
+                    if patch and not _present(obj.data, path):
+                        continue  # a patch leaves unset fields to what it patches
+                    rule = active.rule
+                    severity = severities.get(rule.id) or violation.severity or rule.severity
+                    if severity < min_severity:
+                        continue
+                    line, column = locate((*obj_path, *path) if obj_path else path)
+                    finding = Finding(rule.id, severity, violation.message, file, line, column, ref,
+                                      render(path), violation.secret, hint=violation.hint)
+                    reason = suppressed_by(ignores, rule.id, path, pod) if ignores else None
+                    if reason is not None:
+                        out.suppressed.append(Suppressed(finding, reason))
+                    elif baseline and finding.fingerprint in baseline:
+                        out.baselined += 1
+                    else:
+                        findings.append(finding)
+            except ShapeError as exc:
+                errors.add(exc)
+            except Exception as exc:  # a crashing rule is an error, never a silent pass
+                line, _ = locate(obj_path)
+                crash = RuleError(f"rule {active.rule.id} failed on {ref}: {type(exc).__name__}")
+                out.errors.append(InputError(file, line, str(crash)))
+    if hidden:
+        findings = [_hidden_in(f, hidden) for f in findings]
+    if engine.merge_hazards:
+        findings = merge_hazards(findings, engine.registry)
+    out.findings.extend(findings)
+    blast = None
+    if pod is not None and selection.blast_radius:
+        from podwarden.rules.blast import BlastRadius, blast_radius  # only with --blast-radius
+
+        try:
+            blast = blast_radius(pod, ctx.index, findings, selection.version)
+            if hidden:
+                blast = BlastRadius(tuple(dataclasses.replace(
+                    line, summary=hide(line.summary, hidden),
+                    details=tuple(hide(d, hidden) for d in line.details)) for line in blast.lines))
+        except ShapeError as exc:
+            errors.add(exc)
+    out.objects.append(ObjectResult(file, ref, locate(obj_path)[0], pod is not None, findings, blast))
+    obj.release()
+
+
+class _ShapeErrors:
+    """An object's wrong-shape errors, one per field whichever reader met it first."""
+
+    __slots__ = ("doc", "file", "obj", "out", "seen")
+
+    def __init__(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult) -> None:
+        self.obj, self.doc, self.file, self.out = obj, doc, file, out
+        self.seen: set[str] | None = None
+
+    def add(self, exc: ShapeError) -> None:
+        line, _ = self.doc.locate((*self.obj.path, *exc.path))
+        error = InputError(self.file, line, f"{self.obj.ref}: {exc}")
+        key = render(exc.path)
+        if self.seen is None:
+            self.seen = set()
+        if key not in self.seen:
+            self.seen.add(key)
+            self.out.errors.append(error)
+
+
+def hide(text: str, hidden: dict[str, str]) -> str:
+    """``text`` with every credential of ``hidden`` (any letter case) replaced by its
+    fingerprint: a credential a rule found is never shown by another rule's message."""
+    for value, secret in hidden.items():
+        if value.lower() in text.lower():
+            text = re.sub(re.escape(value), secret, text, flags=re.IGNORECASE)
+    return text
+
+
+def _hidden_in(f: Finding, hidden: dict[str, str]) -> Finding:
+    message = hide(f.message, hidden)
+    return f if message == f.message else dataclasses.replace(f, message=message)
+
+
+def _present(data: Any, path: FieldPath) -> bool:
+    """Whether ``path`` names a value written in ``data``."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(data, list) or part >= len(data):
+                return False
+        elif not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return data is not None
