@@ -3,6 +3,7 @@ complete, and a `check` run imports only what it needs."""
 
 from __future__ import annotations
 
+import gc
 import os
 import pkgutil
 import subprocess
@@ -123,3 +124,13 @@ def test_records_keep_their_dataclass_behaviour() -> None:
     assert v == Violation(("spec",), "bad", "fp:1234", None, None, "hunter2-secret")
     assert "hunter2-secret" not in repr(v) and "fp:1234" in repr(v)  # the credential never shows
     assert v.value == "hunter2-secret" and v.hint is None
+
+
+def test_a_command_runs_with_the_collector_thresholds_it_started_with() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(100_000, 10, 10)  # as importing the command line leaves it
+        out = CliRunner().invoke(cli.main, ["explain", "pss/privileged"])
+        assert out.exit_code == 0 and gc.get_threshold() == cli._THRESHOLD
+    finally:
+        gc.set_threshold(*before)
