@@ -34,3 +34,11 @@ def test_holds_marker_answers_the_same_before_and_after_the_prefilter_is_compile
     late = [p.holds_marker(t) for t in texts]
     assert early == late == [p.prefilter.search(t.lower()) is not None for t in texts]
     assert early == [False, True, True, False, True]
+
+
+def test_normalise_keeps_letters_and_digits_only_whatever_the_name() -> None:
+    from podwarden.rules.credentials._names import normalise
+
+    for name in ("DB_Password", "dbpassword", "x-api-key", "ConnectionStrings__Db", "İstanbulKey", "straße",
+                 "naïve_token", "１２３", "", "__", "AZURE_CLIENT_SECRET", "tls.crt"):
+        assert normalise(name) == re.sub(r"[^a-z0-9]", "", name.lower()), name

@@ -4,17 +4,21 @@ generated rather than like a word, a name or a setting."""
 from __future__ import annotations
 
 import functools
-import re
 
 from podwarden.rules.credentials._leaf import Leaf
 from podwarden.rules.credentials._pattern import LazyPattern, lazy
 from podwarden.rules.credentials._text import KEY_88, entropy
 
+_NOT_LETTER_OR_DIGIT = lazy(r"[^a-z0-9]")
+
 
 @functools.lru_cache(maxsize=8192)
 def normalise(key: str) -> str:
     """``DB_Password`` -> ``dbpassword``: how key patterns see a name."""
-    return re.sub(r"[^a-z0-9]", "", key.lower())
+    low = key.lower()
+    if low.isalnum() and low.isascii():  # most names: nothing to remove
+        return low
+    return _NOT_LETTER_OR_DIGIT.sub("", low)
 
 
 SECRET_WORDS = (
