@@ -67,22 +67,29 @@ def list_kind(parser: Any) -> str | None:
         if key.value == "kind" and parser.check_event(ScalarEvent):
             kind = parser.get_event().value
             continue
-        _skip_node(parser)
+        if key.value == "<<" or (key.value == "items" and not parser.check_event(SequenceStartEvent)):
+            return None  # fields merged in, or items from an alias: the ordinary path resolves them
+        if _skip_node(parser) and key.value == "items":
+            return None  # an alias among the items (read item by item, it would be lost)
     parser.get_event()
     parser.get_event()  # the document's end
     return kind if parser.check_event(StreamEndEvent) else None
 
 
-def _skip_node(parser: Any) -> None:
+def _skip_node(parser: Any) -> bool:
+    """Read past one node; whether an alias stands in it."""
     depth = 0
+    alias = False
     while True:
         event = parser.get_event()
         if isinstance(event, MappingStartEvent | SequenceStartEvent):
             depth += 1
         elif isinstance(event, MappingEndEvent | SequenceEndEvent):
             depth -= 1
+        elif isinstance(event, AliasEvent):
+            alias = True
         if depth == 0:
-            return
+            return alias
 
 
 def iter_items(parser: Any) -> Iterator[tuple[Any, int]]:

@@ -445,18 +445,24 @@ def _duplicate_message(first: Any, second: Any) -> str:
 def _mapping(
     node: Any, budget: _Budget, depth: int, done: dict[int, tuple[Any, int]], active: set[int]
 ) -> dict[Any, Any]:
+    """A mapping as Kubernetes' YAML reader (go-yaml v2) builds it: entries in the order
+    written, a merge key ``<<`` setting its mapping's keys over those before it (of a list
+    of mappings, the first wins), a later entry over a merged one.  (The YAML 1.1 merge
+    spec lets explicit keys win wherever they stand; what the API server stores is what
+    counts: ``privileged: false`` then ``<<: {privileged: true}`` is a privileged pod.)"""
     result: dict[Any, Any] = {}
-    merged: dict[Any, Any] = {}
+    explicit: set[Any] = set()
     for key_node, value_node in node.value:
         if _tag(key_node) == _MERGE:
             source = _construct(value_node, budget, depth + 1, done, active)
-            for item in source if isinstance(source, list) else [source]:
+            sources = source if isinstance(source, list) else [source]
+            for item in sources:
                 if not isinstance(item, dict):
                     raise InputError(
                         budget.file, value_node.start_mark.line + 1, "merge key '<<' needs a mapping"
                     )
-                for k, v in item.items():
-                    merged.setdefault(k, v)
+            for item in reversed(sources):
+                result.update(item)
             continue
         if key_node.id != "scalar":
             raise InputError(
@@ -468,12 +474,10 @@ def _mapping(
         key = _scalar(key_node, budget.file)
         if isinstance(key, float | list | dict):
             key = str(key)
-        if key in result:
+        if key in explicit:
             _duplicate(node, key_node, budget.file)
+        explicit.add(key)
         result[key] = _construct(value_node, budget, depth + 1, done, active)
-    if merged:
-        for k, v in merged.items():
-            result.setdefault(k, v)
     return result
 
 
