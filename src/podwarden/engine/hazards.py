@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 from podwarden.engine.results import Finding
 from podwarden.rules.registry import Registry
+
+#: per registry: the hazard each rule declares (rules without one are left out)
+_HAZARDS: weakref.WeakKeyDictionary[Registry, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
     """One finding per hazard at one field: rules declaring the same ``hazard`` (PSS and
     hardening both on an added capability) give the stronger finding (higher severity; on
     a tie the PSS rule, the standard's own word), naming the others in ``also``."""
+    hazards = _HAZARDS.get(registry)
+    if hazards is None:
+        hazards = _HAZARDS[registry] = {r.id: r.hazard for r in registry if r.hazard}
+    if sum(f.rule_id in hazards for f in findings) < 2:
+        return findings  # nothing to merge (most objects)
     kept: dict[tuple[str, str], int] = {}
     out: list[Finding] = []
     for f in findings:
-        r = registry.rules.get(f.rule_id)
-        if r is None or not r.hazard:
+        hazard = hazards.get(f.rule_id)
+        if hazard is None:
             out.append(f)
             continue
-        key = (f.path, r.hazard)
+        key = (f.path, hazard)
         at = kept.get(key)
         if at is None:
             kept[key] = len(out)

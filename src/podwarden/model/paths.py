@@ -10,8 +10,10 @@ FieldPath = tuple[str | int, ...]
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def render(path: FieldPath) -> str:
-    """``("spec", "containers", 1, "image")`` -> ``spec.containers[1].image``."""
+    """``("spec", "containers", 1, "image")`` -> ``spec.containers[1].image`` (remembered:
+    the same few paths are rendered for finding after finding)."""
     out: list[str] = []
     for part in path:
         if isinstance(part, int):
