@@ -213,18 +213,43 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
             if doc is not None:
                 yield doc
     except yaml.YAMLError as exc:
-        if json_like:  # valid JSON that YAML 1.1 refuses (tabs)
-            yield Document(0, json.loads(text), None, 1)
+        if json_like:  # valid JSON that YAML 1.1 refuses (tabs, a lone surrogate escape)
+            yield Document(0, _without_lone_surrogates(json.loads(text)), None, 1)
             return
         if not isinstance(exc, yaml.MarkedYAMLError):
             raise InputError(file, 1, f"invalid YAML: {_one_line(str(exc))}") from None
+        if "invalid Unicode character escape" in (exc.problem or ""):
+            raise _yaml_error(text, file, exc) from None  # a lone surrogate: YAML 1.2 refuses it too
         for later, node in enumerate(_parse_yaml_1_2(text, file, exc)):
             if later >= index:  # documents PyYAML read have been yielded already
                 doc = _document(later, node, budget, file, False)
                 if doc is not None:
+                    if _without_lone_surrogates(doc.data) is not doc.data:
+                        # go-yaml, like libyaml, refuses "\ud800": no text can hold it
+                        raise InputError(file, doc.line, "invalid YAML: a \\u escape of a lone surrogate "
+                                                         "(half of a UTF-16 pair) in a quoted scalar") from None
                     yield doc
     finally:
         loader.dispose()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """``data`` with each lone surrogate (from a ``\\ud800`` escape) in its strings and keys
+    replaced by U+FFFD, as Go's JSON decoder does; ``data`` itself when there is none.  Such
+    text cannot be written as UTF-8: left alone, it would break every report."""
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data) if _LONE_SURROGATE.search(data) else data
+    if isinstance(data, list):
+        items = [_without_lone_surrogates(item) for item in data]
+        return items if any(a is not b for a, b in zip(items, data, strict=True)) else data
+    if isinstance(data, dict):
+        pairs = [(_without_lone_surrogates(k), _without_lone_surrogates(v)) for k, v in data.items()]
+        changed = any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, data.items(), strict=True))
+        return dict(pairs) if changed else data
+    return data
 
 
 def _is_list(text: str) -> bool:
