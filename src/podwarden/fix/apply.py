@@ -30,6 +30,7 @@ from podwarden.engine import (
     Engine,
     FileResult,
     Finding,
+    Raised,
     Selection,
     auto_jobs,
     batch_size,
@@ -175,6 +176,7 @@ class Fixer:
         self.pod_checks = [a for a in fixable if a.rule.target == "pod"]
         self.object_checks = [a for a in fixable if a.rule.target == "object"]
         self.rules = [a.rule for a in fixable]
+        self._fixable = {id(a) for a in fixable}
 
     # -- files ----------------------------------------------------------------------------
 
@@ -239,8 +241,10 @@ class Fixer:
         except InputError as exc:
             out.errors.append(exc)
             return out
-        # what check says of the file as it is: its errors are fix's, before any edit
-        before = self.check(docs, name, explicit)
+        # what check says of the file as it is: its errors are fix's, before any edit;
+        # each round plans from the violations its check raised (``raised``)
+        raised: list[Raised] = []
+        before = self.check(docs, name, explicit, raised)
         if before.errors:
             out.errors.extend(before.errors)
             return out
@@ -255,9 +259,15 @@ class Fixer:
         applied: dict[Applied, None] = {}
         values_set: dict[ValueSet, None] = {}
         held: list[HeldBack] = []
-        for _ in range(MAX_ROUNDS):
+        after = before  # what check says of ``docs``, the documents of ``text``
+        for round_ in range(MAX_ROUNDS):
+            if round_:
+                raised = []
+                after = self.check(docs, name, explicit, raised)
             try:
-                plan, round_applied, held = self.plan(docs, name, values_set)
+                # a check with errors stopped some rules half-way: those rules are run again
+                plan, round_applied, held = self.plan(docs, name, values_set,
+                                                      None if after.errors else raised)
             except FixerShapeError as exc:
                 out.errors.append(exc.error)
                 return out
@@ -276,10 +286,8 @@ class Fixer:
             out.errors.append(InputError(name, 0, "not rewritten: fixes did not settle after "
                                                   f"{MAX_ROUNDS} rounds (a bug: please report it)"))
             return out
-        after = before
         if text != out.text:
             # what check will say of the fixed file: no error it would not give now
-            after = self.check(docs, name, explicit)
             if after.errors:
                 out.errors.extend(InputError(e.file, e.line, f"not rewritten: once fixed, {e.message}")
                                   for e in after.errors)
@@ -295,10 +303,12 @@ class Fixer:
         out.remaining = self._remaining(before, after, held)
         return out
 
-    def check(self, docs: Sequence[yamlload.Document], name: str, explicit: bool) -> FileResult:
+    def check(self, docs: Sequence[yamlload.Document], name: str, explicit: bool,
+              raised: list[Raised] | None = None) -> FileResult:
         """What ``check`` reports on a file's parsed documents: ``Engine.scan_file`` after
-        its parse (the documents are already parsed here, once per version of the text)."""
-        return self.engine.scan_docs(docs, name, explicit)
+        its parse (the documents are already parsed here, once per version of the text);
+        every violation the rules raised is added to ``raised``."""
+        return self.engine.scan_docs(docs, name, explicit, raised)
 
     def _remaining(self, before: FileResult, after: FileResult, held: Sequence[HeldBack]) -> list[Remaining]:
         """Each finding of ``after`` with the reason fix leaves it."""
@@ -323,10 +333,17 @@ class Fixer:
     # -- planning -------------------------------------------------------------------------
 
     def plan(self, docs: Sequence[yamlload.Document], name: str,
-             values_set: dict[ValueSet, None] | None = None,
+             values_set: dict[ValueSet, None] | None = None, raised: Sequence[Raised] | None = None,
              ) -> tuple[dict[int, list[Edit]], list[Applied], list[HeldBack]]:
         """Edits per document index that change something, what they fix, what is held back;
-        the explicit values written are added to ``values_set``."""
+        the explicit values written are added to ``values_set``.  ``raised``: what the
+        rules raised on ``docs`` in a check without errors (``check``), else they run here."""
+        by_object: dict[tuple[int, FieldPath], list[Raised]] | None = None
+        if raised is not None:
+            by_object = {}
+            for r in raised:
+                if id(r.check) in self._fixable:
+                    by_object.setdefault((id(r.object.data), r.object.path), []).append(r)
         plan: dict[int, list[Edit]] = {}
         applied: list[Applied] = []
         held: list[HeldBack] = []
@@ -336,7 +353,8 @@ class Fixer:
                 if object_problem(data):
                     continue
                 obj = KubeObject(data, prefix)
-                for active, target, violation in self._violations(obj):
+                found = self._raise(obj) if by_object is None else by_object.get((id(data), prefix), [])
+                for active, target, violation in self._unsuppressed(obj, found):
                     try:
                         made = self._fix(active, target, violation)
                         why = "" if made else self._why_held(active.rule, target, violation)
@@ -404,26 +422,39 @@ class Fixer:
             out.append(done)
         return out
 
-    def _violations(self, obj: KubeObject) -> Iterator[tuple[Active, Any, Violation]]:
+    def _raise(self, obj: KubeObject) -> list[Raised]:
+        """The fixable rules' violations on ``obj``; none of a rule that meets a field of
+        the wrong shape, none at all when the pod does (``check`` reports it)."""
         try:
             pod = obj.pod
-            ignores = ignores_of(obj, pod)
         except ShapeError:
-            return  # ``check`` reports the shape error; nothing is fixed in this object
+            return []
         targets: list[tuple[Active, Any]] = []
         if pod is not None:
             targets.extend((a, pod) for a in self.pod_checks)
         targets.extend(
             (a, obj) for a in self.object_checks if not a.rule.kinds or obj.kind in a.rule.kinds
         )
+        found = []
         for active, target in targets:
             try:
-                violations = list(active.fn(target, self.engine.context))
+                found.extend([Raised(obj, active, target, v) for v in active.fn(target, self.engine.context)])
             except ShapeError:
                 continue
-            for violation in violations:
-                if suppressed_by(ignores, active.rule.id, violation.path, pod) is None:
-                    yield active, target, violation
+        return found
+
+    def _unsuppressed(self, obj: KubeObject, found: Sequence[Raised]) -> Iterator[tuple[Active, Any, Violation]]:
+        """The violations of ``found`` (on ``obj``) no ``podwarden.io/ignore`` suppresses."""
+        if not found:
+            return
+        try:
+            pod = obj.pod
+            ignores = ignores_of(obj, pod)
+        except ShapeError:
+            return  # ``check`` reports the shape error; nothing is fixed in this object
+        for r in found:
+            if suppressed_by(ignores, r.check.rule.id, r.violation.path, pod) is None:
+                yield r.check, r.target, r.violation
 
     def _enabled(self, rule: Rule) -> bool:
         return rule.fix_safe or self.unsafe or any(k in self.values for k in rule.fix_enabled_by)
