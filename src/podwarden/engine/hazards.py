@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import dataclasses
-import weakref
-
 from podwarden.engine.results import Finding
 from podwarden.rules.registry import Registry
 
-#: per registry: the hazard each rule declares (rules without one are left out)
-_HAZARDS: weakref.WeakKeyDictionary[Registry, dict[str, str]] = weakref.WeakKeyDictionary()
+#: the registry last asked about, and the hazard each of its rules declares (rules without
+#: one left out); a run asks about one registry, object after object
+_HAZARDS: tuple[Registry | None, dict[str, str]] = (None, {})
+
+
+def _hazards(registry: Registry) -> dict[str, str]:
+    global _HAZARDS
+    known, hazards = _HAZARDS
+    if known is not registry:
+        hazards = {r.id: r.hazard for r in registry if r.hazard}
+        _HAZARDS = (registry, hazards)
+    return hazards
 
 
 def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
     """One finding per hazard at one field: rules declaring the same ``hazard`` (PSS and
     hardening both on an added capability) give the stronger finding (higher severity; on
     a tie the PSS rule, the standard's own word), naming the others in ``also``."""
-    hazards = _HAZARDS.get(registry)
-    if hazards is None:
-        hazards = _HAZARDS[registry] = {r.id: r.hazard for r in registry if r.hazard}
+    hazards = _hazards(registry)
     if sum(f.rule_id in hazards for f in findings) < 2:
         return findings  # nothing to merge (most objects)
     kept: dict[tuple[str, str], int] = {}
@@ -37,7 +42,7 @@ def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
         previous = out[at]
         strong, weak = (f, previous) if _stronger(f, previous, registry) else (previous, f)
         folded = tuple(dict.fromkeys((*strong.also, weak.rule_id, *weak.also)))
-        out[at] = dataclasses.replace(strong, also=folded)
+        out[at] = strong.with_also(folded)
     return out
 
 

@@ -479,12 +479,23 @@ def token_unmounted(pod: PodView, index: Index | None) -> str:
     return ""
 
 
+#: ``KubeObject.memo`` key of a workload's account and reach (``check_hazard``)
+_WORKLOAD_REACH = "rbac/workload-reach"
+
+
 def check_hazard(slug: str, pod: PodView, ctx: Context) -> Iterator[Violation]:
     """The one violation of hazard ``slug`` for a workload, if its service account reaches it."""
-    if ctx.index is None:
+    index = ctx.index
+    if index is None:
         return
-    namespace, name, path = account_of(pod)
-    found = reaches(ctx.index, namespace, name, minor_of(ctx), shared=False)
+    minor = minor_of(ctx)
+    # a dozen rules ask this of each workload: the account and its reach are found once
+    known = pod.obj.memo.get(_WORKLOAD_REACH)
+    if known is None or known[0] is not index or known[1] != minor:
+        namespace, name, path = account_of(pod)
+        known = pod.obj.memo[_WORKLOAD_REACH] = (
+            index, minor, namespace, name, path, reaches(index, namespace, name, minor, shared=False))
+    _, _, namespace, name, path, found = known
     reach = found.get(slug)
     if reach is None or subsumed(found, slug):
         return

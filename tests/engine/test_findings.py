@@ -1,0 +1,55 @@
+"""Findings as values: the engine's fast paths must not lose or share what a finding says."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from podwarden.engine import Finding, merge_hazards
+from podwarden.model.objects import ObjectRef
+from podwarden.model.paths import render
+from podwarden.rules.api import Severity
+from podwarden.rules.registry import default_registry
+
+REF = ObjectRef("v1", "Pod", "team", "web")
+
+
+def _finding(rule_id: str, severity: Severity = Severity.HIGH, path: str = "spec.x", **more: object) -> Finding:
+    return Finding(rule_id, severity, "message", "pod.yaml", 3, 5, REF, path, **more)  # type: ignore[arg-type]
+
+
+def test_with_also_keeps_every_other_field() -> None:
+    every = {f.name for f in dataclasses.fields(Finding)}
+    full = _finding("pss/x", secret="sha256:abc", pods=4, also=("a/b",), hint="do this")
+    assert {f.name for f in dataclasses.fields(full) if getattr(full, f.name) is None} == set(), \
+        "set every field here, so that a field with_also drops shows below"
+    folded = full.with_also(("c/d",))
+    assert folded == dataclasses.replace(full, also=("c/d",))
+    assert folded is not full and full.also == ("a/b",)
+    assert every == {f.name for f in dataclasses.fields(folded)}
+
+
+def test_equal_findings_hash_alike() -> None:
+    assert hash(_finding("pss/x")) == hash(_finding("pss/x"))
+    assert len({_finding("pss/x"), _finding("pss/x"), _finding("pss/y")}) == 2
+
+
+def test_merge_folds_one_hazard_at_one_field_and_leaves_others() -> None:
+    registry = default_registry()
+    by_hazard: dict[str, list[str]] = {}
+    for r in registry:
+        if r.hazard:
+            by_hazard.setdefault(r.hazard, []).append(r.id)
+    first, second = next(ids for ids in by_hazard.values() if len(ids) >= 2)[:2]
+    lone = _finding("pss/privileged", path="spec.y")
+    weak, strong = _finding(first, Severity.LOW), _finding(second, Severity.CRITICAL)
+    merged = merge_hazards([weak, lone, strong], registry)
+    assert merged == [strong.with_also((first,)), lone]
+    alone = [weak, lone]
+    assert merge_hazards(alone, registry) == alone  # nothing to fold: the same findings
+
+
+def test_rendered_paths_do_not_depend_on_what_was_rendered_before() -> None:
+    assert render(("metadata", "annotations", "a.b/c")) == "metadata.annotations['a.b/c']"
+    assert render(("spec", "containers", 1, "image")) == "spec.containers[1].image"
+    assert render(("metadata", "annotations", "a.b/c")) == "metadata.annotations['a.b/c']"
+    assert render(()) == ""
