@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from podwarden.cli import main
 from podwarden.engine import Engine, Selection
+from podwarden.errors import InputError
 from podwarden.load import sources
 from podwarden.load import yaml as yamlload
 
@@ -250,3 +251,16 @@ def test_duplicate_keys_are_refused_as_kubernetes_does(tmp_path: Path) -> None:
     # two files concatenated without '---' hide the first object: refused too
     code, out, err = run(tmp_path, "cat.yaml", GOOD + GOOD)
     assert code == 2 and "cat.yaml:10: duplicate key at column 1 (first at line 1, column 1)" in err
+
+
+def test_plain_y_and_n_are_booleans_as_kubernetes_reads_them() -> None:
+    data = yamlload.parse("a: y\nb: N\nc: 'y'\nd: yes\ne: [n, Y]\n", "x.yaml")[0].data
+    assert data == {"a": True, "b": False, "c": "y", "d": True, "e": [False, True]}
+
+
+def test_keys_that_are_no_strings_are_kept_as_kubernetes_stores_them() -> None:
+    data = yamlload.parse("on: a\n1: b\n2.5: c\nfalse: d\n", "x.yaml")[0].data
+    assert data == {"true": "a", "1": "b", "2.5": "c", "false": "d"}  # 1 and on are two keys
+    with pytest.raises(InputError) as caught:
+        yamlload.parse("a: 1\non: a\nb: 2\ny: c\n", "x.yaml")  # on and y are both "true"
+    assert caught.value.line == 4 and "first at line 2" in caught.value.message

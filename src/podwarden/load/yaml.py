@@ -96,6 +96,8 @@ def _resolve_plain(value: str) -> str:
     return tag
 
 
+# go-yaml v2, Kubernetes' reader, reads a plain y, Y, n or N as a boolean (PyYAML: a string)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: stateless for them
 
@@ -444,8 +446,8 @@ def _construct_plain(node: Any, depth: int, file: str) -> Any:
             # rare shapes (merge keys, complex keys) take the careful path
             return _mapping(node, _Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
         key = key_node.value if key_node.tag == _STR else _scalar(key_node, file)
-        if isinstance(key, float | list | dict):
-            key = str(key)
+        if key.__class__ is not str and key is not None:
+            key = _key_text(key)
         if key in result:
             _duplicate(node, key_node, file)
         # a string value (most of them) without a call; ``is``: the resolver's own constant
@@ -454,10 +456,23 @@ def _construct_plain(node: Any, depth: int, file: str) -> Any:
     return result
 
 
+def _key_text(key: Any) -> str:
+    """A key that is no string as Kubernetes stores it: JSON keys are strings (``on:`` is
+    ``"true"``, ``80:`` is ``"80"``; the two are different keys, not 1 and True)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
 def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
     """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
     last value silently winning would hide, say, a second ``privileged: true``)."""
-    first = next(k for k, _ in mapping.value if k.value == key_node.value)
+    def text(node: Any) -> Any:
+        key = _scalar(node, file) if node.id == "scalar" else None
+        return key if key.__class__ is str or key is None else _key_text(key)
+
+    wanted = text(key_node)
+    first = next((k for k, _ in mapping.value if k.id == "scalar" and text(k) == wanted), key_node)
     raise InputError(file, key_node.start_mark.line + 1, _duplicate_message(first, key_node))
 
 
@@ -497,8 +512,8 @@ def _mapping(
                 + (" (unrendered Helm template?)" if key_node.id == "mapping" else ""),
             )
         key = _scalar(key_node, budget.file)
-        if isinstance(key, float | list | dict):
-            key = str(key)
+        if key.__class__ is not str and key is not None:
+            key = _key_text(key)
         if key in explicit:
             _duplicate(node, key_node, budget.file)
         explicit.add(key)
