@@ -26,6 +26,23 @@ _COLOURS = {
 }
 
 
+#: characters a manifest's text must not send to a terminal or a CI log as they are: control
+#: characters (an escape sequence recolours or clears the screen, a CR or LF forges a line)
+#: and the invisible marks that reorder or break lines
+_UNSAFE = [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A), 0x2028, 0x2029]
+_ESCAPES = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
+_ESCAPES_KEEP_LINES = {c: e for c, e in _ESCAPES.items() if c != 0x0A}
+
+
+def safe(text: str, lines: bool = False) -> str:
+    """``text`` with what a terminal would act on written as escapes (``\\x1b``); with
+    ``lines``, line breaks stay."""
+    if text.isprintable():  # almost always: no copy
+        return text
+    return text.translate(_ESCAPES_KEEP_LINES if lines else _ESCAPES)
+
+
 def hint(registry: Registry, rule_id: str) -> str:
     """The first sentence of a rule's Fix section."""
     r = registry.get(rule_id)
@@ -60,19 +77,21 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
         for s in tally.suppressed:
             f = s.finding
             where = f"{f.file}:{f.line}" if f.line else f.file
-            out.write(style(f"suppressed: {where} {f.rule_id} {f.object}: {s.reason}", dim=True) + "\n")
+            line = safe(f"suppressed: {where} {f.rule_id} {f.object}: {s.reason}")
+            out.write(style(line, dim=True) + "\n")
     out.write(summary(tally) + "\n")
 
 
 def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str], hints_shown: set[str],
                   hints: dict[str, str]) -> str:
     lines = []
-    where = f"{o.file}:{o.line}" if o.line else o.file
+    where = safe(f"{o.file}:{o.line}" if o.line else o.file)
+    name = safe(str(o.object))
     if not o.findings:  # a blast radius alone still says which object it is
-        lines.append(f"{style(str(o.object), bold=True)}  {where}  no findings, score 100")
+        lines.append(f"{style(name, bold=True)}  {where}  no findings, score 100")
     else:
         worst = max(f.severity for f in o.findings)
-        head = (f"{style(str(o.object), bold=True)}  {where}  "
+        head = (f"{style(name, bold=True)}  {where}  "
                 f"{style(str(worst), fg=_COLOURS[worst])}, {_plural(len(o.findings), 'finding')}, "
                 f"score {object_score(o.findings)}")
         lines.append(head)
@@ -88,7 +107,7 @@ def _object_block(o: ObjectResult, registry: Registry, style: Callable[..., str]
                 hints_shown.add(key)
                 lines.append(style(f"      fix: {tip}", dim=True))
     if o.blast is not None:
-        lines.append(style("  blast radius:", bold=True) + "\n" + o.blast.text("    "))
+        lines.append(style("  blast radius:", bold=True) + "\n" + safe(o.blast.text("    "), lines=True))
     return "\n".join(lines) + "\n\n"
 
 
@@ -96,7 +115,7 @@ def _finding_line(f: Finding, style: Callable[..., str]) -> str:
     sev = style(f"{f.severity!s:<8}", fg=_COLOURS[f.severity])
     secret = f" [{f.secret}]" if f.secret else ""
     also = f" (also {', '.join(f.also)})" if f.also else ""
-    return f"  {_position(f):<7} {sev} {style(f.rule_id, bold=True)}  {f.message}{secret}{also}"
+    return f"  {_position(f):<7} {sev} {style(f.rule_id, bold=True)}  {safe(f.message)}{secret}{also}"
 
 
 def _summary_tables(tally: Tally) -> str:
@@ -113,7 +132,7 @@ def _summary_tables(tally: Tally) -> str:
         lines.append("worst objects:")
         lines += [f"  {score:>3}/100  {name}  {file}:{line}" if line else f"  {score:>3}/100  {name}  {file}"
                   for score, name, file, line in worst]
-    return "\n".join(lines) + "\n\n"
+    return safe("\n".join(lines), lines=True) + "\n\n"
 
 
 def _position(f: Finding) -> str:
