@@ -264,3 +264,11 @@ def test_keys_that_are_no_strings_are_kept_as_kubernetes_stores_them() -> None:
     with pytest.raises(InputError) as caught:
         yamlload.parse("a: 1\non: a\nb: 2\ny: c\n", "x.yaml")  # on and y are both "true"
     assert caught.value.line == 4 and "first at line 2" in caught.value.message
+
+
+def test_a_reused_anchor_loads_without_a_warning(tmp_path: Path) -> None:
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: &x "1", b: &x "2"}\n')
+    result = CliRunner().invoke(main, ["check", str(manifest)])
+    assert result.exit_code == 0
+    assert result.stderr == ""  # ruamel's warning quoted the anchor and named its own source file

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -305,7 +306,9 @@ def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> lis
     from ruamel.yaml.error import YAMLError as RuamelError
 
     try:
-        return list(YAML(typ="safe", pure=True).compose_all(io.StringIO(text)))
+        with warnings.catch_warnings():  # a reused anchor is valid YAML: no warning, no quoted name
+            warnings.simplefilter("ignore")
+            return list(YAML(typ="safe", pure=True).compose_all(io.StringIO(text)))
     except (RuamelError, RecursionError):
         raise _yaml_error(text, file, original) from None
 
