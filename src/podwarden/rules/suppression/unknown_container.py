@@ -24,7 +24,7 @@ RULE = rule("suppression/unknown-container", severity=Severity.LOW, target="obje
 @RULE.check(since="1.0")
 def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
     pod = obj.pod
-    names = {c.name for c in pod.containers()} if pod is not None else set()
+    names: set[str] | None = None  # read only for an entry that names a container (rare)
     for metadata in metadata_nodes(obj):
         annotations = metadata.map("annotations")
         value = annotations.str(ANNOTATION)
@@ -33,7 +33,11 @@ def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
         for item in value.split(","):
             rule_id, colon, container = item.strip().partition(":")
             container = container.strip()
-            if colon and container and container not in names:
+            if not (colon and container):
+                continue
+            if names is None:
+                names = {c.name for c in pod.containers()} if pod is not None else set()
+            if container not in names:
                 where = "the pod has no such container" if pod is not None else "this object runs no containers"
                 yield Violation(annotations.at(ANNOTATION),
                                 f'ignore entry "{rule_id.strip()}:{container}" names container "{container}": {where}')
