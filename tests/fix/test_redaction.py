@@ -207,3 +207,61 @@ def test_a_secret_beside_a_rewritten_line_is_hidden_not_its_key(tmp_path: Path) 
         shown = out + err
         assert not [p for p in pieces(STORAGE_KEY) if p in shown]
         assert_hidden(shown)
+
+
+CONFIGMAP_AND_SECRET = f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  db_password: {PASSWORD}
+  mode: fast
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+stringData:
+  token: {TOKEN}
+"""
+
+
+@pytest.mark.parametrize("layout", [*sorted(LAYOUTS), "configmap and secret"])
+def test_credentials_from_the_check_record_hide_what_running_the_family_hides(layout: str) -> None:
+    from podwarden.engine import Raised, Selection
+    from podwarden.fix.apply import Fixer
+    from podwarden.fix.redact import credentials_in
+    from podwarden.load import yaml as yamlload
+
+    text = CONFIGMAP_AND_SECRET if layout == "configmap and secret" else LAYOUTS[layout]
+    fixer = Fixer(Selection())
+    assert fixer._records_credentials
+    docs = yamlload.parse(text, "f.yaml")
+    raised: list[Raised] = []
+    assert not fixer.check(docs, "f.yaml", True, raised).errors
+    got = credentials_in(fixer.credentials, text, docs, None, raised)
+    want = credentials_in(fixer.credentials, text, docs)
+    assert want and list(got._fragments.items()) == list(want._fragments.items())
+    assert list(got._values.items()) == list(want._values.items())
+    if layout == "configmap and secret":
+        # the ConfigMap's value too, though the engine runs committed-secret on Secrets only
+        assert PASSWORD not in got(text) and TOKEN not in got(text)
+
+
+def test_a_selection_without_the_family_runs_it_for_the_diff() -> None:
+    from podwarden.engine import Selection
+    from podwarden.fix.apply import Fixer
+
+    assert not Fixer(Selection(only=frozenset({"pss"})))._records_credentials
+    assert not Fixer(Selection(skip=frozenset({"credentials/github-token"})))._records_credentials
+
+
+def test_every_kind_bound_credentials_check_says_what_it_needs_on_other_kinds() -> None:
+    # credentials_in runs them on every kind (the engine on theirs only): OTHER_KINDS_NEED
+    # names the fields without which they report nothing elsewhere
+    from podwarden.engine import Engine, Selection
+    from podwarden.fix.redact import OTHER_KINDS_NEED
+
+    bound = {a.rule.id for a in Engine(Selection(only=frozenset({"credentials"}))).object_checks if a.rule.kinds}
+    assert bound == set(OTHER_KINDS_NEED)

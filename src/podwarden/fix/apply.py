@@ -260,6 +260,7 @@ class Fixer:
         values_set: dict[ValueSet, None] = {}
         held: list[HeldBack] = []
         after = before  # what check says of ``docs``, the documents of ``text``
+        raised_before = raised
         for round_ in range(MAX_ROUNDS):
             if round_:
                 raised = []
@@ -294,8 +295,9 @@ class Fixer:
                 return out
             out.fixed_text = text
             # a diff shows lines around each change: hide the credentials among them
-            credentials_in(self.credentials, out.text, original, out.redact)
-            credentials_in(self.credentials, text, docs, out.redact)
+            recorded = self._records_credentials
+            credentials_in(self.credentials, out.text, original, out.redact, raised_before if recorded else None)
+            credentials_in(self.credentials, text, docs, out.redact, raised if recorded else None)
         out.applied = list(applied)
         out.values_set = list(values_set)
         out.cautions = self._cautions(docs, out.applied)
@@ -329,6 +331,13 @@ class Fixer:
     def credentials(self) -> Engine:
         """The credentials family, whatever the selection: what a diff must not show."""
         return Engine(Selection(only=frozenset({"credentials"})), self.engine.registry)
+
+    @functools.cached_property
+    def _records_credentials(self) -> bool:
+        """Whether the checks ``fix`` runs raise everything ``credentials`` would: it runs
+        each of its object checks (their violations can be taken from the record)."""
+        running = {(id(a.rule), id(a.fn)) for a in self.engine.object_checks}
+        return all((id(a.rule), id(a.fn)) in running for a in self.credentials.object_checks)
 
     # -- planning -------------------------------------------------------------------------
 

@@ -24,11 +24,13 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from podwarden.engine import Engine, object_problem
+from podwarden.engine import Engine, Raised, object_problem
 from podwarden.load import yaml as yamlload
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath
 from podwarden.model.secret import fingerprint
+from podwarden.rules.api import Violation
+from podwarden.rules.registry import Active
 
 #: the fingerprint's tail: ``...(LENGTH)#HASH``
 _FINGERPRINT = re.compile(r"\((\d+)\)#([0-9a-f]{8})$")
@@ -103,22 +105,35 @@ class Redactions:
         return self._pattern.sub(lambda m: f"<redacted {self._fragments[m.group(0)]}>", text)
 
 
+#: checks ``credentials_in`` runs on every kind though the engine runs them on their own
+#: kinds only, with the top-level fields without which they report nothing elsewhere
+OTHER_KINDS_NEED = {"credentials/committed-secret": ("data", "stringData")}
+
+
 def credentials_in(engine: Engine, text: str, docs: Sequence[yamlload.Document],
-                   into: Redactions | None = None) -> Redactions:
+                   into: Redactions | None = None, raised: Sequence[Raised] | None = None,
+                   ) -> Redactions:
     """Every value the credentials family (``engine``) reports in a file's documents,
-    added to ``into`` (or a new set), hidden wherever it stands in ``text``."""
+    added to ``into`` (or a new set), hidden wherever it stands in ``text``.  ``raised``:
+    what a check of ``docs`` without errors raised, when it ran every check of ``engine``
+    (``Engine.scan_docs``): their violations are taken from it instead of run again."""
     found = into if into is not None else Redactions()
+    recorded: dict[tuple[int, FieldPath], dict[str, list[Violation]]] | None = None
+    if raised is not None:
+        wanted = {a.rule.id for a in engine.object_checks}
+        recorded = {}
+        for r in raised:
+            if r.check.rule.id in wanted:
+                on = recorded.setdefault((id(r.object.data), r.object.path), {})
+                on.setdefault(r.check.rule.id, []).append(r.violation)
     for doc in docs:
         for prefix, data in yamlload.iter_objects(doc):
             if object_problem(data):
                 continue
             obj = KubeObject(data, prefix)
+            on_object = recorded.get((id(data), prefix), {}) if recorded is not None else None
             for active in engine.object_checks:
-                try:
-                    violations = list(active.fn(obj, engine.context))
-                except ShapeError:
-                    continue
-                for v in violations:
+                for v in _violations(engine, active, obj, on_object):
                     value = _value_at(data, v.path)
                     if isinstance(value, str):
                         found.add(text, doc, (*prefix, *v.path), value)
@@ -130,6 +145,22 @@ def credentials_in(engine: Engine, text: str, docs: Sequence[yamlload.Document],
             obj.release()
     found.cover_nodes(text, docs)
     return found
+
+
+def _violations(engine: Engine, active: Active, obj: KubeObject,
+                recorded: dict[str, list[Violation]] | None) -> list[Violation]:
+    """What ``active`` reports on ``obj``: recorded when its check ran on the object (all of
+    them or none, on a field of the wrong shape)."""
+    if recorded is not None:
+        if not active.rule.kinds or obj.kind in active.rule.kinds:
+            return recorded.get(active.rule.id, [])
+        needs = OTHER_KINDS_NEED.get(active.rule.id)
+        if needs is not None and not any(isinstance(obj.data.get(f), dict) for f in needs):
+            return []
+    try:
+        return list(active.fn(obj, engine.context))
+    except ShapeError:
+        return []
 
 
 def _in_mapping(found: Redactions, text: str, doc: yamlload.Document, path: FieldPath,
