@@ -61,7 +61,7 @@ def test_index_built_by_workers_is_the_same(tmp_path: Path) -> None:
 
 def test_index_of_unreadable_and_plain_files(tmp_path: Path) -> None:
     """A file the index pass cannot read gives nothing there (the main pass reports it)."""
-    (tmp_path / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: n}\n")
+    (tmp_path / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: team}\n")
     (tmp_path / "bad.yaml").write_text("kind: ServiceAccount\n  - : [\n")
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")
     sources = [Source(str(p), False) for p in sorted(tmp_path.iterdir())]
@@ -70,5 +70,5 @@ def test_index_of_unreadable_and_plain_files(tmp_path: Path) -> None:
     parallel = engine.build_index(sources, {}, jobs=2)
     for index in (serial, parallel):
         assert len(index) == 1
-        entry = index.get("ServiceAccount", "n", "a")
+        entry = index.get("ServiceAccount", "team", "a")
         assert entry is not None and entry.file.endswith("sa.yaml")
