@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from podwarden.engine import Engine, Finding, Selection
+from podwarden.load import yaml as yamlload
 from podwarden.model.index import Index, binding_record, role_record
 from podwarden.model.objects import KubeObject
-from podwarden.rules.api import Severity, Version
-from podwarden.rules.rbac._resolve import grants_of, reaches
+from podwarden.rules.api import Context, Severity, Version
+from podwarden.rules.rbac._resolve import check_hazard, grants_of, reaches
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "rbac-secret-reader"
@@ -202,3 +203,22 @@ def test_default_account_grants_are_the_bindings_finding(tmp_path: Path) -> None
     findings = run(tmp_path, READER, binding(subject=subject), pod(sa="default"))
     assert [(f.rule_id, f.object.kind) for f in findings] == [("rbac/broad-grant", "ClusterRoleBinding")]
     assert "service account shop/default read Secrets cluster-wide" in findings[0].message
+
+
+def test_a_workloads_reach_is_found_again_for_another_index_or_version() -> None:
+    """The rbac rules share one look-up of a workload's reach per object: asked with
+    another index (or version) before the object is released, they answer for that one."""
+    def objects(*docs: str) -> list[KubeObject]:
+        return [KubeObject(d.data) for d in yamlload.parse("---\n".join(docs), "x.yaml")]
+
+    granted = Index()
+    for obj in objects(SA, READER, binding()):
+        granted.add(obj, "rbac.yaml")
+    workload = objects(pod())[0].pod
+    assert workload is not None
+    with_grant = Context(index=granted)
+    assert [v.message for v in check_hazard("secret-read", workload, with_grant)]
+    assert not list(check_hazard("secret-read", workload, Context(index=Index())))
+    assert list(check_hazard("secret-read", workload, with_grant))
+    older = Context(index=granted, version=Version.parse("1.20"))
+    assert list(check_hazard("secret-read", workload, older))
