@@ -16,7 +16,7 @@ rules:                       # per-rule settings
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import ConfigError, InputError
@@ -92,6 +92,14 @@ def load_config(path: Path) -> Config:
     if not isinstance(rules, dict) or not all(isinstance(v, dict | None) for v in rules.values()):
         raise ConfigError(f"{path}: 'rules' maps rule ids to mappings of settings")
     options = {k: v for k, v in data.items() if k != "rules"}
+    for key, (parse, meaning) in _VALUES.items():
+        value = options.get(key)
+        try:
+            if value is not None:
+                parse(_text(value))
+        except ValueError:
+            # where, never the value: a settings file is read in CI logs too
+            raise ConfigError(f"{_where(path, key)}: '{key}' is {meaning}") from None
     for key in ("only", "skip"):
         value = options.get(key)
         if isinstance(value, str):
@@ -99,6 +107,51 @@ def load_config(path: Path) -> Config:
         elif value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{path}: '{key}' is a list of families or rule ids")
     return Config(path, options, {str(k): dict(v or {}) for k, v in rules.items()})
+
+
+def _level(text: str) -> object:
+    from podwarden.rules.api import Level
+
+    return Level.parse(text)
+
+
+def _version(text: str) -> object:
+    from podwarden.rules.api import Version
+
+    return Version.parse(text)
+
+
+def _severity(text: str) -> object:
+    from podwarden.rules.api import Severity
+
+    return Severity.parse(text)
+
+
+#: option values a settings file may give, checked when it is read, with what they may be
+_VALUES: dict[str, tuple[Callable[[str], object], str]] = {
+    "level": (_level, "privileged, baseline or restricted"),
+    "k8s-version": (_version, "v1.N (quoted, so that 1.30 stays 1.30) or latest"),
+    "min-severity": (_severity, "info, low, medium, high or critical"),
+}
+
+
+def _text(value: object) -> str:
+    """A setting's text; a number only where it reads one way (``1.29``; ``1.30`` has
+    become 1.3, which it cannot tell from v1.3)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and len(repr(value).partition(".")[2]) > 1:
+        return repr(value)
+    return ""
+
+
+def _where(path: Path, key: str) -> str:
+    """``path:line`` of a top-level key (the file is read again: only for an error)."""
+    try:
+        docs = yamlload.parse(yamlload.decode(path.read_bytes(), str(path)), str(path))
+        return f"{path}:{docs[0].locate((key,))[0]}"
+    except (OSError, InputError, IndexError):
+        return str(path)
 
 
 def check_rule_settings(settings: Mapping[str, Mapping[str, Any]], registry: Registry, where: str) -> None:
