@@ -42,3 +42,15 @@ def test_safe_leaves_printable_text_alone_and_escapes_the_rest() -> None:
     assert safe(text) is text
     assert safe("a\tb\nc\x9bd") == "a\\x09b\\x0ac\\x9bd"
     assert safe("a\nb\x07", lines=True) == "a\nb\\x07"
+
+
+def test_error_lines_on_stderr_escape_them_too(tmp_path: Path) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p\x1b[2J\r\nerror: forged"},
+           "spec": {"containers": [{"name": "a", "image": "b", "ports": [{"containerPort": "80x"}]}]}}
+    manifest = tmp_path / "pod.json"
+    manifest.write_text(json.dumps(pod))
+    result = CliRunner().invoke(main, ["check", str(manifest)])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        line for line in result.stderr.splitlines() if "containerPort" in line]  # one error line, not two

@@ -110,28 +110,32 @@ def emit(text: str, output: str | None) -> None:
 def report_errors(result: Result) -> None:
     """Errors as one line each on stderr, and a note for skipped files."""
     for error in result.errors:
-        click.echo(f"error: {error}", err=True)
+        _line(f"error: {error}")
     if result.skipped:
-        click.echo(
-            f"note: skipped {len(result.skipped)} file(s) without Kubernetes objects "
-            f"(e.g. {result.skipped[0]})",
-            err=True,
-        )
+        _line(f"note: skipped {len(result.skipped)} file(s) without Kubernetes objects "
+              f"(e.g. {result.skipped[0]})")
 
 
 def report_errors_tally(tally: Tally) -> None:
     """Errors as one line each on stderr, and a note for skipped files."""
     for error in tally.errors:
-        click.echo(f"error: {error}", err=True)
+        _line(f"error: {error}")
     for note in tally.notes:
-        click.echo(f"note: {note}", err=True)
+        _line(f"note: {note}")
     if tally.skipped:
-        click.echo(
-            f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "
-            "unrendered Helm templates (render charts with `helm template ... | podwarden check -`) "
-            f"(e.g. {tally.skipped[0]})",
-            err=True,
-        )
+        _line(f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "
+              "unrendered Helm templates (render charts with `helm template ... | podwarden check -`) "
+              f"(e.g. {tally.skipped[0]})")
+
+
+def _line(text: str) -> None:
+    """One line on stderr; names from a manifest (an object's, a file's) in it are written
+    with their control characters escaped, as in the text report."""
+    if not text.isprintable():
+        from podwarden.report.text import safe
+
+        text = safe(text)
+    click.echo(text, err=True)
 
 
 def progress() -> Callable[[int], None] | None:
