@@ -436,3 +436,13 @@ def test_files_read_in_several_processes_give_the_same_verdicts(tmp_path: Path) 
     assert [r.exit_code for r in outputs] == [1, 1]
     assert outputs[0].output == outputs[1].output
     assert len(json.loads(outputs[0].output)["objects"]) == 6
+
+
+def test_text_verdicts_escape_control_characters(tmp_path: Path) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p\x1b[2J"},
+           "spec": {"containers": [{"name": "a\r\nFAKE allowed", "image": "b", "securityContext": {"privileged": True}}]}}
+    (tmp_path / "pod.json").write_text(json.dumps(pod))
+    result = CliRunner().invoke(main, ["pss", str(tmp_path / "pod.json")])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\r" not in result.output
+    assert not any(line.startswith("FAKE") for line in result.output.splitlines())

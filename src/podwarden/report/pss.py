@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from podwarden.engine import FileResult, Finding, ObjectResult
 from podwarden.report.tally import Tally
+from podwarden.report.text import safe
 from podwarden.rules.registry import Registry
 
 
@@ -91,6 +92,7 @@ def write_text(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
 
     def verdict(entry: list[Any]) -> None:
         path, n, violating, error = entry
+        path = safe(path)
         if error:
             out.write(f"{path}: error\n")
         elif violating:
@@ -119,9 +121,9 @@ def write_text(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
             bad += 1
             if per_file:
                 continue
-            out.write(f"{o.file}:{o.line}: {o.object} violates PodSecurity \"{level}:{version}\"\n")
+            out.write(safe(f"{o.file}:{o.line}: {o.object} violates PodSecurity \"{level}:{version}\"") + "\n")
             for v in violations(o.findings, registry):
-                out.write(f"  {v['check']}: {v['reason']} ({'; '.join(v['details'])})\n")
+                out.write(safe(f"  {v['check']}: {v['reason']} ({'; '.join(v['details'])})") + "\n")
     if current is not None:
         verdict(current)
     errors = len(tally.errors)
