@@ -108,11 +108,11 @@ class Scanner:
                     self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
             else:
                 name = str(k)
-                shortest = plan.key_rule(name)[1]
+                shortest = (key_rules.get(name) or plan.key_rule(name))[1]
             if type(v) is str:
                 if pair_name is not None and k == "value" and type(pair_name) is str:
                     name_of_value = pair_name
-                    shortest = plan.key_rule(pair_name)[1]
+                    shortest = (key_rules.get(pair_name) or plan.key_rule(pair_name))[1]
                 else:
                     name_of_value = name
                 n = len(v)
@@ -143,19 +143,18 @@ class Scanner:
 
     def _walk_list(self, items: list[Any], link: Link, key: str) -> None:
         plan = self.plan
+        key_rules = plan.key_rules
         holds = plan.holds_marker
         known = holds.results
-        key_shortest = plan.key_rule(key)[1]
         previous = ""
         for i, v in enumerate(items):
             if type(v) is str:
                 # `--password`, `secret` as the item before names this one
                 if previous[:1] == "-" and _is_bare_flag(previous) and not v.startswith("-"):
                     name = previous
-                    shortest = plan.key_rule(name)[1]
                 else:
                     name = key
-                    shortest = key_shortest
+                shortest = (key_rules.get(name) or plan.key_rule(name))[1]
                 previous = v
                 n = len(v)
                 if n < MIN_LENGTH:
