@@ -23,7 +23,8 @@ UNSAFE = Fixer(Selection(), unsafe=True, values={"run_as_user": 10001})
 
 # -- generated pods ---------------------------------------------------------------------
 
-names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+# (plain y and n are booleans to Kubernetes' YAML reader: no name)
+names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True).filter(lambda name: name not in ("y", "n"))
 caps = st.lists(st.sampled_from(["NET_BIND_SERVICE", "NET_ADMIN", "SYS_ADMIN", "ALL", "CHOWN"]),
                 max_size=3, unique=True)
 security_context = st.fixed_dictionaries({}, optional={
