@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from podwarden.model.objects import KubeObject
 from podwarden.model.paths import FieldPath
 from podwarden.model.podspec import PodView
+from podwarden.model.record import Record
 
 #: annotation listing rule ids (or families) to ignore on an object or its pod template;
 #: ``rule-id:container`` limits it to one container
@@ -14,11 +13,18 @@ IGNORE_ANNOTATION = "podwarden.io/ignore"
 IGNORE_REASON_ANNOTATION = "podwarden.io/ignore-reason"
 
 
-@dataclass(frozen=True, slots=True)
-class Ignore:
+class Ignore(Record):
+    __slots__ = ("container", "reason", "rule")
+    _fields = ("rule", "container", "reason")
     rule: str
     container: str | None
     reason: str
+
+    def __init__(self, rule: str, container: str | None, reason: str) -> None:
+        put = object.__setattr__
+        put(self, "rule", rule)
+        put(self, "container", container)
+        put(self, "reason", reason)
 
 
 def ignores_of(obj: KubeObject, pod: PodView | None) -> list[Ignore]:

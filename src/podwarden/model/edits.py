@@ -6,20 +6,27 @@ comment-preserving YAML tree, the mutating webhook turns them into RFC 6902 JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from podwarden.model.paths import FieldPath, render
+from podwarden.model.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(Record):
     """``set`` a value (creating missing parent mappings), ``add`` an item to a list
     unless present (creating the list), or ``remove`` a key or list item."""
 
+    __slots__ = ("op", "path", "value")
+    _fields = ("op", "path", "value")
     op: Literal["set", "add", "remove"]
     path: FieldPath
-    value: Any = None
+    value: Any
+
+    def __init__(self, op: Literal["set", "add", "remove"], path: FieldPath, value: Any = None) -> None:
+        put = object.__setattr__
+        put(self, "op", op)
+        put(self, "path", path)
+        put(self, "value", value)
 
     @classmethod
     def set(cls, path: FieldPath, value: Any) -> Edit:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from podwarden.model.objects import KubeObject
 from podwarden.model.podspec import PodView
+from podwarden.model.record import Record
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
@@ -50,12 +50,17 @@ KEPT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 KEYS_ONLY: dict[str, tuple[str, ...]] = {"Secret": ("data", "stringData"), "ConfigMap": ("data", "stringData")}
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Record):
     """An indexed object and the file it came from."""
 
+    __slots__ = ("file", "obj")
+    _fields = ("obj", "file")
     obj: KubeObject
     file: str
+
+    def __init__(self, obj: KubeObject, file: str) -> None:
+        object.__setattr__(self, "obj", obj)
+        object.__setattr__(self, "file", file)
 
 
 class Interner:
@@ -133,24 +138,41 @@ def kept(obj: KubeObject, intern: Interner | None = None) -> KubeObject:
 # -- RBAC records ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyRule:
+class PolicyRule(Record):
     """One entry of a Role's ``rules``; empty sets where the field is absent."""
 
+    __slots__ = ("api_groups", "non_resource_urls", "resource_names", "resources", "verbs")
+    _fields = ("verbs", "api_groups", "resources", "resource_names", "non_resource_urls")
     verbs: frozenset[str]
-    api_groups: frozenset[str] = frozenset()
-    resources: frozenset[str] = frozenset()
-    resource_names: frozenset[str] = frozenset()
-    non_resource_urls: frozenset[str] = frozenset()
+    api_groups: frozenset[str]
+    resources: frozenset[str]
+    resource_names: frozenset[str]
+    non_resource_urls: frozenset[str]
+
+    def __init__(self, verbs: frozenset[str], api_groups: frozenset[str] = _EMPTY,
+                 resources: frozenset[str] = _EMPTY, resource_names: frozenset[str] = _EMPTY,
+                 non_resource_urls: frozenset[str] = _EMPTY) -> None:
+        put = object.__setattr__
+        put(self, "verbs", verbs)
+        put(self, "api_groups", api_groups)
+        put(self, "resources", resources)
+        put(self, "resource_names", resource_names)
+        put(self, "non_resource_urls", non_resource_urls)
 
 
-@dataclass(frozen=True, slots=True)
-class LabelSelector:
+class LabelSelector(Record):
     """A ``clusterRoleSelectors`` entry: ``matchLabels`` and ``matchExpressions``."""
 
-    match_labels: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("match_expressions", "match_labels")
+    _fields = ("match_labels", "match_expressions")
+    match_labels: tuple[tuple[str, str], ...]
     #: (key, operator, values)
-    match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    def __init__(self, match_labels: tuple[tuple[str, str], ...] = (),
+                 match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()) -> None:
+        object.__setattr__(self, "match_labels", match_labels)
+        object.__setattr__(self, "match_expressions", match_expressions)
 
     def matches(self, labels: dict[str, str]) -> bool:
         """As ``metav1.LabelSelectorAsSelector`` reads it; an empty selector matches nothing
@@ -173,47 +195,80 @@ class LabelSelector:
         return True
 
 
-@dataclass(frozen=True, slots=True)
-class RoleRecord:
+class RoleRecord(Record):
     """A Role or ClusterRole: its rules, labels and aggregation selectors."""
 
+    __slots__ = ("aggregation", "autoupdate", "file", "kind", "labels", "name", "namespace", "rules")
+    _fields = ("kind", "namespace", "name", "rules", "labels", "aggregation", "file", "autoupdate")
     kind: str
     namespace: str | None
     name: str
     rules: tuple[PolicyRule, ...]
-    labels: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...]
     #: ``aggregationRule.clusterRoleSelectors``; None when the role does not aggregate
-    aggregation: tuple[LabelSelector, ...] | None = None
-    file: str = ""
+    aggregation: tuple[LabelSelector, ...] | None
+    file: str
     #: False when annotated ``rbac.authorization.kubernetes.io/autoupdate: "false"``: the
     #: API server then leaves a built-in role's rules as written instead of restoring its own
-    autoupdate: bool = True
+    autoupdate: bool
+
+    def __init__(self, kind: str, namespace: str | None, name: str, rules: tuple[PolicyRule, ...],
+                 labels: tuple[tuple[str, str], ...] = (), aggregation: tuple[LabelSelector, ...] | None = None,
+                 file: str = "", autoupdate: bool = True) -> None:
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "namespace", namespace)
+        put(self, "name", name)
+        put(self, "rules", rules)
+        put(self, "labels", labels)
+        put(self, "aggregation", aggregation)
+        put(self, "file", file)
+        put(self, "autoupdate", autoupdate)
 
     @property
     def label_map(self) -> dict[str, str]:
         return dict(self.labels)
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(Record):
     """A binding subject: ``ServiceAccount``, ``User`` or ``Group``."""
 
+    __slots__ = ("kind", "name", "namespace")
+    _fields = ("kind", "name", "namespace")
     kind: str
     name: str
-    namespace: str | None = None
+    namespace: str | None
+
+    def __init__(self, kind: str, name: str, namespace: str | None = None) -> None:
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "name", name)
+        put(self, "namespace", namespace)
 
 
-@dataclass(frozen=True, slots=True)
-class BindingRecord:
+class BindingRecord(Record):
     """A RoleBinding or ClusterRoleBinding: where it is, what it grants, to whom."""
 
+    __slots__ = ("file", "kind", "name", "namespace", "role_kind", "role_name", "subjects")
+    _fields = ("kind", "namespace", "name", "role_kind", "role_name", "subjects", "file")
     kind: str
     namespace: str | None
     name: str
     role_kind: str
     role_name: str
     subjects: tuple[Subject, ...]
-    file: str = ""
+    file: str
+
+    def __init__(self, kind: str, namespace: str | None, name: str, role_kind: str, role_name: str,
+                 subjects: tuple[Subject, ...], file: str = "") -> None:
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "namespace", namespace)
+        put(self, "name", name)
+        put(self, "role_kind", role_kind)
+        put(self, "role_name", role_name)
+        put(self, "subjects", subjects)
+        put(self, "file", file)
 
 
 def _pairs(value: Any, intern: Interner) -> tuple[tuple[str, str], ...]:

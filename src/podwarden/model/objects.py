@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from podwarden.model.paths import FieldPath, render
 from podwarden.model.podspec import PodView, pod_view
+from podwarden.model.record import Record
 
 
 class ShapeError(Exception):
@@ -186,14 +186,22 @@ class Node:
         return {k: v or "" for k, v in value.items()}  # JSON null decodes to "" in Kubernetes
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
+class ObjectRef(Record):
     """Who an object is: what reports print and baselines key on."""
 
+    __slots__ = ("api_version", "kind", "name", "namespace")
+    _fields = ("api_version", "kind", "namespace", "name")
     api_version: str
     kind: str
     namespace: str | None
     name: str
+
+    def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
+        put = object.__setattr__
+        put(self, "api_version", api_version)
+        put(self, "kind", kind)
+        put(self, "namespace", namespace)
+        put(self, "name", name)
 
     def __str__(self) -> str:
         where = f"{self.namespace}/" if self.namespace else ""

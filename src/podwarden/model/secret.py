@@ -13,8 +13,6 @@ findings apart, too short to confirm a guessed password with any confidence.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 
 _DEFAULT_KEY = b"podwarden credential fingerprint v1"
@@ -56,6 +54,9 @@ def fingerprint(value: str, prefix: bool = True) -> str:
     # a prefix is shown only when it is printable ASCII without spaces or quotes
     if not all(33 <= ord(ch) < 127 and ch not in "\"'\\" for ch in shown):
         shown = ""
+    import hashlib  # only when a credential is found: not on every start-up
+    import hmac
+
     digest = hmac.new(_key(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:8]
     return f"{shown}...({len(value)})#{digest}"
 

@@ -18,9 +18,9 @@ that move a finding are versioned; the table holds no role before RBAC's v1.8 GA
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from podwarden.model.index import LabelSelector, PolicyRule, RoleRecord
+from podwarden.model.record import Record
 
 RW = "get,list,watch,create,update,patch,delete,deletecollection"
 WRITE = "create,update,patch,delete,deletecollection"
@@ -40,10 +40,15 @@ def _r(verbs: str, groups: str, resources: str, names: str = "") -> PolicyRule:
                       _split(resources), _split(names))
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Record):
+    __slots__ = ("rule", "since")
+    _fields = ("rule", "since")
     rule: PolicyRule
-    since: int = 0
+    since: int
+
+    def __init__(self, rule: PolicyRule, since: int = 0) -> None:
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "since", since)
 
 
 def _e(verbs: str, groups: str, resources: str, names: str = "", since: int = 0) -> Entry:

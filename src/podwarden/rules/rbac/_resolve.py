@@ -25,7 +25,6 @@ and kept in ``Index.derived``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 
 from podwarden.model.index import (
     DEFAULT_NAMESPACE,
@@ -36,6 +35,7 @@ from podwarden.model.index import (
     RoleRecord,
     service_account_name,
 )
+from podwarden.model.record import Record
 from podwarden.rules.api import Context, FieldPath, PodView, Severity, Violation
 from podwarden.rules.rbac._builtin import (
     NEWEST,
@@ -94,7 +94,7 @@ def cluster_roles(index: Index, minor: int) -> dict[str, RoleRecord]:
         for role in index.cluster_roles():
             builtin = found.get(role.name)
             if builtin is not None and builtin.file == "built-in" and role.autoupdate:
-                role = replace(role, rules=tuple(dict.fromkeys((*builtin.rules, *role.rules))),
+                role = role.replace(rules=tuple(dict.fromkeys((*builtin.rules, *role.rules))),
                                labels=tuple(sorted(set(builtin.labels) | set(role.labels))),
                                aggregation=builtin.aggregation or role.aggregation)
             found[role.name] = role
@@ -138,19 +138,29 @@ def effective_rules(index: Index, role: RoleRecord, minor: int) -> tuple[PolicyR
 # -- grants -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(Record):
     """What one binding gives a service account."""
 
+    __slots__ = ("binding", "cluster_wide", "rules", "shared", "status")
+    _fields = ("binding", "rules", "cluster_wide", "status", "shared")
     binding: BindingRecord
     #: the role's rules (aggregated); empty when the role is missing or not modelled
     rules: tuple[PolicyRule, ...]
     cluster_wide: bool
     #: ``ok``; ``missing`` (not in the input, not built in); ``opaque`` (built in, not modelled)
-    status: str = "ok"
+    status: str
     #: granted to many workloads at once (a group, or a namespace's ``default`` account),
     #: not to this workload's own service account: reported once, on the binding
-    shared: bool = False
+    shared: bool
+
+    def __init__(self, binding: BindingRecord, rules: tuple[PolicyRule, ...], cluster_wide: bool,
+                 status: str = "ok", shared: bool = False) -> None:
+        put = object.__setattr__
+        put(self, "binding", binding)
+        put(self, "rules", rules)
+        put(self, "cluster_wide", cluster_wide)
+        put(self, "status", status)
+        put(self, "shared", shared)
 
     @property
     def namespace(self) -> str:
@@ -240,24 +250,40 @@ def grants_verb(rule: PolicyRule, verb: str, group: str, resource: str) -> bool:
     return not (rule.resource_names and verb in ("create", "deletecollection") and "/" not in resource)
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(Record):
     """Some verb of ``verbs`` on some resource of ``resources`` in one of ``groups``."""
 
+    __slots__ = ("cluster_only", "groups", "resources", "verbs")
+    _fields = ("verbs", "groups", "resources", "cluster_only")
     verbs: tuple[str, ...]
     groups: tuple[str, ...]
     resources: tuple[str, ...]
     #: cluster-scoped resources: a RoleBinding cannot grant them
-    cluster_only: bool = False
+    cluster_only: bool
+
+    def __init__(self, verbs: tuple[str, ...], groups: tuple[str, ...], resources: tuple[str, ...],
+                 cluster_only: bool = False) -> None:
+        put = object.__setattr__
+        put(self, "verbs", verbs)
+        put(self, "groups", groups)
+        put(self, "resources", resources)
+        put(self, "cluster_only", cluster_only)
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Record):
     """The verbs and resources a grant allows of a hazard, and whether only named objects."""
 
+    __slots__ = ("named_only", "resources", "verbs")
+    _fields = ("verbs", "resources", "named_only")
     verbs: tuple[str, ...]
     resources: tuple[str, ...]
     named_only: bool
+
+    def __init__(self, verbs: tuple[str, ...], resources: tuple[str, ...], named_only: bool) -> None:
+        put = object.__setattr__
+        put(self, "verbs", verbs)
+        put(self, "resources", resources)
+        put(self, "named_only", named_only)
 
     def describe(self, limit: int = 4) -> str:
         more = f" and {len(self.resources) - limit} more" if len(self.resources) > limit else ""
@@ -306,17 +332,28 @@ def allows_everything(rules: Iterable[PolicyRule]) -> bool:
 # -- hazards ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Hazard:
+class Hazard(Record):
     """A dangerous permission class: one rule of the family."""
 
+    __slots__ = ("all_of", "cluster", "namespaced", "needs", "slug", "what")
+    _fields = ("slug", "what", "needs", "cluster", "namespaced", "all_of")
     slug: str
     #: "read Secrets": what the service account may do
     what: str
     needs: tuple[Need, ...]
     cluster: Severity
     namespaced: Severity
-    all_of: bool = False
+    all_of: bool
+
+    def __init__(self, slug: str, what: str, needs: tuple[Need, ...], cluster: Severity, namespaced: Severity,
+                 all_of: bool = False) -> None:
+        put = object.__setattr__
+        put(self, "slug", slug)
+        put(self, "what", what)
+        put(self, "needs", needs)
+        put(self, "cluster", cluster)
+        put(self, "namespaced", namespaced)
+        put(self, "all_of", all_of)
 
 
 CORE = ("",)
@@ -366,14 +403,23 @@ HAZARDS: dict[str, Hazard] = {h.slug: h for h in (
 )}
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
+class Reach(Record):
     """One hazard a service account reaches, through which grants, how far."""
 
+    __slots__ = ("cluster_wide", "grants", "hazard", "named_only")
+    _fields = ("hazard", "cluster_wide", "named_only", "grants")
     hazard: Hazard
     cluster_wide: bool
     named_only: bool
     grants: tuple[tuple[Grant, Match | None], ...]
+
+    def __init__(self, hazard: Hazard, cluster_wide: bool, named_only: bool,
+                 grants: tuple[tuple[Grant, Match | None], ...]) -> None:
+        put = object.__setattr__
+        put(self, "hazard", hazard)
+        put(self, "cluster_wide", cluster_wide)
+        put(self, "named_only", named_only)
+        put(self, "grants", grants)
 
     @property
     def severity(self) -> Severity:
