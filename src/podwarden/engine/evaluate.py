@@ -69,6 +69,8 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
     locate = doc.locate
     obj_path, ref = obj.path, obj.ref
     findings: list[Finding] = []
+    paths: list[FieldPath] = []  # each finding's field path, to hide credentials in
+    silenced: list[tuple[Finding, str, FieldPath]] = []  # suppressed, with reason and path
     hidden: dict[str, str] = {}  # credential found in this object -> its fingerprint
     runs = ((pod, engine.pod_checks), (obj, engine._object_checks_for(obj.kind))) if pod is not None \
         else ((obj, engine._object_checks_for(obj.kind)),)
@@ -93,21 +95,31 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
                                       render(path), violation.secret, hint=violation.hint)
                     reason = suppressed_by(ignores, rule.id, path, pod) if ignores else None
                     if reason is not None:
-                        out.suppressed.append(Suppressed(finding, reason))
-                    elif baseline and finding.fingerprint in baseline:
-                        out.baselined += 1
+                        silenced.append((finding, reason, path))
                     else:
                         findings.append(finding)
+                        paths.append(path)
             except ShapeError as exc:
                 errors.add(exc)
             except Exception as exc:  # a crashing rule is an error, never a silent pass
                 line, _ = locate(obj_path)
                 crash = RuleError(f"rule {active.rule.id} failed on {ref}: {type(exc).__name__}")
                 out.errors.append(InputError(file, line, str(crash)))
+    # credentials are hidden once every rule has run: one found by a later rule is hidden
+    # in the findings of earlier ones, suppressed ones (message, path, reason) included
     if hidden:
-        findings = [_hidden_in(f, hidden) for f in findings]
+        findings = [_hidden_in(f, p, hidden) for f, p in zip(findings, paths, strict=True)]
+    if silenced:
+        out.suppressed.extend(Suppressed(_hidden_in(f, p, hidden), hide(reason, hidden)) if hidden
+                              else Suppressed(f, reason) for f, reason, p in silenced)
     if engine.merge_hazards:
         findings = merge_hazards(findings, engine.registry)
+    if baseline:
+        # after merging: a baseline records the merged findings (one per hazard and field),
+        # and the fingerprints of hidden paths
+        kept = [f for f in findings if f.fingerprint not in baseline]
+        out.baselined += len(findings) - len(kept)
+        findings = kept
     out.findings.extend(findings)
     blast = None
     if pod is not None and selection.blast_radius:
@@ -154,9 +166,15 @@ def hide(text: str, hidden: dict[str, str]) -> str:
     return text
 
 
-def _hidden_in(f: Finding, hidden: dict[str, str]) -> Finding:
+def _hidden_in(f: Finding, path: FieldPath, hidden: dict[str, str]) -> Finding:
+    """``f`` with ``hidden`` credentials replaced in its message and in the keys of its path
+    (a credential written as a mapping key), the path then rendered again."""
     message = hide(f.message, hidden)
-    return f if message == f.message else dataclasses.replace(f, message=message)
+    keys = tuple(hide(part, hidden) if isinstance(part, str) else part for part in path)
+    rendered = f.path if keys == path else render(keys)
+    if message == f.message and rendered == f.path:
+        return f
+    return dataclasses.replace(f, message=message, path=rendered)
 
 
 def _present(data: Any, path: FieldPath) -> bool:
