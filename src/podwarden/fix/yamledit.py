@@ -21,6 +21,7 @@ from podwarden.fix.yamlnodes import (
     detect_style,
     is_flow,
     is_null,
+    key_column,
     line_start,
     only_space_before,
     shared_nodes,
@@ -133,8 +134,7 @@ def _insert_key(text: str, mapping: Any, key: str, value: Any, style: Style) -> 
             return text[:close] + f"{scalar(key)}: {flow(value)}" + text[close:]
         pos = content_end(mapping.value[-1][1])
         return text[:pos] + f", {scalar(key)}: {flow(value)}" + text[pos:]
-    first_key = mapping.value[0][0]
-    col = first_key.start_mark.column
+    col = key_column(text, mapping.value[0][0])
     pos = after_line(text, content_end(mapping.value[-1][1]))
     lines = block_entry(key, value, col, style)
     block = style.newline.join(lines) + style.newline

@@ -48,12 +48,20 @@ def tag_of(node: Any) -> str:
 
 
 def compose_all(text: str) -> list[Any]:
+    """The root nodes of a text's documents: libyaml's, else ruamel's YAML 1.2 parser's
+    (what libyaml refuses).  A text neither reads (an edit made it invalid) is refused:
+    no exception of either library leaves here."""
     try:
         return list(yaml.compose_all(text, Loader=_Composer))
     except yaml.YAMLError:
         from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError, YAMLStreamError, YAMLWarning
 
-        return list(YAML(typ="safe", pure=True).compose_all(text))
+        try:
+            return list(YAML(typ="safe", pure=True).compose_all(text))
+        except (YAMLError, YAMLStreamError, YAMLWarning):
+            raise FixRefused("this YAML cannot be edited in place (the edited text would not "
+                             "parse): fix it by hand") from None
 
 
 def compose(text: str) -> Any:
@@ -156,11 +164,31 @@ def walk_path(root: Any, path: FieldPath, shared: set[int]) -> Walk:
 
 
 def content_end(node: Any) -> int:
-    """Index just past a node's own characters (block collections: their last child's)."""
+    """Index just past a node's own characters (block collections: their last child's).
+    A last child written as an alias (``*name``) has its anchor's positions, earlier in the
+    text, and where the alias ends is not known: that is refused."""
     while node.id != "scalar" and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if node.id == "mapping" else last
+        if node.id == "mapping":
+            key, child = node.value[-1]
+            written_after = key.end_mark.index
+        else:
+            child = node.value[-1]
+            written_after = node.value[-2].end_mark.index if len(node.value) > 1 else node.start_mark.index
+        if child.start_mark.index < written_after:
+            raise FixRefused("a block ending with a YAML alias ('*'): fix it by hand")
+        node = child
     return int(node.end_mark.index)
+
+
+def key_column(text: str, key: Any) -> int:
+    """The column a mapping's keys are written at: the first key's, or that of the ``?``
+    introducing it when it is an explicit key (``? name``)."""
+    i = key.start_mark.index - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] == "?":
+        return column(text, i)
+    return int(key.start_mark.column)
 
 
 def after_line(text: str, index: int) -> int:
