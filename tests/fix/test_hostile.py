@@ -77,3 +77,23 @@ def test_a_block_ending_with_an_alias_is_refused_in_one_line(tmp_path: Path) -> 
 def test_a_text_no_parser_reads_is_a_refusal_not_a_library_error() -> None:
     with pytest.raises(FixRefused, match="cannot be edited in place"):
         compose_all("a:\n  - b\n c: d\n")
+
+
+FLOW_POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: {containers: [{name: a, image: b}]}\n"
+
+
+def test_write_through_a_symlink_fixes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    target = real_dir / "pod.yaml"
+    target.write_text(FLOW_POD)
+    target.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(Path("real") / "pod.yaml")
+    code, _, err = run("fix", "--write", str(link))
+    assert code == 1, err
+    assert f"fixed {link} (4 finding(s))" in err
+    assert link.is_symlink() and link.readlink() == Path("real") / "pod.yaml"
+    assert (target.stat().st_mode & 0o7777) == 0o640
+    assert "allowPrivilegeEscalation: false" in target.read_text()
+    assert sorted(p.name for p in real_dir.iterdir()) == ["pod.yaml"]  # no temporary file left

@@ -149,7 +149,9 @@ def _verify(new_text: str, docs: Sequence[yamlload.Document], expected: dict[int
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace ``path`` by ``data`` through a temporary file in the same directory, keeping
-    the file's permission bits; a crash leaves the old file or the new one, never half."""
+    the file's permission bits; a crash leaves the old file or the new one, never half.
+    A symbolic link stays a link: the file it leads to is the one replaced."""
+    path = os.path.realpath(path)
     mode = os.stat(path).st_mode & 0o7777
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".podwarden-fix-", dir=folder)
