@@ -3,7 +3,6 @@ and the selection of rules that produced them."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +60,8 @@ class Finding:
         on where the command runs from, and files get moved)."""
         o = self.object
         key = "\x1f".join((self.rule_id, o.kind, o.namespace or "", o.name, self.path, self.secret or ""))
+        import hashlib  # here: most runs (text output) never ask, and its import costs each start
+
         return hashlib.sha256(key.encode()).hexdigest()[:20]
 
     def as_dict(self) -> dict[str, Any]:
