@@ -4,13 +4,12 @@ line from each of its many starts (a 48 KB value once took 16 s: the webhook sta
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from podwarden.engine import Engine, Selection
-from podwarden.rules.credentials import _embedded
+from podwarden.rules.credentials import _embedded, _text
 from podwarden.rules.credentials.filters import key_vault_reference
 
 
@@ -42,12 +41,20 @@ def test_the_vault_reference_filter_reads_a_text_once_however_many_candidates_it
 
 @pytest.mark.parametrize("pattern", ["_CURL_USER", "_MYSQL_PASSWORD"])
 def test_command_patterns_look_a_bounded_way_along_the_line(pattern: str) -> None:
-    compiled = getattr(_embedded, pattern)
-    source = compiled.pattern if isinstance(compiled, re.Pattern) else str(getattr(compiled, "source", compiled))
-    assert "*?" not in source  # from each start to the end of the line: quadratic on a long line
+    source = getattr(_embedded, pattern).pattern
+    assert "curl" in source or "mysql" in source  # the pattern's own text
+    assert "]*?" not in source  # from each start to the end of the line: quadratic on a long line
+
+
+def test_connection_string_names_are_bounded() -> None:
+    source = _text._CONN_STRING.pattern
+    assert "=[^;" in source  # the pattern's own text
+    assert "]*=" not in source  # an unbounded name re-reads a long run of words from each start
+    value = "AccountKey=x;Password=y; " + "word " * 200 + "Server=db;Password=Vq7Lx2pRm9Zt;"
+    assert list(_text.connection_strings(value))[-1].endswith(" Server=db;Password=Vq7Lx2pRm9Zt;")
 
 
 def test_a_password_after_long_options_is_still_found() -> None:
-    flags = " ".join(f"--opt{n}=v" for n in range(30))  # some 300 characters of options
+    flags = " ".join(f"--option{n:03d}=value" for n in range(90))  # some 1,600 characters of options
     assert any('(key "curl -u")' in f for f in _findings(f"curl {flags} -u admin:Vq7-Lx2!pRm9 https://x"))
     assert any('(key "-p")' in f for f in _findings(f"mysql {flags} -pVq7Lx2pRm9Zt -h db"))

@@ -45,12 +45,12 @@ _ASSIGN = lazy(
 #: prompts, ``-p$VAR`` is a reference)
 _MYSQL_PASSWORD = lazy(
     r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
-    r"[^\n;&|]{0,400}?\s-p(?![$\s])([^\s\"'`]{4,512})"
+    r"[^\n;&|]{0,2000}?\s-p(?![$\s])([^\s\"'`]{4,512})"
 )
 _FLAG_SPACE = lazy(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{0,511})")
-#: (the command's options are looked for within 400 characters: from each of a long line's
+#: (the command's options are looked for within 2,000 characters: from each of a long line's
 #: many ``curl`` or ``mysql``, a look to the end of the line made the scan quadratic)
-_CURL_USER = lazy(r"\bcurl\b[^\n;|&]{0,400}?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
+_CURL_USER = lazy(r"\bcurl\b[^\n;|&]{0,2000}?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
 _AUTH_HEADER = lazy(r"\bAuthorization[\"']?\s*[:=]\s*[\"']?(Basic|Bearer|Token)\s+([A-Za-z0-9._~+/=-]{4,})", re.I)
 _COOKIE = lazy(r"(?:--cookie|\s-b|\bCookie:)[ \t=]*[\"']?([^\"'\n]+)", re.I)
 _COOKIE_PAIR = lazy(r"([A-Za-z0-9_.-]+)=([^;\s\"']+)")

@@ -72,7 +72,9 @@ def connection_pairs(text: str, sep: str = ";") -> dict[str, str]:
     return out
 
 
-_CONN_STRING = lazy(r"(?:[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;){1,}[A-Za-z][A-Za-z0-9 _.-]*=[^;\s\"']*;?")
+#: (names of at most 64 characters: unbounded, a long run of words was read again from each
+#: of its starts, a scan quadratic in the text)
+_CONN_STRING = lazy(r"(?:[A-Za-z][A-Za-z0-9 _.-]{0,63}=[^;\s\"']*;){1,}[A-Za-z][A-Za-z0-9 _.-]{0,63}=[^;\s\"']*;?")
 
 
 def connection_strings(text: str) -> Iterator[str]:
