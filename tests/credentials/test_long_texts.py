@@ -4,9 +4,12 @@ line from each of its many starts (a 48 KB value once took 16 s: the webhook sta
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podwarden.engine import Engine, Selection
 from podwarden.rules.credentials import _embedded, _text
@@ -39,11 +42,27 @@ def test_the_vault_reference_filter_reads_a_text_once_however_many_candidates_it
     assert sum(1 for n in searched if n == len(value)) == 1
 
 
-@pytest.mark.parametrize("pattern", ["_CURL_USER", "_MYSQL_PASSWORD"])
-def test_command_patterns_look_a_bounded_way_along_the_line(pattern: str) -> None:
-    source = getattr(_embedded, pattern).pattern
-    assert "curl" in source or "mysql" in source  # the pattern's own text
-    assert "]*?" not in source  # from each start to the end of the line: quadratic on a long line
+#: what the command patterns were as single regexes: right, but quadratic on a long line
+#: (from each of many commands, a look to the end of the line)
+ONE_REGEX = {
+    "mysql": re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
+                        r"[^\n;&|]*?\s-p(?![$\s])([^\s\"'`]{4,512})"),
+    "curl": re.compile(r"\bcurl\b[^\n;|&]*?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)"),
+}
+COMMANDS = {
+    "mysql": (_embedded._MYSQL, _embedded._MYSQL_FLAG, _embedded._MYSQL_PASSWORD),
+    "curl": (_embedded._CURL, _embedded._CURL_FLAG, _embedded._CURL_USER),
+}
+PIECES = ["mysql", "mariadb-dump", "curl", " ", " -p", "-p", "abcd", "S3cret!", " -u ", " --user=", "u:p",
+          "user:pa;ss", ":", ";", "&", "|", "\n", "$X", "'", "x", "--opt=v ", "-h db "]
+
+
+@settings(max_examples=3000)
+@given(st.sampled_from(sorted(COMMANDS)), st.lists(st.sampled_from(PIECES), max_size=30))
+def test_command_flags_are_found_as_the_single_regex_found_them(command: str, pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = [m.groups() for m in ONE_REGEX[command].finditer(text)]
+    assert [m.groups() for m in _embedded._command_flags(text, *COMMANDS[command])] == expected
 
 
 def test_connection_string_names_are_bounded() -> None:
@@ -55,6 +74,6 @@ def test_connection_string_names_are_bounded() -> None:
 
 
 def test_a_password_after_long_options_is_still_found() -> None:
-    flags = " ".join(f"--option{n:03d}=value" for n in range(90))  # some 1,600 characters of options
+    flags = " ".join(f"--option{n:03d}=value" for n in range(300))  # some 5,000 characters of options
     assert any('(key "curl -u")' in f for f in _findings(f"curl {flags} -u admin:Vq7-Lx2!pRm9 https://x"))
     assert any('(key "-p")' in f for f in _findings(f"mysql {flags} -pVq7Lx2pRm9Zt -h db"))

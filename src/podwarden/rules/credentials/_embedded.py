@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podwarden.rules.credentials._memo import TextMemo
-from podwarden.rules.credentials._pattern import lazy
+from podwarden.rules.credentials._pattern import LazyPattern, lazy
 from podwarden.rules.credentials._text import b64decode_text, parse_json
 
 
@@ -41,16 +41,17 @@ _ASSIGN = lazy(
     r"""["']?([^\s"',;#}{]{1,512})""",
     re.M,
 )
-#: the MySQL and MariaDB clients' password flag, value attached (``-pS3cret``; ``-p`` alone
-#: prompts, ``-p$VAR`` is a reference)
-_MYSQL_PASSWORD = lazy(
-    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b"
-    r"[^\n;&|]{0,2000}?\s-p(?![$\s])([^\s\"'`]{4,512})"
-)
+#: the MySQL and MariaDB clients, then their password flag with its value attached
+#: (``-pS3cret``; ``-p`` alone prompts, ``-p$VAR`` is a reference)
+_MYSQL = lazy(r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)\b")
+_MYSQL_FLAG = lazy(r"\s-p(?![$\s])")
+_MYSQL_PASSWORD = lazy(r"\s-p(?![$\s])([^\s\"'`]{4,512})")
 _FLAG_SPACE = lazy(r"(?:^|\s)(--?[A-Za-z][A-Za-z0-9-]{1,40})[ \t]+([^\s\"'-][^\s\"']{0,511})")
-#: (the command's options are looked for within 2,000 characters: from each of a long line's
-#: many ``curl`` or ``mysql``, a look to the end of the line made the scan quadratic)
-_CURL_USER = lazy(r"\bcurl\b[^\n;|&]{0,2000}?\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
+_CURL = lazy(r"\bcurl\b")
+_CURL_FLAG = lazy(r"\s(?:-u|--user)")
+_CURL_USER = lazy(r"\s(?:-u|--user)[ =]?[\"']?([^\s\"':$]+):([^\s\"']+)")
+#: a shell command's extent: up to a newline, ``;``, ``|`` or ``&``
+_COMMAND = lazy(r"[^\n;|&]+")
 _AUTH_HEADER = lazy(r"\bAuthorization[\"']?\s*[:=]\s*[\"']?(Basic|Bearer|Token)\s+([A-Za-z0-9._~+/=-]{4,})", re.I)
 _COOKIE = lazy(r"(?:--cookie|\s-b|\bCookie:)[ \t=]*[\"']?([^\"'\n]+)", re.I)
 _COOKIE_PAIR = lazy(r"([A-Za-z0-9_.-]+)=([^;\s\"']+)")
@@ -93,17 +94,40 @@ def _whole(text: str, end: int) -> bool:
     return _END.match(text, end) is not None
 
 
+def _command_flags(text: str, command: LazyPattern, lead: LazyPattern, flag: LazyPattern
+                   ) -> Iterator[re.Match[str]]:
+    """Each ``flag`` that follows ``command`` within one shell command, as the regex
+    ``command[^\\n;|&]*?flag`` finds them (the first after each command, not overlapping),
+    in time linear in the text: where that regex read to the end of the line again from
+    each of many commands on it, these searches only move forward.  ``lead`` is the start
+    of ``flag``: it must stand within the command, ``flag``'s value may run past it."""
+    pos = 0
+    for extent in _COMMAND.finditer(text):
+        pos, end = max(pos, extent.start()), extent.end()
+        while (start := command.search(text, pos, end)) is not None:
+            at, found = start.end(), None
+            while found is None and (candidate := lead.search(text, at, end)) is not None:
+                found = flag.match(text, candidate.start())
+                at = candidate.start() + 1
+            if found is None and text[end:end + 1] == "\n":
+                found = flag.match(text, end)  # the flag's leading space may be the newline itself
+            if found is None:
+                break  # no flag after this command: none after a later one in this command either
+            yield found
+            pos = found.end()
+
+
 def _named_values(text: str) -> tuple[Named, ...]:
     """Every named value of ``text`` (see the module documentation)."""
     data = parse_json(text) if text.lstrip()[:1] in ("{", "[") else None
     if data is not None:
         return tuple(Named(name, value, name, True) for name, value in _json_leaves(data) if name)
     found: list[Named] = []
-    for match in _MYSQL_PASSWORD.finditer(text):
+    for match in _command_flags(text, _MYSQL, _MYSQL_FLAG, _MYSQL_PASSWORD):
         found.append(Named("password", match.group(1), "-p", True))
     low = text.lower()
     if "curl" in low:
-        for match in _CURL_USER.finditer(text):
+        for match in _command_flags(text, _CURL, _CURL_FLAG, _CURL_USER):
             found.append(Named("password", match.group(2), "curl -u", True))
     if "authorization" in low:
         for match in _AUTH_HEADER.finditer(text):
