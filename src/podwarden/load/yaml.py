@@ -126,9 +126,7 @@ class Document:
             path = path[len(self.prefix):]
         parent = path[:-1]
         found = self._parents.get(parent)
-        if found is None:
-            found = self._parents[parent] = self._walk(parent)
-        node, complete = found
+        node, complete = self._walk(parent) if found is None else found
         if path and complete:
             child = child_node(node, path[-1])
             if child is not None:
@@ -137,14 +135,29 @@ class Document:
         return mark.line + 1, mark.column + 1
 
     def _walk(self, path: FieldPath) -> tuple[Any, bool]:
-        """The node at ``path`` (True), or its nearest present parent (False)."""
-        node = self.node
-        for part in path:
-            child = child_node(node, part)
+        """The node at ``path`` (True), or its nearest present parent (False), remembered.
+
+        The walk starts from the nearest ancestor already walked, not from the root, and
+        remembers the ancestors it passes: the paths of one object share most of their parts."""
+        parents = self._parents
+        cut = len(path)
+        found = None
+        while cut and found is None:
+            cut -= 1
+            found = parents.get(path[:cut])
+        node, complete = found or (self.node, True)
+        end = len(path)
+        while complete and cut < end:
+            child = child_node(node, path[cut])
+            cut += 1
             if child is None:
-                return node, False
-            node = child
-        return node, True
+                complete = False
+            else:
+                node = child
+                if cut < end:
+                    parents[path[:cut]] = (node, True)
+        found = parents[path] = (node, complete)
+        return found
 
 
 def child_node(node: Any, part: str | int) -> Any:

@@ -1,0 +1,75 @@
+"""``Document.locate`` gives the same line and column whatever it located before.
+
+It remembers the nodes of paths it walked and starts a new walk from the nearest one
+remembered; the answer must be the one a walk from the root gives.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from podwarden.load.yaml import Document, child_node, parse
+from podwarden.model.paths import FieldPath
+
+TEXT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, tier: front}
+spec:
+  template:
+    spec:
+      containers:
+        - name: a
+          image: nginx
+          securityContext:
+            privileged: true
+            capabilities: {add: [NET_ADMIN, SYS_TIME]}
+        - name: b
+          env:
+            - {name: X, value: "1"}
+            - name: Y
+              value: "2"
+      volumes: []
+"""
+
+PATHS: list[FieldPath] = [
+    (), ("metadata",), ("metadata", "labels", "tier"), ("metadata", "missing", "deeper"),
+    ("spec", "template", "spec", "containers", 0, "securityContext", "privileged"),
+    ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add", 1),
+    ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add", 5),
+    ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "drop", 0),
+    ("spec", "template", "spec", "containers", 1, "env", 1, "value"),
+    ("spec", "template", "spec", "containers", 1, "env", 0, "name"),
+    ("spec", "template", "spec", "containers", 1, "securityContext", "runAsUser"),
+    ("spec", "template", "spec", "containers", 2, "image"),
+    ("spec", "template", "spec", "volumes", 0, "name"),
+    ("spec", "template", "spec", "containers", "name"),
+    ("spec", "template", "spec", "containers", 0, "image"),
+]
+
+
+def _from_root(doc: Document, path: FieldPath) -> tuple[int, int]:
+    """The line and column a walk from the root finds (nearest present node)."""
+    node: Any = doc.node
+    for part in path:
+        child = child_node(node, part)
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def test_locate_does_not_depend_on_what_was_located_before() -> None:
+    expected = {path: _from_root(parse(TEXT, "x.yaml")[0], path) for path in PATHS}
+    assert expected[("spec", "template", "spec", "containers", 1, "env", 1, "value")] == (19, 22)
+    assert expected[("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add", 5)] \
+        == (14, 33)
+    shuffle = random.Random(17)
+    for _ in range(30):
+        order = PATHS * 2
+        shuffle.shuffle(order)
+        doc = parse(TEXT, "x.yaml")[0]
+        assert {path: doc.locate(path) for path in order} == expected
