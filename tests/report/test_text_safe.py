@@ -42,6 +42,8 @@ def test_safe_leaves_printable_text_alone_and_escapes_the_rest() -> None:
     assert safe(text) is text
     assert safe("a\tb\nc\x9bd") == "a\\x09b\\x0ac\\x9bd"
     assert safe("a\nb\x07", lines=True) == "a\nb\\x07"
+    # invisible marks too: a zero-width space, an Arabic letter mark, a byte order mark, a tag
+    assert safe("a\u200bb\u061cc\ufeffd\U000e0041") == "a\\u200bb\\u061cc\\ufeffd\\U000e0041"
 
 
 def test_error_lines_on_stderr_escape_them_too(tmp_path: Path) -> None:

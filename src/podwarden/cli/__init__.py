@@ -96,15 +96,21 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except PodwardenError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
         sys.exit(2)
     except OSError as exc:  # unwritable --output, unreadable certificate or kubeconfig ...
         where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"error: {where}{exc.strerror or type(exc).__name__}", err=True)
+        _say(f"error: {where}{exc.strerror or type(exc).__name__}")
         sys.exit(2)
     except Exception as exc:  # never a traceback, and never its message: it may quote input
         click.echo(f"error: internal error ({type(exc).__name__}); please report it", err=True)
         sys.exit(2)
+
+
+def _say(text: str) -> None:
+    from podwarden.cli.common import say  # only on the way out with an error
+
+    say(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,15 +111,15 @@ def command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: boo
     except PodwardenError as exc:
         for snapshot in snapshots:
             snapshot.close()
-        click.echo(f"error: {exc}", err=True)
+        common.say(f"error: {exc}")
         sys.exit(2)
     multi = len(snapshots) > 1
     for snapshot in snapshots:
         where = f"{snapshot.context}: " if multi else ""
         for warning in snapshot.warnings:
-            click.echo(f"warning: {where}{warning}", err=True)
+            common.say(f"warning: {where}{warning}")
         for note in snapshot.notes:
-            click.echo(f"note: {where}{note}", err=True)
+            common.say(f"note: {where}{note}")
 
     clusters: list[ClusterPart] = []
     for snapshot in snapshots:
@@ -151,7 +151,7 @@ def command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: boo
     with _progress(evaluating=True) as progress, _destination(output) as out:
         cluster_report.write(fmt, parts(progress), clusters, out, registry, tally, multi)
     for error in tally.errors:
-        click.echo(f"error: {error}", err=True)
+        common.say(f"error: {error}")
     sys.exit(tally.exit_code)
 
 

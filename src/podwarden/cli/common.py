@@ -110,25 +110,25 @@ def emit(text: str, output: str | None) -> None:
 def report_errors(result: Result) -> None:
     """Errors as one line each on stderr, and a note for skipped files."""
     for error in result.errors:
-        _line(f"error: {error}")
+        say(f"error: {error}")
     if result.skipped:
-        _line(f"note: skipped {len(result.skipped)} file(s) without Kubernetes objects "
+        say(f"note: skipped {len(result.skipped)} file(s) without Kubernetes objects "
               f"(e.g. {result.skipped[0]})")
 
 
 def report_errors_tally(tally: Tally) -> None:
     """Errors as one line each on stderr, and a note for skipped files."""
     for error in tally.errors:
-        _line(f"error: {error}")
+        say(f"error: {error}")
     for note in tally.notes:
-        _line(f"note: {note}")
+        say(f"note: {note}")
     if tally.skipped:
-        _line(f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "
+        say(f"note: skipped {len(tally.skipped)} file(s) without Kubernetes objects or with "
               "unrendered Helm templates (render charts with `helm template ... | podwarden check -`) "
               f"(e.g. {tally.skipped[0]})")
 
 
-def _line(text: str) -> None:
+def say(text: str) -> None:
     """One line on stderr; names from a manifest (an object's, a file's) in it are written
     with their control characters escaped, as in the text report."""
     if not text.isprintable():

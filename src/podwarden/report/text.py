@@ -26,21 +26,19 @@ _COLOURS = {
 }
 
 
-#: characters a manifest's text must not send to a terminal or a CI log as they are: control
-#: characters (an escape sequence recolours or clears the screen, a CR or LF forges a line)
-#: and the invisible marks that reorder or break lines
-_UNSAFE = [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
-           *range(0x2066, 0x206A), 0x2028, 0x2029]
-_ESCAPES = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _UNSAFE}
-_ESCAPES_KEEP_LINES = {c: e for c, e in _ESCAPES.items() if c != 0x0A}
-
-
 def safe(text: str, lines: bool = False) -> str:
-    """``text`` with what a terminal would act on written as escapes (``\\x1b``); with
-    ``lines``, line breaks stay."""
+    """``text`` with every character a terminal would act on or hide written as an escape
+    (``\\x1b``, ``\\u202e``): control characters (an escape sequence recolours or clears
+    the screen, a CR or LF forges a line), invisible marks that reorder or break lines, and
+    anything else Python does not call printable; with ``lines``, line breaks stay."""
     if text.isprintable():  # almost always: no copy
         return text
-    return text.translate(_ESCAPES_KEEP_LINES if lines else _ESCAPES)
+    return "".join(c if c.isprintable() or (lines and c == "\n") else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def hint(registry: Registry, rule_id: str) -> str:
