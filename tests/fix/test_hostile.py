@@ -10,7 +10,9 @@ import yaml
 from click.testing import CliRunner
 
 from podwarden.cli import main
+from podwarden.fix.jsonedit import edit_json
 from podwarden.fix.yamlnodes import FixRefused, compose_all
+from podwarden.model.edits import Edit
 
 EXPLICIT_KEY = """\
 apiVersion: v1
@@ -97,3 +99,62 @@ def test_write_through_a_symlink_fixes_its_target_and_keeps_the_link(tmp_path: P
     assert (target.stat().st_mode & 0o7777) == 0o640
     assert "allowPrivilegeEscalation: false" in target.read_text()
     assert sorted(p.name for p in real_dir.iterdir()) == ["pod.yaml"]  # no temporary file left
+
+
+PRETTY_JSON = """\
+{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "j", "annotations": {"a": "caf\\u00e9 \\ud83d\\ude00 \\/"}},
+  "spec": {
+    "containers": [
+      {"name": "a", "image": "b"}
+    ]
+  }
+}
+"""
+
+
+def test_fix_on_json_changes_no_byte_outside_the_edits(tmp_path: Path) -> None:
+    path = tmp_path / "pod.json"
+    path.write_text(PRETTY_JSON)
+    code, _, err = run("fix", "--write", str(path))
+    assert code == 1, err
+    assert path.read_text() == """\
+{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "j", "annotations": {"a": "caf\\u00e9 \\ud83d\\ude00 \\/"}},
+  "spec": {
+    "containers": [
+      {"name": "a", "image": "b", "securityContext": {"allowPrivilegeEscalation": false, \
+"capabilities": {"drop": ["ALL"]}}}
+    ],
+    "securityContext": {
+      "runAsNonRoot": true,
+      "seccompProfile": {
+        "type": "RuntimeDefault"
+      }
+    }
+  }
+}
+"""
+
+
+def test_json_edits_keep_compact_separators_and_crlf() -> None:
+    compact = '{"spec":{"containers":[{"name":"a"}],"x":null}}'
+    assert edit_json(compact, [Edit.set(("spec", "x", "y"), 1), Edit.add(("spec", "l"), "v")]) == \
+        '{"spec":{"containers":[{"name":"a"}],"x":{"y":1},"l":["v"]}}'
+    crlf = '{\r\n  "s": {},\r\n  "l": [\r\n    "A"\r\n  ]\r\n}\r\n'
+    assert edit_json(crlf, [Edit.set(("s", "k"), True), Edit.add(("l",), "B")]) == \
+        '{\r\n  "s": {\r\n    "k": true\r\n  },\r\n  "l": [\r\n    "A",\r\n    "B"\r\n  ]\r\n}\r\n'
+
+
+def test_json_edits_replace_and_remove_exactly_their_characters() -> None:
+    text = '{"a": 0, "b": [1, 2, 3], "c": "\\/"}'
+    assert edit_json(text, [Edit.set(("a",), 1000)]) == '{"a": 1000, "b": [1, 2, 3], "c": "\\/"}'
+    assert edit_json(text, [Edit.remove(("b", 1))]) == '{"a": 0, "b": [1, 3], "c": "\\/"}'
+    assert edit_json(text, [Edit.remove(("a",))]) == '{"b": [1, 2, 3], "c": "\\/"}'
+    assert edit_json(text, [Edit.remove(("c",))]) == '{"a": 0, "b": [1, 2, 3]}'
+    with pytest.raises(FixRefused, match="duplicate key"):
+        edit_json('{"a": 1, "a": 2}', [Edit.set(("b",), 1)])

@@ -202,11 +202,3 @@ def test_json_with_mixed_line_ends_keeps_each_unchanged_line_as_it_was() -> None
     assert lines[-1] == "}\n"
     # inserted lines take the file's most common line end
     assert all(line.endswith("\n") and not line.endswith("\r\n") for line in lines if line not in lines[:3])
-
-
-def test_keep_line_ends_takes_the_common_end_for_new_lines() -> None:
-    from podwarden.fix.yamlfile import keep_line_ends
-
-    assert keep_line_ends("a\r\nb\r\nc", "a\nx\nb\nc") == "a\r\nx\r\nb\r\nc"
-    assert keep_line_ends("a\nb\r\nc", "a\nb\nc") == "a\nb\r\nc"
-    assert keep_line_ends("a\nb", "a\nb\nc") == "a\nb\nc"

@@ -11,7 +11,7 @@ dumper normalises spacing, flow lists and indentation of the whole document) can
 promise.  Each result is checked: it must parse to exactly the data the edits ask for
 (``jsonpatch.PatchBuilder`` applied to the parsed original), or the file is refused.
 
-JSON files are rewritten as JSON, keeping key order and the file's indentation.
+JSON files are edited the same way, at the edited values' characters (``jsonedit``).
 
 The pieces: ``yamlnodes`` finds nodes and positions in the text, ``yamlrender`` writes
 new values in the file's style, ``yamledit`` makes each edit; this module checks and
@@ -25,17 +25,14 @@ line of the object (or document) concerned.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
-import re
 import tempfile
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from podwarden.errors import InputError
+from podwarden.fix.jsonedit import edit_json
 from podwarden.fix.jsonpatch import PatchBuilder, PatchError
 from podwarden.fix.yamledit import edit_yaml, ordered
 from podwarden.fix.yamlnodes import FixRefused
@@ -112,7 +109,9 @@ def rewrite(text: str, docs: Sequence[yamlload.Document], edits: dict[int, list[
                 kept.append(edit)  # an edit that changes nothing is not made in the text
         expected[index] = builder.document
     if is_json(text):
-        new_text = _rewrite_json(text, docs, expected, file)
+        if len(docs) != 1:
+            raise FixRefused("a JSON file holds one document", docs[1].line if docs else 0)
+        new_text = edit_json(text, effective.get(docs[0].index, []))
     else:
         _refuse_templates(text, docs)
         new_text = edit_yaml(text, by_index, effective)
@@ -166,55 +165,6 @@ def write_atomic(path: str, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-# -- JSON -------------------------------------------------------------------------------
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise FixRefused("JSON with a duplicate key: cannot be rewritten without losing it", 1)
-        out[key] = value
-    return out
-
-
-def _rewrite_json(text: str, docs: Sequence[yamlload.Document], expected: dict[int, Any],
-                  file: str) -> str:
-    json.loads(text, object_pairs_hook=_no_duplicates)
-    data = expected.get(docs[0].index, docs[0].data) if docs else None
-    body = text.strip()
-    indent: str | int | None = None
-    match = re.search(r"\n([ \t]+)\S", body)
-    if match:
-        unit = match.group(1)
-        indent = "\t" if unit.startswith("\t") else len(unit)
-    separators = (",", ": ") if indent is not None or '": ' in body else (",", ":")
-    ascii_only = all(ord(ch) < 128 for ch in body) and "\\u" in body
-    out = json.dumps(data, indent=indent, separators=separators, ensure_ascii=ascii_only)
-    start = text.index(body[0]) if body else 0
-    return text[:start] + keep_line_ends(body, out) + text[start + len(body):]
-
-
-def keep_line_ends(old: str, new: str) -> str:
-    """``new`` (lines ending in ``\n``) with each line that ``old`` holds unchanged given
-    its old line ending back: only inserted or changed lines take one, the file's most
-    common (a file with mixed line ends keeps each of its lines as it was)."""
-    old_lines = old.splitlines(keepends=True)
-    contents = [line.rstrip("\r\n") for line in old_lines]
-    ends = [line[len(body):] for line, body in zip(old_lines, contents, strict=True)]
-    counts = Counter(e for e in ends if e)
-    newline = max(("\n", "\r\n", "\r"), key=lambda e: counts[e])
-    new_lines = new.split("\n")
-    kept: dict[int, str] = {}
-    matcher = difflib.SequenceMatcher(None, contents, new_lines, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            kept[block.b + k] = ends[block.a + k]
-    last = len(new_lines) - 1
-    return "".join(line + ("" if j == last else kept.get(j) or newline)
-                   for j, line in enumerate(new_lines))
 
 
 _TEMPLATE = "{{"
