@@ -36,7 +36,8 @@ def test_the_vault_reference_filter_reads_a_text_once_however_many_candidates_it
             return vault.search(text)
 
     monkeypatch.setattr(key_vault_reference, "_VAULT", Counting())
-    key_vault_reference._vault_parts.cache_clear()
+    key_vault_reference._vault_parts.clear()
+    monkeypatch.setattr(key_vault_reference, "_last", ("", None))
     value = "".join(f"Password=Pw{n:05d}x;" for n in range(2000))
     assert _findings(value)  # thousands of candidates, each found
     assert sum(1 for n in searched if n == len(value)) == 1
