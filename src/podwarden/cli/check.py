@@ -42,9 +42,7 @@ BASELINE_VERSION = 1
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline", type=common.FilePath(),
               help="Record the current findings in FILE (by stable fingerprint) and exit 0.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Scan files in N processes (0: one per CPU; default: one per CPU when the "
-                   "files are many enough to pay for it, else 1); output is the same either way.")
+@common.jobs_option("Scan files")
 @click.option("--skip-non-manifests", is_flag=True,
               help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
                    "templates) are skipped with a note instead of being errors; for pre-commit.")
@@ -79,7 +77,7 @@ def command(
     if not engine.active:
         # a gate that checks nothing must not pass
         raise common.UsageError("--only, --skip and --level (or the configuration) leave no rule to run")
-    results = engine.iter_files(paths, context_paths, jobs=(jobs or os.cpu_count() or 1) if jobs is not None else None,
+    results = engine.iter_files(paths, context_paths, jobs=jobs,
                                 skip_non_manifests=skip_non_manifests)
     results = _with_progress(results)
     if write_baseline:

@@ -90,6 +90,22 @@ def check_names(names: frozenset[str], registry: Registry, option: str) -> None:
         )
 
 
+def jobs_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-j/--jobs N``: ``what`` in N processes; the command gets N, the usable CPUs for 0,
+    or None (the engine decides from the files)."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=0), default=None, callback=_jobs,
+        help=f"{what} in N processes (0: one per CPU; default: one per CPU when the files are many "
+             "enough to pay for it, else 1); output is the same either way.")
+
+
+def _jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value != 0:
+        return value
+    # the CPUs this process may run on (a container's limit), not the machine's
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def parse(kind: Callable[[str], Any], value: str, option: str) -> Any:
     """Parse an option value, turning ValueError into a usage error."""
     try:

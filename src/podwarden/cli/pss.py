@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -24,9 +23,7 @@ from podwarden.rules.registry import default_registry
 @click.option("--per-file", is_flag=True, help="One verdict per file read.")
 @click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Read files in N processes (0: one per CPU; default: one per CPU when the "
-                   "files are many enough to pay for it, else 1); output is the same either way.")
+@common.jobs_option("Read files")
 @click.option("--skip-non-manifests", is_flag=True,
               help="Named files without Kubernetes objects (CI files, Helm values, unrendered "
                    "templates) are skipped instead of being errors; for pre-commit.")
@@ -48,7 +45,7 @@ def command(
     # that quote a field (a key pasted as a capability or sysctl name), as ``check`` hides it
     selection = Selection(level=parsed_level, version=version, only=frozenset({"pss", "credentials"}))
     results = _pss_findings_only(Engine(selection, registry).iter_files(
-        paths, jobs=(jobs or os.cpu_count() or 1) if jobs is not None else None, skip_non_manifests=skip_non_manifests))
+        paths, jobs=jobs, skip_non_manifests=skip_non_manifests))
     shown = str(Version(registry.minor(version))) if version else "latest"
     tally = Tally()
     out = sys.stdout
