@@ -16,7 +16,7 @@ rules:                       # per-rule settings
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import ConfigError, InputError
@@ -92,14 +92,17 @@ def load_config(path: Path) -> Config:
     if not isinstance(rules, dict) or not all(isinstance(v, dict | None) for v in rules.values()):
         raise ConfigError(f"{path}: 'rules' maps rule ids to mappings of settings")
     options = {k: v for k, v in data.items() if k != "rules"}
-    for key, (parse, meaning) in _VALUES.items():
+    for key, (kind, meaning) in _VALUES.items():
         value = options.get(key)
+        if value is None:
+            continue
+        from podwarden.rules import api
+
         try:
-            if value is not None:
-                parse(_text(value))
+            getattr(api, kind).parse(_text(value))
         except ValueError:
             # where, never the value: a settings file is read in CI logs too
-            raise ConfigError(f"{_where(path, key)}: '{key}' is {meaning}") from None
+            raise ConfigError(f"{_where(path, key)}: '{key}' must be {meaning}") from None
     for key in ("only", "skip"):
         value = options.get(key)
         if isinstance(value, str):
@@ -109,29 +112,12 @@ def load_config(path: Path) -> Config:
     return Config(path, options, {str(k): dict(v or {}) for k, v in rules.items()})
 
 
-def _level(text: str) -> object:
-    from podwarden.rules.api import Level
-
-    return Level.parse(text)
-
-
-def _version(text: str) -> object:
-    from podwarden.rules.api import Version
-
-    return Version.parse(text)
-
-
-def _severity(text: str) -> object:
-    from podwarden.rules.api import Severity
-
-    return Severity.parse(text)
-
-
-#: option values a settings file may give, checked when it is read, with what they may be
-_VALUES: dict[str, tuple[Callable[[str], object], str]] = {
-    "level": (_level, "privileged, baseline or restricted"),
-    "k8s-version": (_version, "v1.N (quoted, so that 1.30 stays 1.30) or latest"),
-    "min-severity": (_severity, "info, low, medium, high or critical"),
+#: option values a settings file may give, checked when it is read: the type that reads
+#: each (in podwarden.rules.api) and what the value may be
+_VALUES: dict[str, tuple[str, str]] = {
+    "level": ("Level", "privileged, baseline or restricted"),
+    "k8s-version": ("Version", "v1.N (quoted, so that 1.30 stays 1.30) or latest"),
+    "min-severity": ("Severity", "info, low, medium, high or critical"),
 }
 
 

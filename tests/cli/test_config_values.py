@@ -31,7 +31,7 @@ def _check(tmp_path: Path, settings: str) -> tuple[int, str]:
 def test_a_wrong_value_names_the_file_and_line_not_the_value(tmp_path: Path, settings: str, key: str) -> None:
     code, stderr = _check(tmp_path, settings)
     assert code == 2
-    assert f".podwarden.yaml:2: '{key}' is " in stderr
+    assert f".podwarden.yaml:2: '{key}' must be " in stderr
     assert "ghp_x" not in stderr and "--" not in stderr
 
 
