@@ -119,3 +119,13 @@ def test_a_run_right_after_writing_a_baseline_is_clean(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert code == 0 and doc["findings"] == []
     assert doc["summary"]["baselined"] == len(json.loads(baseline.read_text())["findings"])
+
+
+def test_hidden_replaces_every_credential_in_one_pass_longest_first_any_case() -> None:
+    from podwarden.engine.evaluate import Hidden
+
+    hide = Hidden({"Pw0rd-12345": "#short", "Pw0rd-123456789": "#long", "ghp_Abcdefgh": "#gh"})
+    assert hide("a pw0rd-123456789 b PW0RD-12345 c GHP_abcdefgh") == "a #long b #short c #gh"
+    assert hide("nothing here") == "nothing here"
+    # a fingerprint written in is not searched again
+    assert Hidden({"abcdefgh": "x#abcdefgh1", "abcdefgh1": "#y"})("abcdefgh") == "x#abcdefgh1"

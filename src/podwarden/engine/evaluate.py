@@ -107,10 +107,11 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
                 out.errors.append(InputError(file, line, str(crash)))
     # credentials are hidden once every rule has run: one found by a later rule is hidden
     # in the findings of earlier ones, suppressed ones (message, path, reason) included
-    if hidden:
-        findings = [_hidden_in(f, p, hidden) for f, p in zip(findings, paths, strict=True)]
+    hide = Hidden(hidden) if hidden else None
+    if hide:
+        findings = [_hidden_in(f, p, hide) for f, p in zip(findings, paths, strict=True)]
     if silenced:
-        out.suppressed.extend(Suppressed(_hidden_in(f, p, hidden), hide(reason, hidden)) if hidden
+        out.suppressed.extend(Suppressed(_hidden_in(f, p, hide), hide(reason)) if hide
                               else Suppressed(f, reason) for f, reason, p in silenced)
     if engine.merge_hazards:
         findings = merge_hazards(findings, engine.registry)
@@ -127,10 +128,10 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
 
         try:
             blast = blast_radius(pod, ctx.index, findings, selection.version)
-            if hidden:
+            if hide:
                 blast = BlastRadius(tuple(dataclasses.replace(
-                    line, summary=hide(line.summary, hidden),
-                    details=tuple(hide(d, hidden) for d in line.details)) for line in blast.lines))
+                    line, summary=hide(line.summary),
+                    details=tuple(hide(d) for d in line.details)) for line in blast.lines))
         except ShapeError as exc:
             errors.add(exc)
     out.objects.append(ObjectResult(file, ref, locate(obj_path)[0], pod is not None, findings, blast))
@@ -157,20 +158,35 @@ class _ShapeErrors:
             self.out.errors.append(error)
 
 
-def hide(text: str, hidden: dict[str, str]) -> str:
-    """``text`` with every credential of ``hidden`` (any letter case) replaced by its
-    fingerprint: a credential a rule found is never shown by another rule's message."""
-    for value, secret in hidden.items():
-        if value.lower() in text.lower():
-            text = re.sub(re.escape(value), secret, text, flags=re.IGNORECASE)
-    return text
+class Hidden:
+    """The credentials found in one object, each with its fingerprint: ``hidden(text)`` is
+    ``text`` with each of them (any letter case) replaced by its fingerprint, so a credential
+    a rule found is never shown by another rule's message.  One pass over the text for all
+    of them, longest first: an object of thousands of credentials stays linear."""
+
+    __slots__ = ("by_lower", "pattern", "secrets")
+
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.secrets = secrets
+        self.by_lower = {value.lower(): secret for value, secret in secrets.items()}
+        self.pattern = re.compile("|".join(map(re.escape, sorted(secrets, key=len, reverse=True))), re.IGNORECASE)
+
+    def __call__(self, text: str) -> str:
+        return self.pattern.sub(self._fingerprint, text)
+
+    def _fingerprint(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        secret = self.by_lower.get(found.lower())
+        if secret is None:  # a case the regex folds and str.lower does not (the long s, Kelvin)
+            secret = next(s for v, s in self.secrets.items() if re.fullmatch(re.escape(v), found, re.IGNORECASE))
+        return secret
 
 
-def _hidden_in(f: Finding, path: FieldPath, hidden: dict[str, str]) -> Finding:
+def _hidden_in(f: Finding, path: FieldPath, hide: Hidden) -> Finding:
     """``f`` with ``hidden`` credentials replaced in its message and in the keys of its path
     (a credential written as a mapping key), the path then rendered again."""
-    message = hide(f.message, hidden)
-    keys = tuple(hide(part, hidden) if isinstance(part, str) else part for part in path)
+    message = hide(f.message)
+    keys = tuple(hide(part) if isinstance(part, str) else part for part in path)
     rendered = f.path if keys == path else render(keys)
     if message == f.message and rendered == f.path:
         return f
