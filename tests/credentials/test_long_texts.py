@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podwarden.engine import Engine, Selection
-from podwarden.rules.credentials import _embedded, _text
+from podwarden.rules.credentials import _embedded, _scan, _text
 from podwarden.rules.credentials.filters import key_vault_reference
 
 
@@ -78,3 +78,12 @@ def test_a_password_after_long_options_is_still_found() -> None:
     flags = " ".join(f"--option{n:03d}=value" for n in range(300))  # some 5,000 characters of options
     assert any('(key "curl -u")' in f for f in _findings(f"curl {flags} -u admin:Vq7-Lx2!pRm9 https://x"))
     assert any('(key "-p")' in f for f in _findings(f"mysql {flags} -pVq7Lx2pRm9Zt -h db"))
+
+
+@settings(max_examples=500)
+@given(st.lists(st.text("ab1", min_size=1, max_size=6), max_size=60), st.text("ab1", max_size=12))
+def test_reported_values_answer_as_the_plain_substring_test(reported: list[str], value: str) -> None:
+    here = _scan._Reported()
+    for seen in reported:
+        here.add(seen)
+    assert here.part_of(value) == any(seen in value for seen in reported)

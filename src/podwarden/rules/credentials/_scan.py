@@ -62,7 +62,7 @@ class Scanner:
         self.found: dict[str, list[Violation]] = {}
         self.seen: set[tuple[str, str, FieldPath]] = set()
         #: values reported at each path (any rule): fallback rules skip them
-        self.at_path: dict[FieldPath, list[str]] = {}
+        self.at_path: dict[FieldPath, _Reported] = {}
         self.fallback: list[tuple[Detector, Leaf]] = []
         self.budget = NESTED_BUDGET
         # what the API server writes on each object (names, managedFields) is no credential
@@ -260,17 +260,42 @@ class Scanner:
         for applies in self.filters:
             if applies(candidate):
                 return
-        here = self.at_path.setdefault(path, [])
-        if fallback and any(seen in hit.value for seen in here):
+        here = self.at_path.get(path)
+        if here is None:
+            here = self.at_path[path] = _Reported()
+        if fallback and here.part_of(hit.value):
             return  # a more specific rule already reported this value (or a part of it) here
         secret = fingerprint(hit.value)
         if (rule_id, secret, path) in self.seen:
             return
         self.seen.add((rule_id, secret, path))
-        here.append(hit.value)
+        here.add(hit.value)
         self.found.setdefault(rule_id, []).append(
             Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity,
                       value=hit.value))
+
+
+class _Reported:
+    """The values reported at one path, asked whether one of them is part of a value: by
+    looking each of them up among the value's pieces once they are many (thousands of
+    values in one text would make the plain test quadratic)."""
+
+    __slots__ = ("lengths", "values")
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self.lengths: set[int] = set()
+
+    def add(self, value: str) -> None:
+        self.values.add(value)
+        self.lengths.add(len(value))
+
+    def part_of(self, value: str) -> bool:
+        n = len(value)
+        if len(self.values) <= len(self.lengths) * n:
+            return any(seen in value for seen in self.values)
+        return any(value[i:i + size] in self.values for size in self.lengths if size <= n
+                   for i in range(n - size + 1))
 
 
 _filters: tuple[tuple[object, ...], list[Callable[[Candidate], bool]]] = ((), [])
