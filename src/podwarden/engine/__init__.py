@@ -1,6 +1,6 @@
 """The engine: select rules, stream sources through them, turn violations into findings.
 
-``core`` runs the rules over sources, ``results`` holds what a run produces, ``hazards``
+``core`` runs the rules over sources (``evaluate`` over one object), ``results`` holds what a run produces, ``hazards``
 merges findings of one hazard at one field, ``suppression`` reads the ignore annotations.
 """
 
@@ -8,11 +8,11 @@ from podwarden.engine.core import (
     CHUNK_OBJECTS,
     LARGE_FILE,
     Engine,
-    Raised,
     auto_jobs,
     batch_size,
     object_problem,
 )
+from podwarden.engine.evaluate import Raised
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Result, Selection, Suppressed
 from podwarden.engine.suppression import (
