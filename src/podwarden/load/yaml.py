@@ -42,10 +42,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 #: a top-level ``kind: ...List`` (block YAML at column 0, or JSON): only then is a large
-#: document worth the events pre-pass that confirms it (CRDs say ``listKind: FooList``)
-_LIST_KIND = re.compile(r"^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"', re.M)
+#: document worth the events pre-pass that confirms it (CRDs say ``listKind: FooList``).
+#: This and the other patterns of rare paths are strings, compiled (by ``re``) when first
+#: used, not at every start-up
+_LIST_KIND = r"(?m)^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"'
 _BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = r"[\[\]{}]"
 
 
 _SCALAR_NODE = yaml.ScalarNode
@@ -216,7 +218,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
     budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
     # without an anchor there is no alias: a plain tree, built without the bookkeeping
     plain = "&" not in text
-    if len(text) > large_list.LARGE_LIST_BYTES and _LIST_KIND.search(text) and _is_list(text):
+    if len(text) > large_list.LARGE_LIST_BYTES and re.search(_LIST_KIND, text) and _is_list(text):
         yield from _iter_large_list(text, file, budget, plain)
         return
     loader = _Loader(text)
@@ -249,7 +251,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
         loader.dispose()
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "[\ud800-\udfff]"
 
 
 def _without_lone_surrogates(data: Any) -> Any:
@@ -257,7 +259,7 @@ def _without_lone_surrogates(data: Any) -> Any:
     replaced by U+FFFD, as Go's JSON decoder does; ``data`` itself when there is none.  Such
     text cannot be written as UTF-8: left alone, it would break every report."""
     if isinstance(data, str):
-        return _LONE_SURROGATE.sub("\ufffd", data) if _LONE_SURROGATE.search(data) else data
+        return re.sub(_LONE_SURROGATE, "\ufffd", data) if re.search(_LONE_SURROGATE, data) else data
     if isinstance(data, list):
         items = [_without_lone_surrogates(item) for item in data]
         return items if any(a is not b for a, b in zip(items, data, strict=True)) else data
@@ -339,7 +341,7 @@ def _yaml_error(text: str, file: str, original: yaml.MarkedYAMLError) -> InputEr
 
 
 #: quoted input in PyYAML's messages ('found undefined tag handle '!x!''); token names stay
-_QUOTED = re.compile(r"""(['"])(?!<[a-z ]+>\1)(?!\s)[^'"\n]{2,}?(?<!\s)\1""")
+_QUOTED = r"""(['"])(?!<[a-z ]+>\1)(?!\s)[^'"\n]{2,}?(?<!\s)\1"""
 _LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
 
 
@@ -353,7 +355,7 @@ def _one_line(message: str) -> str:
 
 def without_quotes(message: str) -> str:
     """A parser message with any quoted piece of the input left out (it could be a secret)."""
-    return _QUOTED.sub("(text not shown)", message)
+    return re.sub(_QUOTED, "(text not shown)", message)
 
 
 def _long_number_line(text: str) -> int:
@@ -366,7 +368,7 @@ def _check_flow_depth(text: str, file: str) -> None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = deepest = 0
-    for match in _BRACKETS.finditer(text):
+    for match in re.finditer(_BRACKETS, text):
         depth += 1 if match.group() in "[{" else -1
         deepest = max(deepest, depth)
     if deepest <= MAX_DEPTH:
