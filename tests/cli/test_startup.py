@@ -74,12 +74,16 @@ def test_a_check_run_imports_only_its_own_command_and_reporter(tmp_path: Path) -
         "    run()\n"
         "except SystemExit:\n"
         "    pass\n"
+        "from podwarden.rules.rbac import _builtin\n"
+        "print(_builtin._table.cache_info().currsize, _builtin._roles.cache_info().currsize)\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
     pod = ROOT / "examples" / "aks-guide-example-pod-hardened.yaml"
     out = subprocess.run([sys.executable, "-c", code, str(pod)], capture_output=True, text=True, check=True,
                          cwd=tmp_path)  # no configuration file found upward
-    loaded = set(out.stdout.strip().splitlines()[-1].split())
+    *_, tables_built, modules = out.stdout.strip().splitlines()
+    loaded = set(modules.split())
+    assert tables_built == "0 0"  # no binding in the input: the built-in RBAC roles are not built
     assert "podwarden.cli.check" in loaded and "podwarden.report.text" in loaded
     unwanted = {"podwarden.cli.fix", "podwarden.cli.serve", "podwarden.cli.audit", "podwarden.cli.rules",
                 "podwarden.fix", "podwarden.webhook", "podwarden.cluster", "podwarden.report.html",
