@@ -56,3 +56,13 @@ def test_error_lines_on_stderr_escape_them_too(tmp_path: Path) -> None:
     assert "\x1b" not in result.stderr and "\r" not in result.stderr
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
         line for line in result.stderr.splitlines() if "containerPort" in line]  # one error line, not two
+
+
+def test_fix_messages_escape_them_too(tmp_path: Path) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "evil\rerror: forged line"},
+           "spec": {"containers": [{"name": "a", "image": "b", "securityContext": {"privileged": True}}]}}
+    manifest = tmp_path / "pod.json"
+    manifest.write_text(json.dumps(pod))
+    result = CliRunner().invoke(main, ["fix", str(manifest)])
+    assert result.exit_code == 1
+    assert "\r" not in result.stderr and "evil\\x0derror: forged line" in result.stderr

@@ -55,9 +55,7 @@ if TYPE_CHECKING:
                    "temporary directory); must not exist nor be inside a PATH.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: .podwarden.yaml found upward from here).")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Fix files in N processes (0: one per CPU; default: one per CPU when the "
-                   "files are many enough to pay for it, else 1); output is the same either way.")
+@common.jobs_option("Fix files")
 @click.pass_context
 def command(
     ctx: click.Context, paths: tuple[str, ...], write: bool, level: str, k8s_version: str,
@@ -114,7 +112,7 @@ def command(
     left: dict[str, list[Remaining]] = defaultdict(list)
     cautions: dict[str, list[str]] = defaultdict(list)
     values_set: dict[str, list[str]] = defaultdict(list)
-    for ff in fixer.iter_files(paths, jobs=(jobs or os.cpu_count() or 1) if jobs is not None else None):
+    for ff in fixer.iter_files(paths, jobs=jobs):
         if ff.skipped:
             skipped += 1
             continue
@@ -124,7 +122,7 @@ def command(
                 ff.errors.append(InputError(ff.path, 0, f"{problem}: not changed"))
         if ff.errors:
             for error in ff.errors:
-                click.echo(f"error: {error}", err=True)
+                common.say(f"error: {error}")
             errors += 1
             continue
         for rest in ff.remaining:
@@ -147,25 +145,25 @@ def command(
             try:
                 yamlfile.write_atomic(ff.path, ff.fixed_bytes())
             except OSError as exc:
-                click.echo(f"error: {InputError(ff.path, 0, f'not written: {exc.strerror or exc}')}", err=True)
+                common.say(f"error: {InputError(ff.path, 0, f'not written: {exc.strerror or exc}')}")
                 errors += 1
                 continue
-            click.echo(f"fixed {ff.path} ({len(ff.applied)} finding(s))", err=True)
+            common.say(f"fixed {ff.path} ({len(ff.applied)} finding(s))")
         changed += 1
         fixes += len(ff.applied)
     remaining = report_remaining(left, write)
     for what, where in sorted(values_set.items()):
-        click.echo(f"{'set' if write else 'would set'}: {what} at pod level in {len(where)} pod(s) "
-                   f"(containers setting their own keep it), e.g. {where[0]}", err=True)
+        common.say(f"{'set' if write else 'would set'}: {what} at pod level in {len(where)} pod(s) "
+                   f"(containers setting their own keep it), e.g. {where[0]}")
     for why, where in sorted(cautions.items()):
-        click.echo(f"caution: {why} ({len(where)} fix(es), e.g. {where[0]})", err=True)
+        common.say(f"caution: {why} ({len(where)} fix(es), e.g. {where[0]})")
     if skipped:
-        click.echo(f"note: skipped {skipped} file(s) without Kubernetes objects or with unrendered "
-                   "Helm templates", err=True)
+        common.say(f"note: skipped {skipped} file(s) without Kubernetes objects or with unrendered "
+                   "Helm templates")
     verb = "fixed" if write else "would fix"
-    click.echo(f"{verb} {fixes} finding(s) in {changed} file(s)"
+    common.say(f"{verb} {fixes} finding(s) in {changed} file(s)"
                + (f"; {remaining} finding(s) left" if remaining else "")
-               + ("" if write or not changed else "; run with --write to apply"), err=True)
+               + ("" if write or not changed else "; run with --write to apply"))
     if errors:
         sys.exit(2)
     sys.exit(1 if remaining or (changed and not write) else 0)
@@ -179,11 +177,11 @@ def report_remaining(left: dict[str, list[Remaining]], write: bool) -> int:
     total = 0
     for why, items in sorted(left.items()):
         total += len(items)
-        click.echo(f"left: {why} ({len(items)} finding(s)):", err=True)
+        common.say(f"left: {why} ({len(items)} finding(s)):")
         for rest in items:
             line = rest.line if write else rest.line_before or rest.line
             where = f"{rest.file}:{line}" if line > 0 else rest.file
-            click.echo(f"  {where}: {rest.object} {rest.path}", err=True)
+            common.say(f"  {where}: {rest.object} {rest.path}")
     return total
 
 
@@ -219,55 +217,54 @@ def move_command(paths: tuple[str, ...], write: bool, *, keyvault: str | None, t
     options = move_secrets.Options(keyvault, tenant_id, client_id, service_account, as_env)
     plan = move_secrets.Mover(options).plan(paths, writing=write)
     for error in plan.errors:
-        click.echo(plan.redact(f"error: {error}"), err=True)
+        common.say(plan.redact(f"error: {error}"))
     changed = plan.changed
     for moved in plan.moved:
-        click.echo(f"{'moved' if write else 'would move'}: {moved.file}: {moved.object} container "
+        common.say(f"{'moved' if write else 'would move'}: {moved.file}: {moved.object} container "
                    f'"{moved.container}" env "{moved.env}" ({moved.secret}) -> Key Vault '
-                   f"{keyvault} secret {moved.object_name} (SecretProviderClass {moved.spc})", err=True)
+                   f"{keyvault} secret {moved.object_name} (SecretProviderClass {moved.spc})")
     if plan.synced:
-        click.echo("note: --as-env syncs the values into Kubernetes Secret(s) "
+        common.say("note: --as-env syncs the values into Kubernetes Secret(s) "
                    f"{', '.join(plan.synced)} (secretObjects): the values are then also stored in "
                    "etcd, the weaker form vault/secret-sync reports; without --as-env the pods "
-                   "read them from the read-only mounted files only", err=True)
+                   "read them from the read-only mounted files only")
     elif plan.moved:
-        click.echo("note: each moved variable NAME became NAME_FILE, the path of the mounted "
+        common.say("note: each moved variable NAME became NAME_FILE, the path of the mounted "
                    "file holding the value: the application must read the file "
-                   "(--as-env keeps NAME, through a synced Secret)", err=True)
+                   "(--as-env keeps NAME, through a synced Secret)")
     errors = bool(plan.errors)
     for item in plan.left:
         where = f"{item.file}:{item.line}" if item.line > 0 else item.file
-        click.echo(plan.redact(f"left: {where}: {item.object} {item.path} ({item.rule_id} {item.secret}): "
-                               f"{item.advice}"), err=True)
+        common.say(plan.redact(f"left: {where}: {item.object} {item.path} ({item.rule_id} {item.secret}): "
+                               f"{item.advice}"))
     if not write:
         for fp in changed:
             click.echo(plan.redact(diff.unified(fp.path, fp.text, fp.fixed_text or "")), nl=False)
         if plan.values:
-            click.echo(f"would write {len(plan.values)} value(s) and an upload script to a new "
-                       "directory (mode 0700) outside the manifests; run with --write", err=True)
-        click.echo(f"would move {len(plan.moved)} credential(s) in {len(changed)} file(s)"
-                   + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""), err=True)
+            common.say(f"would write {len(plan.values)} value(s) and an upload script to a new "
+                       "directory (mode 0700) outside the manifests; run with --write")
+        common.say(f"would move {len(plan.moved)} credential(s) in {len(changed)} file(s)"
+                   + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""))
         return 2 if errors else 1 if changed or plan.left else 0
     if plan.values:
         try:
             where = move_secrets.write_values(plan.values, keyvault, secrets_dir, paths)
         except OSError as exc:
-            click.echo(f"error: values not written, no manifest changed: {exc.strerror or exc}", err=True)
+            common.say(f"error: values not written, no manifest changed: {exc.strerror or exc}")
             return 2
     written = 0
     for fp in changed:
         try:
             yamlfile.write_atomic(fp.path, fp.fixed_bytes())
         except OSError as exc:
-            click.echo(f"error: {InputError(fp.path, 0, f'not written: {exc.strerror or exc}')}", err=True)
+            common.say(f"error: {InputError(fp.path, 0, f'not written: {exc.strerror or exc}')}")
             errors = True
             continue
         written += 1
-    click.echo(f"moved {len(plan.moved)} credential(s) in {written} file(s)"
-               + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""), err=True)
+    common.say(f"moved {len(plan.moved)} credential(s) in {written} file(s)"
+               + (f"; {len(plan.left)} credential(s) it cannot move left" if plan.left else ""))
     if plan.values:
-        click.echo(f"values: {len(plan.values)} file(s) in {where} (directory 0700, files 0600); "
-                   f"upload them with: sh {os.path.join(where, 'upload.sh')}", err=True)
-        click.echo(f"then DELETE that directory (rm -rf {where}): it holds the credentials in clear",
-                   err=True)
+        common.say(f"values: {len(plan.values)} file(s) in {where} (directory 0700, files 0600); "
+                   f"upload them with: sh {os.path.join(where, 'upload.sh')}")
+        common.say(f"then DELETE that directory (rm -rf {where}): it holds the credentials in clear")
     return 2 if errors else 1 if plan.left else 0
