@@ -4,13 +4,16 @@ complete, and a `check` run imports only what it needs."""
 from __future__ import annotations
 
 import gc
+import json
 import os
+import pickle
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 import podwarden.cli as cli
@@ -128,6 +131,12 @@ def test_records_keep_their_dataclass_behaviour() -> None:
     assert v == Violation(("spec",), "bad", "fp:1234", None, None, "hunter2-secret")
     assert "hunter2-secret" not in repr(v) and "fp:1234" in repr(v)  # the credential never shows
     assert v.value == "hunter2-secret" and v.hint is None
+    assert hash(v) == hash(Violation(("spec",), "bad", "fp:1234", None, None, "hunter2-secret"))
+    assert pickle.loads(pickle.dumps(v)) == v  # to and from -j workers
+    with pytest.raises(TypeError):
+        json.dumps(v)  # not a tuple: the credential cannot be serialized with the rest
+    with pytest.raises(TypeError):
+        tuple(v)  # type: ignore[arg-type]
 
 
 def test_a_command_runs_with_the_collector_thresholds_it_started_with() -> None:

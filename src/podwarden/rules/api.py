@@ -97,24 +97,43 @@ class Version(NamedTuple):
         return cls(int(match.group(1)))
 
 
-class Violation(NamedTuple):
+class Violation:
     """One offending field: where (relative to the object) and what is wrong.
 
     ``secret`` carries a detected credential's redacted fingerprint, never the value.
     ``severity``, when set, replaces the rule's for this one violation (e.g. LOW for
     "the referenced object is not in the input"); a configured override still wins.
     ``hint``, when set, replaces the rule's fix hint in text output.
+
+    Not a tuple: it can be neither iterated nor serialized (``json.dumps`` refuses it), so
+    the credential in ``value`` cannot slip out with the rest.
     """
 
-    path: FieldPath
-    message: str
-    secret: str | None = None
-    severity: Severity | None = None
-    #: advice that fits this violation better than the first sentence of the rule's Fix
-    hint: str | None = None
-    #: the credential itself (credentials rules): never output, not even by ``repr``; the
-    #: engine hides it in every other message about the object (a token used as a container name)
-    value: str | None = None
+    __slots__ = ("hint", "message", "path", "secret", "severity", "value")
+
+    def __init__(self, path: FieldPath, message: str, secret: str | None = None,
+                 severity: Severity | None = None, hint: str | None = None, value: str | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.secret = secret
+        self.severity = severity
+        #: advice that fits this violation better than the first sentence of the rule's Fix
+        self.hint = hint
+        #: the credential itself (credentials rules): never output, not even by ``repr``; the
+        #: engine hides it in every other message about the object (a token used as a container name)
+        self.value = value
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.path, self.message, self.secret, self.severity, self.hint, self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Violation) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple[type[Violation], tuple[Any, ...]]:
+        return Violation, self._key()
 
     def __repr__(self) -> str:
         return (f"Violation(path={self.path!r}, message={self.message!r}, secret={self.secret!r}, "
