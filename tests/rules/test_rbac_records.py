@@ -42,3 +42,19 @@ def test_replace_and_pickle_keep_every_field() -> None:
 
 def test_repr_names_the_fields() -> None:
     assert repr(Subject("Group", "g")) == "Subject(kind='Group', name='g', namespace=None)"
+
+
+def test_a_record_whose_fields_do_not_name_its_slots_is_refused() -> None:
+    import pytest
+
+    from podwarden.model.record import Record
+
+    with pytest.raises(TypeError, match="each slot once"):
+        class Missing(Record):  # "c" would be left out of equality, hashing and pickling
+            __slots__ = ("a", "b", "c")
+            _fields = ("a", "b")
+
+    with pytest.raises(TypeError, match="each slot once"):
+        class Twice(Record):
+            __slots__ = ("a", "b")
+            _fields = ("a", "b", "a")

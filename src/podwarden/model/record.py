@@ -31,6 +31,13 @@ class Record:
         super().__init_subclass__(**kwargs)
         if len(cls._fields) < 2:
             raise TypeError(f"{cls.__qualname__}: a record has two fields or more")
+        slots: set[str] = set()
+        for klass in cls.__mro__:
+            declared = klass.__dict__.get("__slots__", ())
+            slots.update((declared,) if isinstance(declared, str) else declared)
+        if set(cls._fields) != slots or len(set(cls._fields)) != len(cls._fields):
+            # a field left out of _fields would be left out of equality, hashing and pickling
+            raise TypeError(f"{cls.__qualname__}: _fields must name each slot once")
         cls._values_of = attrgetter(*cls._fields)
 
     def _values(self) -> tuple[Any, ...]:
