@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podwarden.fix.yamlnodes import FixRefused
+from podwarden.fix.yamlnodes import FixRefused, nest
 from podwarden.model.edits import Edit
-from podwarden.model.paths import FieldPath, render
+from podwarden.model.paths import render
 
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"')
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -177,18 +177,10 @@ def _apply(text: str, root: Node, edit: Edit, style: _Style) -> str:
             raise FixRefused(f"{render(path)}: not a list")
         value = [value]
     if depth == len(path) or (node.kind == "scalar" and node.value is None):
-        return _replace(text, node, _nest(path[depth:], value, path), style)
+        return _replace(text, node, nest(path[depth:], value, path), style)
     if node.kind != "object" or not isinstance(path[depth], str):
         raise FixRefused(f"{render(path[:depth]) or 'the document'}: not an object")
-    return _insert(text, node, str(path[depth]), _nest(path[depth + 1:], value, path), style)
-
-
-def _nest(parts: FieldPath, value: Any, path: FieldPath) -> Any:
-    for part in reversed(parts):
-        if isinstance(part, int):
-            raise FixRefused(f"{render(path)}: cannot create list item {part}")
-        value = {part: value}
-    return value
+    return _insert(text, node, str(path[depth]), nest(path[depth + 1:], value, path), style)
 
 
 def _indent(text: str, index: int) -> str:

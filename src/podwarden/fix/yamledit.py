@@ -23,6 +23,7 @@ from podwarden.fix.yamlnodes import (
     is_null,
     key_column,
     line_start,
+    nest,
     only_space_before,
     shared_nodes,
     walk_path,
@@ -103,28 +104,20 @@ def _keeps_style(text: str, walk: Walk, edit: Edit) -> bool:
     return not (len(walk.nodes) - 1 == len(edit.path) and last.id != "scalar" and not is_flow(last, text))
 
 
-def _nest(parts: FieldPath, value: Any, path: FieldPath) -> Any:
-    for part in reversed(parts):
-        if isinstance(part, int):
-            raise FixRefused(f"{render(path)}: cannot create list item {part}")
-        value = {part: value}
-    return value
-
-
 def _set(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> str:
     depth = len(walk.nodes) - 1  # path[:depth] is present
     last = walk.nodes[-1]
     if depth == len(path) or is_null(last):
         # the node at path[:depth] exists: a scalar (or null) to replace, or a collection
         target_depth = depth
-        nested = _nest(path[target_depth:], value, path)
+        nested = nest(path[target_depth:], value, path)
         return _replace(text, walk, path[:target_depth], nested, style)
     if last.id != "mapping":
         raise FixRefused(f"{render(path[:depth]) or 'the document'}: not a mapping")
     key = path[depth]
     if not isinstance(key, str):
         raise FixRefused(f"{render(path)}: no such list item")
-    return _insert_key(text, last, key, _nest(path[depth + 1:], value, path), style)
+    return _insert_key(text, last, key, nest(path[depth + 1:], value, path), style)
 
 
 def _insert_key(text: str, mapping: Any, key: str, value: Any, style: Style) -> str:

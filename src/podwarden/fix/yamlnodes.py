@@ -261,3 +261,11 @@ def dash_index(text: str, item: Any) -> int | None:
     return start + pos if pos >= 0 and line[:pos].strip() == "" else None
 
 
+def nest(parts: FieldPath, value: Any, path: FieldPath) -> Any:
+    """``value`` under the missing keys ``parts`` of ``path`` (``{a: {b: value}}``): what a
+    set writes where its parents are missing; a missing list item is refused."""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            raise FixRefused(f"{render(path)}: cannot create list item {part}")
+        value = {part: value}
+    return value
