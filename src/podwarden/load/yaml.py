@@ -1,7 +1,7 @@
 """Parse YAML/JSON text into plain Python documents that still know their source lines.
 
-libyaml (PyYAML's C parser) composes a node tree; a small constructor turns it into
-dicts, lists and scalars.  The node tree is kept beside each document so that a line
+libyaml (PyYAML's C parser) composes a node tree; a small constructor (``construct``)
+turns it into dicts, lists and scalars.  The node tree is kept beside each document so that a line
 is looked up only for the paths that have findings: clean files pay nothing for it.
 
 Hostile input is bounded before it can hurt: file size, nesting depth (libyaml's
@@ -25,19 +25,20 @@ import yaml
 
 from podwarden.errors import InputError
 from podwarden.load import large_list
+from podwarden.load.construct import (
+    ALIAS_ALLOWANCE,
+    LONG_NUMBER,
+    MAX_DEPTH,
+    STR,
+    Budget,
+    construct,
+    construct_plain,
+    duplicate_message,
+)
 from podwarden.model.paths import FieldPath
 
 MAX_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 256
-#: values a document may expand to through aliases, beyond one per source byte
-ALIAS_ALLOWANCE = 100_000
 
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
@@ -46,7 +47,6 @@ _MAP = "tag:yaml.org,2002:map"
 #: This and the other patterns of rare paths are strings, compiled (by ``re``) when first
 #: used, not at every start-up
 _LIST_KIND = r"(?m)^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"'
-_BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 _BRACKETS = r"[\[\]{}]"
 
 
@@ -74,7 +74,7 @@ class _Loader(yaml.CSafeLoader):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is _SCALAR_NODE:
             # plain scalars repeat (keys above all): the table is asked once per value
-            return (_RESOLVED.get(value) or _resolve_plain(value)) if implicit[0] else _STR
+            return (_RESOLVED.get(value) or _resolve_plain(value)) if implicit[0] else STR
         return _SEQ if kind is _SEQUENCE_NODE else _MAP
 
 
@@ -87,7 +87,7 @@ _RESOLVED_LONGEST = 64
 def _resolve_plain(value: str) -> str:
     """The tag PyYAML's implicit resolvers give a plain scalar (YAML 1.1: ``yes`` is a bool,
     ``0777`` an octal int), remembered for short values."""
-    tag = _STR
+    tag = STR
     for candidate, regexp in _Loader.yaml_implicit_resolvers.get(value[0] if value else "", ()):
         if regexp.match(value):
             tag = str(candidate)
@@ -102,7 +102,6 @@ def _resolve_plain(value: str) -> str:
 # go-yaml v2, Kubernetes' reader, reads a plain y, Y, n or N as a boolean (PyYAML: a string)
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
-_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: stateless for them
 
 
 class Document:
@@ -215,7 +214,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
     json_like = text.lstrip()[:1] in ("{", "[") and not text.lstrip().startswith("{{")
     if json_like:
         _check_json(text, file)  # Kubernetes decodes a document that starts like JSON as JSON, strictly
-    budget = _Budget(len(text) + ALIAS_ALLOWANCE, file)
+    budget = Budget(len(text) + ALIAS_ALLOWANCE, file)
     # without an anchor there is no alias: a plain tree, built without the bookkeeping
     plain = "&" not in text
     if len(text) > large_list.LARGE_LIST_BYTES and re.search(_LIST_KIND, text) and _is_list(text):
@@ -281,7 +280,7 @@ def _is_list(text: str) -> bool:
     return isinstance(kind, str) and kind.endswith("List")
 
 
-def _iter_large_list(text: str, file: str, budget: _Budget, plain: bool) -> Iterator[Document]:
+def _iter_large_list(text: str, file: str, budget: Budget, plain: bool) -> Iterator[Document]:
     loader = _Loader(text)
     try:
         for node, index in large_list.iter_items(loader):
@@ -290,17 +289,17 @@ def _iter_large_list(text: str, file: str, budget: _Budget, plain: bool) -> Iter
                 doc.prefix = ("items", index)
                 yield doc
     except large_list.DuplicateKey as exc:
-        raise InputError(file, exc.second.start_mark.line + 1, _duplicate_message(exc.first, exc.second)) from None
+        raise InputError(file, exc.second.start_mark.line + 1, duplicate_message(exc.first, exc.second)) from None
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(text, file, exc) from None
     finally:
         loader.dispose()
 
 
-def _document(index: int, node: Any, budget: _Budget, file: str, plain: bool) -> Document | None:
+def _document(index: int, node: Any, budget: Budget, file: str, plain: bool) -> Document | None:
     if node is None:
         return None
-    data = _construct_plain(node, 0, file) if plain else _construct(node, budget, 0, {}, set())
+    data = construct_plain(node, 0, file) if plain else construct(node, budget, 0, {}, set())
     return None if data is None else Document(index, data, node, node.start_mark.line + 1)
 
 
@@ -312,7 +311,7 @@ def _check_json(text: str, file: str) -> None:
     except RecursionError:
         raise InputError(file, 1, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
     except ValueError:  # an integer past Python's digit limit
-        raise InputError(file, _long_number_line(text), _LONG_NUMBER) from None
+        raise InputError(file, _long_number_line(text), LONG_NUMBER) from None
 
 
 def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> list[Any]:
@@ -342,7 +341,6 @@ def _yaml_error(text: str, file: str, original: yaml.MarkedYAMLError) -> InputEr
 
 #: quoted input in PyYAML's messages ('found undefined tag handle '!x!''); token names stay
 _QUOTED = r"""(['"])(?!<[a-z ]+>\1)(?!\s)[^'"\n]{2,}?(?<!\s)\1"""
-_LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
 
 
 def _one_line(message: str) -> str:
@@ -390,183 +388,6 @@ def _check_flow_depth(text: str, file: str) -> None:
             line = mark.line + 1 if mark else 1
             raise InputError(file, line, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
         return  # the composer reports syntax errors with their context
-
-
-class _Budget:
-    """Counts the values a document expands to, aliases included."""
-
-    __slots__ = ("file", "left")
-
-    def __init__(self, limit: int, file: str) -> None:
-        self.left = limit
-        self.file = file
-
-    def spend(self, amount: int, node: Any) -> None:
-        self.left -= amount
-        if self.left < 0:
-            raise InputError(
-                self.file,
-                node.start_mark.line + 1,
-                "aliases expand to far more values than the file holds (YAML alias bomb?): refused",
-            )
-
-
-def _tag(node: Any) -> str:
-    tag = node.tag
-    return tag if isinstance(tag, str) else str(getattr(tag, "value", tag))
-
-
-def _construct(
-    node: Any, budget: _Budget, depth: int, done: dict[int, tuple[Any, int]], active: set[int]
-) -> Any:
-    """Build the value of ``node``; ``done`` memoises shared (aliased) nodes with their size."""
-    key = id(node)
-    if key in done:
-        shared, size = done[key]
-        budget.spend(size, node)
-        return shared
-    if key in active:
-        raise InputError(budget.file, node.start_mark.line + 1, "recursive alias: refused")
-    if depth > MAX_DEPTH:
-        raise InputError(
-            budget.file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused"
-        )
-    before = budget.left
-    budget.spend(1, node)
-    kind = node.id
-    value: Any
-    if kind == "scalar":
-        value = _scalar(node, budget.file)
-    else:
-        active.add(key)
-        if kind == "sequence":
-            value = [_construct(item, budget, depth + 1, done, active) for item in node.value]
-        else:
-            value = _mapping(node, budget, depth, done, active)
-        active.discard(key)
-    done[key] = (value, before - budget.left)
-    return value
-
-
-def _construct_plain(node: Any, depth: int, file: str) -> Any:
-    """Build the value of a node in a document without anchors (the common, fast case)."""
-    kind = node.id
-    if kind == "scalar":
-        return node.value if node.tag == _STR else _scalar(node, file)
-    if depth > MAX_DEPTH:
-        raise InputError(file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused")
-    if kind == "sequence":
-        return [item.value if item.tag is _STR and item.id == "scalar" else _construct_plain(item, depth + 1, file)
-                for item in node.value]
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        if key_node.id != "scalar" or key_node.tag == _MERGE:
-            # rare shapes (merge keys, complex keys) take the careful path
-            return _mapping(node, _Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
-        key = key_node.value if key_node.tag == _STR else _scalar(key_node, file)
-        if key.__class__ is not str and key is not None:
-            key = _key_text(key)
-        if key in result:
-            _duplicate(node, key_node, file)
-        # a string value (most of them) without a call; ``is``: the resolver's own constant
-        result[key] = (value_node.value if value_node.tag is _STR and value_node.id == "scalar"
-                       else _construct_plain(value_node, depth + 1, file))
-    return result
-
-
-def _key_text(key: Any) -> str:
-    """A key that is no string as Kubernetes stores it: JSON keys are strings (``on:`` is
-    ``"true"``, ``80:`` is ``"80"``; the two are different keys, not 1 and True)."""
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
-
-
-def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
-    """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
-    last value silently winning would hide, say, a second ``privileged: true``)."""
-    def text(node: Any) -> Any:
-        key = _scalar(node, file) if node.id == "scalar" else None
-        return key if key.__class__ is str or key is None else _key_text(key)
-
-    wanted = text(key_node)
-    first = next((k for k, _ in mapping.value if k.id == "scalar" and text(k) == wanted), key_node)
-    raise InputError(file, key_node.start_mark.line + 1, _duplicate_message(first, key_node))
-
-
-def _duplicate_message(first: Any, second: Any) -> str:
-    # the key itself is not shown: a ConfigMap's key can be a token
-    return (f"duplicate key at column {second.start_mark.column + 1} (first at line "
-            f"{first.start_mark.line + 1}, column {first.start_mark.column + 1})")
-
-
-def _mapping(
-    node: Any, budget: _Budget, depth: int, done: dict[int, tuple[Any, int]], active: set[int]
-) -> dict[Any, Any]:
-    """A mapping as Kubernetes' YAML reader (go-yaml v2) builds it: entries in the order
-    written, a merge key ``<<`` setting its mapping's keys over those before it (of a list
-    of mappings, the first wins), a later entry over a merged one.  (The YAML 1.1 merge
-    spec lets explicit keys win wherever they stand; what the API server stores is what
-    counts: ``privileged: false`` then ``<<: {privileged: true}`` is a privileged pod.)"""
-    result: dict[Any, Any] = {}
-    explicit: set[Any] = set()
-    for key_node, value_node in node.value:
-        if _tag(key_node) == _MERGE:
-            source = _construct(value_node, budget, depth + 1, done, active)
-            sources = source if isinstance(source, list) else [source]
-            for item in sources:
-                if not isinstance(item, dict):
-                    raise InputError(
-                        budget.file, value_node.start_mark.line + 1, "merge key '<<' needs a mapping"
-                    )
-            for item in reversed(sources):
-                result.update(item)
-            continue
-        if key_node.id != "scalar":
-            raise InputError(
-                budget.file,
-                key_node.start_mark.line + 1,
-                "a mapping key that is itself a mapping or list"
-                + (" (unrendered Helm template?)" if key_node.id == "mapping" else ""),
-            )
-        key = _scalar(key_node, budget.file)
-        if key.__class__ is not str and key is not None:
-            key = _key_text(key)
-        if key in explicit:
-            _duplicate(node, key_node, budget.file)
-        explicit.add(key)
-        result[key] = _construct(value_node, budget, depth + 1, done, active)
-    return result
-
-
-def _scalar(node: Any, file: str) -> Any:
-    tag = _tag(node)
-    value = node.value
-    if tag == _STR:
-        return value
-    try:
-        if tag == _INT:
-            if value.isdigit() and (value[0] != "0" or value == "0"):
-                return int(value)
-            return _SCALARS.construct_yaml_int(node)  # 0400 is octal, 0x1F, 1_000, 1:30 ...
-        if tag == _BOOL:
-            if value.lower() not in _BOOLS:
-                raise ValueError
-            return value.lower() in ("true", "yes", "on", "y")
-        if tag == _NULL:
-            if value not in ("", "~", "null", "Null", "NULL"):
-                raise ValueError
-            return None
-        if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
-    except (ValueError, yaml.YAMLError):
-        # never the value: a token tagged !!int would be printed whole
-        name = tag.rsplit(":", 1)[-1]
-        digits = value.lstrip("+-").replace("_", "")
-        problem = _LONG_NUMBER if digits.isdigit() else f"a value read as !!{name} that is not a valid {name}"
-        raise InputError(file, node.start_mark.line + 1, problem) from None
-    # timestamps, binary, '=' and custom tags: Kubernetes turns them into strings
-    return value
 
 
 def iter_objects(doc: Document) -> Iterator[tuple[FieldPath, dict[str, Any]]]:

@@ -1,0 +1,203 @@
+"""Build a document's value from libyaml's node tree, as Kubernetes' reader (go-yaml v2)
+would: YAML 1.1 scalars, merge keys in the order written, keys as the strings the API
+stores, a key written twice refused; nesting and alias expansion bounded."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import yaml
+
+from podwarden.errors import InputError
+
+MAX_DEPTH = 256
+#: values a document may expand to through aliases, beyond one per source byte
+ALIAS_ALLOWANCE = 100_000
+
+STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+_BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
+_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: stateless for them
+LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
+
+
+class Budget:
+    """Counts the values a document expands to, aliases included."""
+
+    __slots__ = ("file", "left")
+
+    def __init__(self, limit: int, file: str) -> None:
+        self.left = limit
+        self.file = file
+
+    def spend(self, amount: int, node: Any) -> None:
+        self.left -= amount
+        if self.left < 0:
+            raise InputError(
+                self.file,
+                node.start_mark.line + 1,
+                "aliases expand to far more values than the file holds (YAML alias bomb?): refused",
+            )
+
+
+def _tag(node: Any) -> str:
+    tag = node.tag
+    return tag if isinstance(tag, str) else str(getattr(tag, "value", tag))
+
+
+def construct(
+    node: Any, budget: Budget, depth: int, done: dict[int, tuple[Any, int]], active: set[int]
+) -> Any:
+    """Build the value of ``node``; ``done`` memoises shared (aliased) nodes with their size."""
+    key = id(node)
+    if key in done:
+        shared, size = done[key]
+        budget.spend(size, node)
+        return shared
+    if key in active:
+        raise InputError(budget.file, node.start_mark.line + 1, "recursive alias: refused")
+    if depth > MAX_DEPTH:
+        raise InputError(
+            budget.file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused"
+        )
+    before = budget.left
+    budget.spend(1, node)
+    kind = node.id
+    value: Any
+    if kind == "scalar":
+        value = _scalar(node, budget.file)
+    else:
+        active.add(key)
+        if kind == "sequence":
+            value = [construct(item, budget, depth + 1, done, active) for item in node.value]
+        else:
+            value = _mapping(node, budget, depth, done, active)
+        active.discard(key)
+    done[key] = (value, before - budget.left)
+    return value
+
+
+def construct_plain(node: Any, depth: int, file: str) -> Any:
+    """Build the value of a node in a document without anchors (the common, fast case)."""
+    kind = node.id
+    if kind == "scalar":
+        return node.value if node.tag == STR else _scalar(node, file)
+    if depth > MAX_DEPTH:
+        raise InputError(file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused")
+    if kind == "sequence":
+        return [item.value if item.tag is STR and item.id == "scalar" else construct_plain(item, depth + 1, file)
+                for item in node.value]
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.id != "scalar" or key_node.tag == _MERGE:
+            # rare shapes (merge keys, complex keys) take the careful path
+            return _mapping(node, Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
+        key = key_node.value if key_node.tag == STR else _scalar(key_node, file)
+        if key.__class__ is not str and key is not None:
+            key = _key_text(key)
+        if key in result:
+            _duplicate(node, key_node, file)
+        # a string value (most of them) without a call; ``is``: the resolver's own constant
+        result[key] = (value_node.value if value_node.tag is STR and value_node.id == "scalar"
+                       else construct_plain(value_node, depth + 1, file))
+    return result
+
+
+def _key_text(key: Any) -> str:
+    """A key that is no string as Kubernetes stores it: JSON keys are strings (``on:`` is
+    ``"true"``, ``80:`` is ``"80"``; the two are different keys, not 1 and True)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
+    """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
+    last value silently winning would hide, say, a second ``privileged: true``)."""
+    def text(node: Any) -> Any:
+        key = _scalar(node, file) if node.id == "scalar" else None
+        return key if key.__class__ is str or key is None else _key_text(key)
+
+    wanted = text(key_node)
+    first = next((k for k, _ in mapping.value if k.id == "scalar" and text(k) == wanted), key_node)
+    raise InputError(file, key_node.start_mark.line + 1, duplicate_message(first, key_node))
+
+
+def duplicate_message(first: Any, second: Any) -> str:
+    # the key itself is not shown: a ConfigMap's key can be a token
+    return (f"duplicate key at column {second.start_mark.column + 1} (first at line "
+            f"{first.start_mark.line + 1}, column {first.start_mark.column + 1})")
+
+
+def _mapping(
+    node: Any, budget: Budget, depth: int, done: dict[int, tuple[Any, int]], active: set[int]
+) -> dict[Any, Any]:
+    """A mapping as Kubernetes' YAML reader (go-yaml v2) builds it: entries in the order
+    written, a merge key ``<<`` setting its mapping's keys over those before it (of a list
+    of mappings, the first wins), a later entry over a merged one.  (The YAML 1.1 merge
+    spec lets explicit keys win wherever they stand; what the API server stores is what
+    counts: ``privileged: false`` then ``<<: {privileged: true}`` is a privileged pod.)"""
+    result: dict[Any, Any] = {}
+    explicit: set[Any] = set()
+    for key_node, value_node in node.value:
+        if _tag(key_node) == _MERGE:
+            source = construct(value_node, budget, depth + 1, done, active)
+            sources = source if isinstance(source, list) else [source]
+            for item in sources:
+                if not isinstance(item, dict):
+                    raise InputError(
+                        budget.file, value_node.start_mark.line + 1, "merge key '<<' needs a mapping"
+                    )
+            for item in reversed(sources):
+                result.update(item)
+            continue
+        if key_node.id != "scalar":
+            raise InputError(
+                budget.file,
+                key_node.start_mark.line + 1,
+                "a mapping key that is itself a mapping or list"
+                + (" (unrendered Helm template?)" if key_node.id == "mapping" else ""),
+            )
+        key = _scalar(key_node, budget.file)
+        if key.__class__ is not str and key is not None:
+            key = _key_text(key)
+        if key in explicit:
+            _duplicate(node, key_node, budget.file)
+        explicit.add(key)
+        result[key] = construct(value_node, budget, depth + 1, done, active)
+    return result
+
+
+def _scalar(node: Any, file: str) -> Any:
+    tag = _tag(node)
+    value = node.value
+    if tag == STR:
+        return value
+    try:
+        if tag == _INT:
+            if value.isdigit() and (value[0] != "0" or value == "0"):
+                return int(value)
+            return _SCALARS.construct_yaml_int(node)  # 0400 is octal, 0x1F, 1_000, 1:30 ...
+        if tag == _BOOL:
+            if value.lower() not in _BOOLS:
+                raise ValueError
+            return value.lower() in ("true", "yes", "on", "y")
+        if tag == _NULL:
+            if value not in ("", "~", "null", "Null", "NULL"):
+                raise ValueError
+            return None
+        if tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+    except (ValueError, yaml.YAMLError):
+        # never the value: a token tagged !!int would be printed whole
+        name = tag.rsplit(":", 1)[-1]
+        digits = value.lstrip("+-").replace("_", "")
+        problem = LONG_NUMBER if digits.isdigit() else f"a value read as !!{name} that is not a valid {name}"
+        raise InputError(file, node.start_mark.line + 1, problem) from None
+    # timestamps, binary, '=' and custom tags: Kubernetes turns them into strings
+    return value
