@@ -10,7 +10,8 @@ import pytest
 
 from podwarden.engine import Raised, Selection
 from podwarden.fix import yamlfile
-from podwarden.fix.apply import Fixer, ValueSet
+from podwarden.fix.apply import Fixer
+from podwarden.fix.outcome import ValueSet
 from podwarden.load import yaml as yamlload
 from tests.rules.test_fixtures import FIXTURES
 

@@ -15,7 +15,7 @@ from podwarden.errors import InputError
 from podwarden.rules.registry import default_registry
 
 if TYPE_CHECKING:
-    from podwarden.fix.apply import Remaining
+    from podwarden.fix.outcome import Remaining
 
 
 @click.command(name="fix")
