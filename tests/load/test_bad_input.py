@@ -274,3 +274,20 @@ def test_a_reused_anchor_loads_without_a_warning() -> None:
         data = yamlload.parse(text, "cm.yaml")[0].data
     assert data["data"] == {"a": "1", "b": "2"}
     assert caught == []  # ruamel's warning quoted the anchor and named its own source file
+
+
+@pytest.mark.parametrize("items", ["{a: {apiVersion: v1, kind: Pod}}", "pod", "5"])
+def test_a_list_whose_items_are_no_list_is_an_error(tmp_path: Path, items: str) -> None:
+    # the API refuses it; read as one object of an unknown kind, a privileged pod in it passed
+    manifest = tmp_path / "list.yaml"
+    manifest.write_text(f"apiVersion: v1\nkind: List\nitems: {items}\n")
+    result = CliRunner().invoke(main, ["check", str(manifest)])
+    assert result.exit_code == 2
+    assert "list.yaml:1: a List whose items are not a list" in result.stderr
+
+
+def test_a_list_with_null_items_is_an_empty_list(tmp_path: Path) -> None:
+    manifest = tmp_path / "list.yaml"
+    manifest.write_text("apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: ConfigMap\n"
+                        "metadata: {name: c}\n")
+    assert CliRunner().invoke(main, ["check", str(manifest)]).exit_code == 0

@@ -452,4 +452,7 @@ def object_problem(data: Any) -> str:
         return f"not a Kubernetes object: no {' or '.join(missing)}"
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return "not a Kubernetes object: apiVersion and kind must be strings"
+    if kind.endswith("List") and not isinstance(data.get("items", []), list | None):
+        # the API refuses it; read as one object of an unknown kind, its items went unchecked
+        return f"a {kind} whose items are not a list"
     return ""
