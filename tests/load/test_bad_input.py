@@ -291,3 +291,17 @@ def test_a_list_with_null_items_is_an_empty_list(tmp_path: Path) -> None:
     manifest.write_text("apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: ConfigMap\n"
                         "metadata: {name: c}\n")
     assert CliRunner().invoke(main, ["check", str(manifest)]).exit_code == 0
+
+
+@pytest.mark.parametrize(("metadata", "problem"), [
+    ("{name: [a]}", "metadata.name must be a string"),
+    ("{name: p, namespace: {a: b}}", "metadata.namespace must be a string"),
+    ("{generateName: 5}", "metadata.generateName must be a string"),
+    ("[a]", "metadata must be a mapping"),
+])
+def test_metadata_of_the_wrong_type_is_an_error(tmp_path: Path, metadata: str, problem: str) -> None:
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(f"apiVersion: v1\nkind: Pod\nmetadata: {metadata}\nspec:\n  containers: []\n")
+    result = CliRunner().invoke(main, ["check", str(manifest)])
+    assert result.exit_code == 2
+    assert f"pod.yaml:1: {problem}" in result.stderr and "['a']" not in result.stdout + result.stderr

@@ -452,6 +452,13 @@ def object_problem(data: Any) -> str:
         return f"not a Kubernetes object: no {' or '.join(missing)}"
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return "not a Kubernetes object: apiVersion and kind must be strings"
+    meta = data.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        return "metadata must be a mapping"
+    for key in ("name", "namespace", "generateName"):
+        value = meta.get(key) if meta else None
+        if value is not None and not isinstance(value, str):
+            return f"metadata.{key} must be a string"  # the API refuses it; reports named it as Python wrote it
     if kind.endswith("List") and not isinstance(data.get("items", []), list | None):
         # the API refuses it; read as one object of an unknown kind, its items went unchecked
         return f"a {kind} whose items are not a list"
