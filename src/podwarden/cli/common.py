@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from podwarden.config import Config, check_rule_settings, discover, load_config
-from podwarden.engine import Result, Selection
+from podwarden.engine import Result, Selection, usable_cpus
 from podwarden.errors import ConfigError
 from podwarden.report.tally import Tally
 from podwarden.rules.api import Level, Severity, Version
@@ -100,10 +100,7 @@ def jobs_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value != 0:
-        return value
-    # the CPUs this process may run on (a container's limit), not the machine's
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return usable_cpus() if value == 0 else value
 
 
 def parse(kind: Callable[[str], Any], value: str, option: str) -> Any:

@@ -11,6 +11,7 @@ from podwarden.engine.core import (
     auto_jobs,
     batch_size,
     object_problem,
+    usable_cpus,
 )
 from podwarden.engine.evaluate import Raised
 from podwarden.engine.hazards import merge_hazards
@@ -43,4 +44,5 @@ __all__ = [
     "merge_hazards",
     "object_problem",
     "suppressed_by",
+    "usable_cpus",
 ]

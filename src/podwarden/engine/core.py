@@ -352,10 +352,15 @@ PARALLEL_BYTES = 256 * 1024
 PARALLEL_FILES = 64
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's limit), not the machine's."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def auto_jobs(files: Sequence[Source]) -> int:
     """Processes for a run of ``files`` when the user did not say: one per CPU when the
     files are many and large enough for the workers to pay for their start, else one."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cpus = usable_cpus()
     if cpus < 2 or len(files) < PARALLEL_FILES:
         return 1
     total = 0
