@@ -31,7 +31,6 @@ service accounts (or a group every account is in), with the Roles they grant.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -651,7 +650,7 @@ class _Fold:
         if owner is not None:
             f = s.finding
             path = _into_template(_TEMPLATE.get(owner.ref.kind, ""), f.path)
-            s = Suppressed(dataclasses.replace(f, object=owner.ref, path=path), s.reason)
+            s = Suppressed(f.replace(object=owner.ref, path=path), s.reason)
         self.silenced.setdefault((s.finding.object, s.finding.rule_id, s.finding.path), s)
 
     def _object(self, o: ObjectResult, owner: Owner | None) -> None:
@@ -675,7 +674,7 @@ class _Fold:
             key = (f.rule_id, path, f.message, f.secret or "")
             seen = merged.get(key)
             if seen is None:
-                merged[key] = (dataclasses.replace(f, object=target, path=path), 1)
+                merged[key] = (f.replace(object=target, path=path), 1)
             else:
                 merged[key] = (seen[0], seen[1] + 1)
 
@@ -705,14 +704,14 @@ class _Fold:
 
 def _generic(f: Finding, shape: Shape) -> Finding:
     """A pod's finding as any of its replicas would have it (placeholders, no object)."""
-    return dataclasses.replace(f, message=shape.generic(f.message), path=shape.generic(f.path))
+    return f.replace(message=shape.generic(f.message), path=shape.generic(f.path))
 
 
 def _own(f: Finding, ref: ObjectRef, shape: Shape) -> Finding:
     """A remembered finding given to one pod: its object, its own strings."""
     if not shape.subs:
-        return dataclasses.replace(f, object=ref)
-    return dataclasses.replace(f, object=ref, message=shape.own(f.message), path=shape.own(f.path))
+        return f.replace(object=ref)
+    return f.replace(object=ref, message=shape.own(f.message), path=shape.own(f.path))
 
 
 def _with_pods(f: Finding, n: int, total: int) -> Finding:
@@ -720,7 +719,7 @@ def _with_pods(f: Finding, n: int, total: int) -> Finding:
         note = f" (in the template, on none of its {total} running pods)"
     else:
         note = f" ({n} of {total} pod{'s' if total != 1 else ''})"
-    return dataclasses.replace(f, message=f.message + note, pods=n)
+    return f.replace(message=f.message + note, pods=n)
 
 
 def _into_template(prefix: str, path: str) -> str:

@@ -20,7 +20,6 @@ rather than on every workload.  Counting findings alone would tell a namespace w
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ DANGEROUS = Severity.MEDIUM
 
 def without_rbac(selection: Selection) -> Selection:
     """``selection`` with the ``rbac`` family skipped (where RBAC could not be read)."""
-    return dataclasses.replace(selection, skip=selection.skip | {FAMILY})
+    return selection.replace(skip=selection.skip | {FAMILY})
 
 
 def targets(binding: dict[str, Any], home: str = "") -> set[str]:

@@ -13,7 +13,6 @@ sources read ``CONTEXT/namespace/NAME`` and readiness is given per cluster.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,11 +57,10 @@ def _tagged(parts: Parts, multi: bool) -> Iterator[FileResult]:
             yield fr
             continue
         source = f"{cluster.context}/{fr.path}"
-        yield dataclasses.replace(
-            fr, path=source,
-            findings=[dataclasses.replace(f, file=source) for f in fr.findings],
-            objects=[dataclasses.replace(o, file=source,
-                                         findings=[dataclasses.replace(f, file=source) for f in o.findings])
+        yield fr.replace(
+            path=source,
+            findings=[f.replace(file=source) for f in fr.findings],
+            objects=[o.replace(file=source, findings=[f.replace(file=source) for f in o.findings])
                      for o in fr.objects])
 
 

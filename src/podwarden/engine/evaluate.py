@@ -7,7 +7,6 @@ suppression and baseline are consulted only when the object or the run has some.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -124,7 +123,9 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
     out.findings.extend(findings)
     blast = None
     if pod is not None and selection.blast_radius:
-        from podwarden.rules.blast import BlastRadius, blast_radius  # only with --blast-radius
+        import dataclasses  # only with --blast-radius, as what follows
+
+        from podwarden.rules.blast import BlastRadius, blast_radius
 
         try:
             blast = blast_radius(pod, ctx.index, findings, selection.version)
@@ -190,7 +191,7 @@ def _hidden_in(f: Finding, path: FieldPath, hide: Hidden) -> Finding:
     rendered = f.path if keys == path else render(keys)
     if message == f.message and rendered == f.path:
         return f
-    return dataclasses.replace(f, message=message, path=rendered)
+    return f.replace(message=message, path=rendered)
 
 
 def _present(data: Any, path: FieldPath) -> bool:

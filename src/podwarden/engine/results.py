@@ -3,11 +3,11 @@ and the selection of rules that produced them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import InputError
 from podwarden.model.objects import ObjectRef
+from podwarden.model.record import Record, Value
 from podwarden.rules.api import Level, Rule, Severity, Version
 
 if TYPE_CHECKING:  # the blast radius is imported only by runs that ask for it
@@ -17,39 +17,39 @@ if TYPE_CHECKING:  # the blast radius is imported only by runs that ask for it
 SEVERITY_NAMES = {s: str(s) for s in Severity}
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Finding:
+class Finding(Value):
     """A violation placed in its file: what every reporter prints.
 
-    A value: never changed once made (``dataclasses.replace`` makes a changed copy).  Not
-    declared frozen because a frozen dataclass's constructor costs 4-5 times as much, and
-    the engine makes one per violation (tens of thousands in a large run).
+    A value: never changed once made (``replace`` makes a changed copy).  Not a frozen
+    ``Record`` because the engine makes one per violation (tens of thousands in a large
+    run), and plain assignment is the fastest constructor.
     """
 
-    rule_id: str
-    severity: Severity
-    message: str
-    file: str
-    line: int
-    column: int
-    object: ObjectRef
-    path: str
-    secret: str | None = None
-    #: a live cluster's workload finding: how many of its running pods have it
-    pods: int | None = None
-    #: rules that found the same hazard at the same field, folded into this finding
-    also: tuple[str, ...] = ()
-    #: advice fitting this finding (text output), when the rule's own does not
-    hint: str | None = None
+    __slots__ = _fields = ("rule_id", "severity", "message", "file", "line", "column", "object", "path",
+                           "secret", "pods", "also", "hint")
 
-    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
-        # from a worker process: one constructor call, not dataclasses' generic setstate
-        return Finding, (self.rule_id, self.severity, self.message, self.file, self.line, self.column,
-                         self.object, self.path, self.secret, self.pods, self.also, self.hint)
+    def __init__(self, rule_id: str, severity: Severity, message: str, file: str, line: int, column: int,
+                 object: ObjectRef, path: str, secret: str | None = None, pods: int | None = None,
+                 also: tuple[str, ...] = (), hint: str | None = None) -> None:
+        self.rule_id = rule_id
+        self.severity = severity
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.object = object
+        self.path = path
+        self.secret = secret
+        #: a live cluster's workload finding: how many of its running pods have it
+        self.pods = pods
+        #: rules that found the same hazard at the same field, folded into this finding
+        self.also = also
+        #: advice fitting this finding (text output), when the rule's own does not
+        self.hint = hint
 
     def with_also(self, also: tuple[str, ...]) -> Finding:
-        """This finding naming the rules ``also`` folded into it (``dataclasses.replace``
-        without its generic, slower path: hazards merge findings of most workloads)."""
+        """This finding naming the rules ``also`` folded into it (``replace`` without its
+        generic, slower path: hazards merge findings of most workloads)."""
         return Finding(self.rule_id, self.severity, self.message, self.file, self.line, self.column,
                        self.object, self.path, self.secret, self.pods, also, self.hint)
 
@@ -86,28 +86,38 @@ class Finding:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressed:
+class Suppressed(Record):
     """A finding silenced by a ``podwarden.io/ignore`` annotation, with the reason given."""
 
+    __slots__ = _fields = ("finding", "reason")
     finding: Finding
     reason: str
 
+    def __init__(self, finding: Finding, reason: str) -> None:
+        object.__setattr__(self, "finding", finding)
+        object.__setattr__(self, "reason", reason)
 
-@dataclass(slots=True)
-class Selection:
+
+class Selection(Value):
     """Which rules run and how: PSS level and version, families or ids, severity floor,
     per-rule settings (``severity`` overrides and rule options) and a baseline."""
 
-    level: Level = Level.RESTRICTED
-    version: Version | None = None
-    only: frozenset[str] = frozenset()
-    skip: frozenset[str] = frozenset()
-    min_severity: Severity = Severity.INFO
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    baseline: frozenset[str] = frozenset()
-    #: compute each workload's blast radius (check --blast-radius)
-    blast_radius: bool = False
+    __slots__ = _fields = ("level", "version", "only", "skip", "min_severity", "settings", "baseline",
+                           "blast_radius")
+
+    def __init__(self, level: Level = Level.RESTRICTED, version: Version | None = None,
+                 only: frozenset[str] = frozenset(), skip: frozenset[str] = frozenset(),
+                 min_severity: Severity = Severity.INFO, settings: dict[str, dict[str, Any]] | None = None,
+                 baseline: frozenset[str] = frozenset(), blast_radius: bool = False) -> None:
+        self.level = level
+        self.version = version
+        self.only = only
+        self.skip = skip
+        self.min_severity = min_severity
+        self.settings: dict[str, dict[str, Any]] = {} if settings is None else settings
+        self.baseline = baseline
+        #: compute each workload's blast radius (check --blast-radius)
+        self.blast_radius = blast_radius
 
     def wants(self, r: Rule) -> bool:
         if self.only and r.id not in self.only and r.family not in self.only:
@@ -115,52 +125,63 @@ class Selection:
         return r.id not in self.skip and r.family not in self.skip
 
 
-@dataclass(slots=True)
-class ObjectResult:
+class ObjectResult(Value):
     """Every object evaluated, with its findings: what per-object reports need."""
 
-    file: str
-    object: ObjectRef
-    line: int
-    pod: bool
-    findings: list[Finding]
-    #: what an attacker controlling this workload reaches (with --blast-radius)
-    blast: BlastRadius | None = None
+    __slots__ = _fields = ("file", "object", "line", "pod", "findings", "blast")
 
-    def __reduce__(self) -> tuple[type[ObjectResult], tuple[Any, ...]]:
-        return ObjectResult, (self.file, self.object, self.line, self.pod, self.findings, self.blast)
+    def __init__(self, file: str, object: ObjectRef, line: int, pod: bool, findings: list[Finding],
+                 blast: BlastRadius | None = None) -> None:
+        self.file = file
+        self.object = object
+        self.line = line
+        self.pod = pod
+        self.findings = findings
+        #: what an attacker controlling this workload reaches (with --blast-radius)
+        self.blast = blast
 
 
-@dataclass(slots=True)
-class FileResult:
+class FileResult(Value):
     """What one source produced."""
 
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    objects: list[ObjectResult] = field(default_factory=list)
-    baselined: int = 0
-    skipped: bool = False
-    #: why the file was skipped, when it is worth saying (not a regular file)
-    note: str = ""
-    #: a later part of a large file whose earlier parts were already yielded
-    continued: bool = False
-    #: things worth saying that are neither findings nor errors (a pod template patch)
-    notes: list[str] = field(default_factory=list)
+    __slots__ = _fields = ("path", "findings", "suppressed", "errors", "objects", "baselined", "skipped",
+                           "note", "continued", "notes")
+
+    def __init__(self, path: str, findings: list[Finding] | None = None,
+                 suppressed: list[Suppressed] | None = None, errors: list[InputError] | None = None,
+                 objects: list[ObjectResult] | None = None, baselined: int = 0, skipped: bool = False,
+                 note: str = "", continued: bool = False, notes: list[str] | None = None) -> None:
+        self.path = path
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.suppressed: list[Suppressed] = [] if suppressed is None else suppressed
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.objects: list[ObjectResult] = [] if objects is None else objects
+        self.baselined = baselined
+        self.skipped = skipped
+        #: why the file was skipped, when it is worth saying (not a regular file)
+        self.note = note
+        #: a later part of a large file whose earlier parts were already yielded
+        self.continued = continued
+        #: things worth saying that are neither findings nor errors (a pod template patch)
+        self.notes: list[str] = [] if notes is None else notes
 
 
-@dataclass(slots=True)
-class Result:
+class Result(Value):
     """The outcome of one run, collected from its FileResults."""
 
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    objects: list[ObjectResult] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    baselined: int = 0
+    __slots__ = _fields = ("findings", "errors", "skipped", "objects", "paths", "suppressed", "baselined")
+
+    def __init__(self, findings: list[Finding] | None = None, errors: list[InputError] | None = None,
+                 skipped: list[str] | None = None, objects: list[ObjectResult] | None = None,
+                 paths: list[str] | None = None, suppressed: list[Suppressed] | None = None,
+                 baselined: int = 0) -> None:
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.errors: list[InputError] = [] if errors is None else errors
+        self.skipped: list[str] = [] if skipped is None else skipped
+        self.objects: list[ObjectResult] = [] if objects is None else objects
+        self.paths: list[str] = [] if paths is None else paths
+        self.suppressed: list[Suppressed] = [] if suppressed is None else suppressed
+        self.baselined = baselined
 
     @property
     def files(self) -> int:
