@@ -9,9 +9,6 @@ Exit status: 0 clean, 1 findings (or violations), 2 errors (bad input or usage).
 from __future__ import annotations
 
 import gc
-import importlib
-import sys
-from typing import Any
 
 #: the collector's thresholds, restored once the command is found (commands may set their own)
 _THRESHOLD = gc.get_threshold()
@@ -19,7 +16,11 @@ _THRESHOLD = gc.get_threshold()
 # and no garbage: collecting every 700 new ones cost ~2% of a short run's instructions
 gc.set_threshold(100_000, _THRESHOLD[1], _THRESHOLD[2])
 
-import click  # noqa: E402 - after the threshold above
+import importlib  # noqa: E402 - these after the threshold above
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
 
 from podwarden import __version__  # noqa: E402
 from podwarden.errors import PodwardenError  # noqa: E402
@@ -105,6 +106,10 @@ def run() -> None:
     except Exception as exc:  # never a traceback, and never its message: it may quote input
         click.echo(f"error: internal error ({type(exc).__name__}); please report it", err=True)
         sys.exit(2)
+    finally:
+        # the process ends: outputs are written and closed, what is left is freed by its
+        # reference counts, and the collections of interpreter shutdown need not walk it
+        gc.freeze()
 
 
 def _say(text: str) -> None:
