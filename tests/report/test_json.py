@@ -39,3 +39,27 @@ def test_a_finding_is_written_as_json_dumps_writes_its_dict(f: Finding) -> None:
     assert finding_json(f) == expected
     assert finding_json(f, json.dumps(f.object.as_dict())) == expected
     assert json.loads(finding_json(f)) == json.loads(expected)
+
+
+@settings(max_examples=200)
+@given(st.lists(findings, max_size=4), texts, st.booleans(), st.integers(min_value=0, max_value=10**6))
+def test_an_object_entry_is_written_as_json_dumps_writes_it(found: list[Finding], file: str, pod: bool,
+                                                            line: int) -> None:
+    import io
+
+    from podwarden.engine import FileResult, ObjectResult
+    from podwarden.report import json as json_report
+    from podwarden.report.score import object_score
+    from podwarden.report.tally import Tally
+
+    ref = found[0].object if found else ObjectRef("v1", "Pod", None, "web")
+    mine = [f.replace(object=ref) for f in found]
+    result = ObjectResult(file, ref, line, pod, mine)
+    out = io.StringIO()
+    json_report.write([FileResult(file, findings=mine, objects=[result])], out, Tally())
+    entry = {"file": file, "line": line, "object": ref.as_dict(), "score": object_score(mine),
+             "findings": len(mine)}
+    text = out.getvalue()
+    if pod or mine:
+        assert "\n    " + json.dumps(entry) + "\n  ]" in text
+    assert json.loads(text)["objects"] == ([entry] if pod or mine else [])

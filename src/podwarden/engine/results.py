@@ -59,10 +59,8 @@ class Finding(Value):
         Neither the line (it moves when the file is edited) nor the file path (it depends
         on where the command runs from, and files get moved)."""
         o = self.object
-        key = "\x1f".join((self.rule_id, o.kind, o.namespace or "", o.name, self.path, self.secret or ""))
-        import hashlib  # here: most runs (text output) never ask, and its import costs each start
-
-        return hashlib.sha256(key.encode()).hexdigest()[:20]
+        key = f"{self.rule_id}\x1f{o.kind}\x1f{o.namespace or ''}\x1f{o.name}\x1f{self.path}\x1f{self.secret or ''}"
+        return _sha256(key.encode()).hexdigest()[:20]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (documented in the README)."""
@@ -84,6 +82,16 @@ class Finding(Value):
         if self.also:
             out["also"] = list(self.also)
         return out
+
+
+def _sha256(data: bytes) -> Any:
+    """``hashlib.sha256``, imported with the first fingerprint: most runs (text output)
+    never ask, and its import costs each start."""
+    global _sha256
+    import hashlib
+
+    _sha256 = hashlib.sha256
+    return _sha256(data)
 
 
 class Suppressed(Record):

@@ -75,16 +75,20 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         spooled = 0
         for fr in tally.watch(results):
+            written: dict[ObjectRef, str] = {}  # each object's JSON, for its entry below
             for f in fr.findings:
                 if f.object is not last:
                     last, last_json = f.object, json.dumps(f.object.as_dict())
+                    written[last] = last_json
                 out.write(("\n    " if first else ",\n    ") + finding_json(f, last_json))
                 first = False
             for o in fr.objects:
                 if o.pod or o.findings:
-                    entry = {"file": o.file, "line": o.line, "object": o.object.as_dict(),
-                             "score": object_score(o.findings), "findings": len(o.findings)}
-                    spool.write(("\n    " if not spooled else ",\n    ") + json.dumps(entry))
+                    object_json = written.get(o.object) or json.dumps(o.object.as_dict())
+                    # json.dumps of the entry's dict, the same characters, written directly
+                    spool.write(f'{"," if spooled else ""}\n    {{"file": {_string(o.file)}, "line": {o.line}, '
+                                f'"object": {object_json}, "score": {object_score(o.findings)}, '
+                                f'"findings": {len(o.findings)}}}')
                     spooled += 1
             radii += [{"file": o.file, "line": o.line, "object": o.object.as_dict(), **o.blast.as_dict()}
                       for o in fr.objects if o.blast is not None]

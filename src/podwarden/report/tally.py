@@ -62,10 +62,11 @@ class Tally:
             self.files += 1
         self.objects += len(fr.objects)
         self.findings += len(fr.findings)
-        for f in fr.findings:
-            self.by_severity[SEVERITY_NAMES[f.severity]] += 1
-            self.by_rule[f.rule_id] += 1
-            self.by_namespace[f.object.namespace or "(no namespace)"] += 1
+        findings = fr.findings
+        if findings:  # counted by Counter.update's C loop
+            self.by_severity.update([SEVERITY_NAMES[f.severity] for f in findings])
+            self.by_rule.update([f.rule_id for f in findings])
+            self.by_namespace.update([f.object.namespace or "(no namespace)" for f in findings])
         for o in fr.objects:
             if o.pod or o.findings:
                 value = object_score(o.findings)
