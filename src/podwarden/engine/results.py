@@ -3,6 +3,7 @@ and the selection of rules that produced them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from podwarden.errors import InputError
@@ -12,6 +13,10 @@ from podwarden.rules.api import Level, Rule, Severity, Version
 
 if TYPE_CHECKING:  # the blast radius is imported only by runs that ask for it
     from podwarden.rules.blast import BlastRadius
+
+#: ``hashlib.sha256``, imported with the first fingerprint: most runs (text output) never
+#: ask, and its import costs each start
+_sha256: Callable[[bytes], Any] | None = None
 
 #: ``str(severity)`` without the enum's name lookup (it is asked once per finding per report)
 SEVERITY_NAMES = {s: str(s) for s in Severity}
@@ -60,6 +65,11 @@ class Finding(Value):
         on where the command runs from, and files get moved)."""
         o = self.object
         key = f"{self.rule_id}\x1f{o.kind}\x1f{o.namespace or ''}\x1f{o.name}\x1f{self.path}\x1f{self.secret or ''}"
+        global _sha256
+        if _sha256 is None:
+            import hashlib
+
+            _sha256 = hashlib.sha256
         return _sha256(key.encode()).hexdigest()[:20]
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,16 +92,6 @@ class Finding(Value):
         if self.also:
             out["also"] = list(self.also)
         return out
-
-
-def _sha256(data: bytes) -> Any:
-    """``hashlib.sha256``, imported with the first fingerprint: most runs (text output)
-    never ask, and its import costs each start."""
-    global _sha256
-    import hashlib
-
-    _sha256 = hashlib.sha256
-    return _sha256(data)
 
 
 class Suppressed(Record):
