@@ -163,6 +163,20 @@ def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Pat
         Source(str(pipe), False).read()
 
 
+def test_a_regular_file_whose_size_says_less_than_it_holds_is_read_whole(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # /proc files say size 0 and hold text: the read past the size reads on, bounded
+    status = Source("/proc/self/status", True).read()
+    assert status.startswith(b"Name:") and status.endswith(b"\n")
+    assert len(status) > 200
+    monkeypatch.setattr(sources, "MAX_BYTES", 100)
+    with pytest.raises(yamlload.InputError, match="larger than 100 bytes: refused"):
+        Source("/proc/self/status", True).read()
+    small = tmp_path / "small.yaml"
+    small.write_bytes(b"x" * 100)
+    assert Source(str(small), True).read() == b"x" * 100  # exactly at the limit: read
+
+
 def pods(n: int) -> str:
     return "".join(f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n"
                    f"  containers: [{{name: c, image: nginx}}]\n" for i in range(n))

@@ -45,22 +45,32 @@ class Source(NamedTuple):
         except OSError as exc:
             raise InputError(self.name, 0, exc.strerror or type(exc).__name__) from None
         try:
-            kind = special_kind(os.fstat(fd).st_mode)
+            status = os.fstat(fd)
+            kind = special_kind(status.st_mode)
             if kind:
                 raise InputError(self.name, 0, f"not a regular file ({kind}): not read")
-            os.set_blocking(fd, True)
-            return read_bounded(lambda n: os.read(fd, n), self.name)
+            if status.st_size > MAX_BYTES:
+                raise InputError(self.name, 0, _too_large(MAX_BYTES))
+            # a regular file (O_NONBLOCK does not change its reads): one read of its size and
+            # a byte more, short at its end; the bounded loop only when it grew meanwhile
+            first = os.read(fd, status.st_size + 1)
+            if len(first) <= status.st_size:
+                return first
+            return read_bounded(lambda n: os.read(fd, n), self.name, start=first)
         except OSError as exc:
             raise InputError(self.name, 0, exc.strerror or type(exc).__name__) from None
         finally:
             os.close(fd)
 
 
-def read_bounded(read: Callable[[int], bytes], name: str, limit: int | None = None) -> bytes:
-    """Every byte ``read`` gives up to ``limit`` (``MAX_BYTES``); InputError when there are more."""
+def read_bounded(read: Callable[[int], bytes], name: str, limit: int | None = None, start: bytes = b"") -> bytes:
+    """``start`` and every byte ``read`` gives after it, up to ``limit`` (``MAX_BYTES``) in
+    all; InputError when there are more."""
     limit = MAX_BYTES if limit is None else limit
-    chunks: list[bytes] = []
-    size = 0
+    chunks = [start]
+    size = len(start)
+    if size > limit:
+        raise InputError(name, 0, _too_large(limit))
     while True:
         chunk = read(min(_CHUNK, limit + 1 - size))
         if not chunk:
@@ -68,8 +78,12 @@ def read_bounded(read: Callable[[int], bytes], name: str, limit: int | None = No
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            size_text = f"{limit // _MIB} MiB" if limit % _MIB == 0 else f"{limit} bytes"
-            raise InputError(name, 0, f"larger than {size_text}: refused")
+            raise InputError(name, 0, _too_large(limit))
+
+
+def _too_large(limit: int) -> str:
+    size_text = f"{limit // _MIB} MiB" if limit % _MIB == 0 else f"{limit} bytes"
+    return f"larger than {size_text}: refused"
 
 
 def special_kind(mode: int) -> str:
