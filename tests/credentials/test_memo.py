@@ -66,3 +66,34 @@ def test_a_warm_scan_reports_what_a_cold_one_does() -> None:
     cold = _report(copy.deepcopy(data))
     assert cold  # the case must find something, or the comparison proves nothing
     assert _report(copy.deepcopy(data)) == cold
+
+
+def _rule_paths(data: dict[str, Any]) -> dict[str, list[str]]:
+    from podwarden.model.paths import render
+
+    return {rule: [render(v.path) for v in vs] for rule, vs in _scan.scan(KubeObject(data)).items()}
+
+
+def test_a_string_that_gave_nothing_is_read_again_under_another_name() -> None:
+    plan().barren.clear()
+    text = "db.password=Vq8nR2tLz5xKq9"
+    prose = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"description": text}}
+    assert _rule_paths(prose) == {}
+    assert (text, "description") in plan().barren.items  # remembered: it gave nothing
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}, "data": {"settings": text}}
+    assert _rule_paths(config) == {"credentials/generic-secret": ["data.settings"]}
+    assert _rule_paths(prose) == {}
+
+
+def test_a_label_hard_coded_password_ignores_is_reported_elsewhere() -> None:
+    # labels are public metadata: hard-coded-password drops what it finds there, which must
+    # not make the same string under the same name pass unread anywhere else
+    plan().barren.clear()
+    labelled = {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "a", "labels": {"password": "quokka7"}, "annotations": {"password": "quokka7"}}}
+    assert _rule_paths(labelled) == {"credentials/hard-coded-password": ["metadata.annotations.password"]}
+    assert _rule_paths(labelled) == {"credentials/hard-coded-password": ["metadata.annotations.password"]}
+    only_label = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "labels": {"password": "quokka7"}}}
+    assert _rule_paths(only_label) == {}
+    annotated = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"password": "quokka7"}}}
+    assert _rule_paths(annotated) == {"credentials/hard-coded-password": ["metadata.annotations.password"]}

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from podwarden.rules.api import Rule
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
-from podwarden.rules.credentials._memo import TextMemo
+from podwarden.rules.credentials._memo import BoundedSet, TextMemo
 from podwarden.rules.credentials._names import normalise
 from podwarden.rules.credentials._pattern import LazyPattern, lazy
 from podwarden.rules.credentials._text import B64_RUN, b64decode_text
@@ -45,10 +45,12 @@ DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
 class Detector:
     """A rule's detector and when it runs."""
 
-    __slots__ = ("fallback", "fn", "in_secrets", "keys", "markers", "min_length", "rank", "rule_id")
+    __slots__ = ("fallback", "fn", "in_labels", "in_secrets", "keys", "markers", "min_length", "rank",
+                 "rule_id")
 
     def __init__(self, rule_id: str, fn: DetectFn, markers: tuple[str, ...], keys: LazyPattern | None,
-                 in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH) -> None:
+                 in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH,
+                 in_labels: bool = True) -> None:
         self.rule_id = rule_id
         self.fn = fn
         self.markers = markers
@@ -61,6 +63,9 @@ class Detector:
         self.fallback = rank > 0
         #: the shortest leaf it looks at
         self.min_length = min_length
+        #: what it finds in a label of the object (``metadata.labels``) counts; False: labels
+        #: are public metadata, and its findings there are dropped
+        self.in_labels = in_labels
 
 
 _DETECTORS: list[Detector] = []
@@ -68,7 +73,7 @@ _DETECTORS: list[Detector] = []
 
 def detector(
     rule: Rule, markers: Sequence[str] = (), keys: str | None = None,
-    in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH,
+    in_secrets: bool = True, rank: int = 0, min_length: int = MIN_LENGTH, in_labels: bool = True,
 ) -> Callable[[DetectFn], DetectFn]:
     """Register the decorated function as ``rule``'s detector.
 
@@ -82,7 +87,7 @@ def detector(
             raise ValueError(f"{rule.id}: markers must be lower-case")
         if not any(d.rule_id == rule.id for d in _DETECTORS):
             _DETECTORS.append(Detector(rule.id, fn, tuple(markers), lazy(keys) if keys else None,
-                                       in_secrets, rank, min_length))
+                                       in_secrets, rank, min_length, in_labels))
             plan.cache_clear()
             keyed.cache_clear()
             shortest_for.cache_clear()
@@ -120,6 +125,9 @@ class Plan:
         self.marked = TextMemo(self._marked, CACHED_CHARS, CACHED_TEXT)
         #: per distinct text: the base64 runs in it whose decoded text holds a marker, decoded
         self.decoded_runs = TextMemo(self._decoded_runs, CACHED_CHARS, CACHED_TEXT)
+        #: (text, name) of strings written in a manifest that gave nothing at all: no
+        #: detector's result, no base64 run to read (``Scanner`` skips them when they recur)
+        self.barren: BoundedSet[tuple[str, str]] = BoundedSet(2 * CACHED_CHARS)
 
     @functools.cached_property
     def prefilter(self) -> re.Pattern[str]:

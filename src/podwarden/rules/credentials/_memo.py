@@ -48,3 +48,27 @@ class TextMemo(Generic[T]):
         """Forget every result."""
         self.results.clear()
         self.chars = 0
+
+
+class BoundedSet(Generic[T]):
+    """A set of items, each counted at a size its adder gives, emptied at once when
+    ``budget`` is spent (the memory held stays bounded, like ``TextMemo``'s)."""
+
+    __slots__ = ("budget", "chars", "items")
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.items: set[T] = set()
+        self.chars = 0
+
+    def add(self, item: T, size: int) -> None:
+        """Remember ``item``, counted as ``size``."""
+        if self.chars + size > self.budget:
+            self.clear()
+        self.items.add(item)
+        self.chars += size
+
+    def clear(self) -> None:
+        """Forget every item."""
+        self.items.clear()
+        self.chars = 0

@@ -65,6 +65,10 @@ class Scanner:
         self.at_path: dict[FieldPath, _Reported] = {}
         self.fallback: list[tuple[Detector, Leaf]] = []
         self.budget = NESTED_BUDGET
+        #: strings of the manifest read for the first time (not known to be barren) ...
+        self.fresh: list[Leaf] = []
+        #: ... and the leaves that gave something: a detector's result, a value to read
+        self.fruitful: set[Leaf] = set()
         # what the API server writes on each object (names, managedFields) is no credential
         # of the manifest's, and the webhook never sees it: skipped, so both agree
         self._walk_map(without_per_object_metadata(obj.data), None, top=True)
@@ -76,6 +80,10 @@ class Scanner:
                     i += 1
                     if det.rank == rank:
                         self._run(det, leaf)
+        barren = self.plan.barren
+        for leaf in self.fresh:
+            if leaf not in self.fruitful:
+                barren.add((leaf.text, leaf.key), len(leaf.text) + len(leaf.key) + 64)
         return self.found
 
     # walking ----------------------------------------------------------------------------
@@ -199,11 +207,20 @@ class Scanner:
     # one string --------------------------------------------------------------------------
 
     def _leaf_text(self, leaf: Leaf) -> None:
-        """Run the detectors a leaf's markers or key call for."""
+        """Run the detectors a leaf's markers or key call for.
+
+        What they give depends on the text and its name alone (and on the depth, and on
+        being in a Secret): a string written in the manifest that gave nothing gives nothing
+        again wherever it recurs, and is skipped then.
+        """
         text = leaf.text
         n = len(text)
         if n < MIN_LENGTH and not leaf.in_secret and n < shortest_for(leaf.key):
             return
+        if not leaf.depth and not leaf.in_secret:
+            if (text, leaf.key) in self.plan.barren.items:
+                return
+            self.fresh.append(leaf)
         ran: set[str] = set()
         for det in self.plan.marked(text):
             if (leaf.in_secret and not det.in_secrets) or n < det.min_length:
@@ -228,6 +245,7 @@ class Scanner:
     def _nested(self, leaf: Leaf, text: str, key: str, inner: str | None,
                 det: Detector | None = None) -> None:
         """Scan a value found inside ``leaf`` (by ``det`` only, when given), within bounds."""
+        self.fruitful.add(leaf)
         if leaf.depth >= MAX_DEPTH or len(text) > self.budget:
             return
         self.budget -= len(text)
@@ -245,6 +263,9 @@ class Scanner:
 
     def _run(self, det: Detector, leaf: Leaf) -> None:
         for hit in det.fn(leaf):
+            self.fruitful.add(leaf)
+            if not det.in_labels and leaf.depth == 0 and leaf.link is not None and _in_labels(leaf.path):
+                return
             if isinstance(hit, Nested):
                 self._nested(leaf, hit.text, hit.key, hit.inner or None, det if hit.same_detector else None)
             else:
@@ -273,6 +294,10 @@ class Scanner:
         self.found.setdefault(rule_id, []).append(
             Violation(path, f"{hit.what} in {describe(leaf)}", secret=secret, severity=hit.severity,
                       value=hit.value))
+
+
+def _in_labels(path: FieldPath) -> bool:
+    return len(path) >= 2 and path[0] == "metadata" and path[1] == "labels"
 
 
 class _Reported:

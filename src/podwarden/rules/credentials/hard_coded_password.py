@@ -110,15 +110,9 @@ def _literal(leaf: Leaf) -> Iterator[Hit | Nested]:
         yield Hit(value, "hard-coded password")
 
 
-@detector(RULE, markers=MARKERS, keys=SECRET_WORDS, in_secrets=False, rank=2, min_length=1)
+# labels are public metadata, never credentials (the scan drops what this finds there)
+@detector(RULE, markers=MARKERS, keys=SECRET_WORDS, in_secrets=False, rank=2, min_length=1, in_labels=False)
 def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
-    found = list(_detect(leaf))
-    # labels are public metadata, never credentials (asked last: most leaves hold nothing)
-    if found and not (leaf.depth == 0 and leaf.link is not None and _in_labels(leaf)):
-        yield from found
-
-
-def _detect(leaf: Leaf) -> Iterator[Hit | Nested]:
     if leaf.key and is_secret_name(leaf.key.rsplit("/", 1)[-1]):
         hits = list(_literal(leaf))
         if hits or leaf.depth:
@@ -129,11 +123,6 @@ def _detect(leaf: Leaf) -> Iterator[Hit | Nested]:
     for named in named_values(leaf.text):
         if named.whole and is_secret_name(named.name.rsplit("/", 1)[-1]):
             yield Nested(named.value, named.name, named.inner, same_detector=True)
-
-
-def _in_labels(leaf: Leaf) -> bool:
-    path = leaf.path
-    return len(path) >= 2 and path[0] == "metadata" and path[1] == "labels"
 
 
 @RULE.check(since="1.0")
