@@ -109,7 +109,17 @@ class Plan:
 
     def __init__(self, detectors: list[Detector]) -> None:
         self.by_marker = [(d.markers, d) for d in detectors if d.markers]
+        #: per marker: the detectors it calls for, in plan order (``_marked`` joins them)
+        self.called_by: dict[str, tuple[Detector, ...]] = {}
+        for markers, d in self.by_marker:
+            for m in dict.fromkeys(markers):
+                self.called_by[m] = (*self.called_by.get(m, ()), d)
+        self.order = {d: i for i, (_, d) in enumerate(self.by_marker)}
         self.keyed = [d for d in detectors if d.keys is not None]
+        #: every detector's key pattern in one: most names match none of them
+        self.any_key = lazy("|".join(f"(?:{d.keys.pattern})" for d in self.keyed if d.keys) or "(?!)")
+        #: what ``key_rule`` says, one tuple per distinct answer (they stay in the CPU's cache)
+        self.answers: dict[tuple[bool, int], tuple[bool, int]] = {}
         #: the highest rank: fallback detectors run rank by rank after the scan
         self.ranks = max((d.rank for d in detectors), default=0)
         self.markers = tuple(sorted({m for d in detectors for m in d.markers}))
@@ -155,6 +165,7 @@ class Plan:
             n = len(name)
             rule = (n >= MIN_LENGTH and (self.holds_marker(name) or n >= B64_MIN),
                     shortest_for(name) if keyed(name) else -1)
+            rule = self.answers.setdefault(rule, rule)
             if n <= CACHED_LENGTH:
                 if len(self.key_rules) >= CACHED_VALUES:
                     self.key_rules.clear()
@@ -163,7 +174,11 @@ class Plan:
 
     def _marked(self, text: str) -> tuple[Detector, ...]:
         low = text.lower()
-        return tuple(det for markers, det in self.by_marker if any(map(low.__contains__, markers)))
+        present = tuple(filter(low.__contains__, self.markers))
+        if len(present) <= 1:
+            return self.called_by[present[0]] if present else ()
+        called = {d for m in present for d in self.called_by[m]}
+        return tuple(sorted(called, key=self.order.__getitem__))
 
     def _decoded_runs(self, text: str) -> tuple[str, ...]:
         found = []
@@ -201,7 +216,10 @@ def keyed(key: str) -> tuple[Detector, ...]:
     norm = normalise(key)
     if not norm:
         return ()
-    return tuple(d for d in plan().keyed if d.keys is not None and d.keys.search(norm))
+    found = plan()
+    if found.any_key.search(norm) is None:
+        return ()
+    return tuple(d for d in found.keyed if d.keys is not None and d.keys.search(norm))
 
 
 @functools.lru_cache(maxsize=8192)
