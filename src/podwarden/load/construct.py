@@ -4,10 +4,9 @@ stores, a key written twice refused; nesting and alias expansion bounded."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
-
-import yaml
 
 from podwarden.errors import InputError
 
@@ -22,8 +21,66 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 _BOOLS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
-_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: stateless for them
 LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: refused"
+
+# Numbers as go-yaml v2 reads a plain scalar led by a sign, a digit or a dot: underscores
+# dropped, then Go's strconv (base prefixes 0x, 0o, 0b in either case, a leading 0 octal),
+# then its float form (1e3, 08, -.5); no base 60 (1:30 is a string), unlike PyYAML's table
+_NUMBER_START = frozenset("+-.0123456789")
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_OCTAL = re.compile(r"[-+]?0[0-7]+")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+#: a scalar led by a dot is read whole (underscores kept) by Go's ParseFloat
+_GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOATS = {
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
+}
+#: JSON writes a float this large with an exponent, which an integer field refuses
+_EXPONENT_FROM = 1e21
+
+
+def number_tag(text: str) -> str | None:
+    """The tag go-yaml v2 gives a plain scalar that is a number (int or float), else None."""
+    if not text or text[0] not in _NUMBER_START:
+        return None
+    if text in _SPECIAL_FLOATS:
+        return _FLOAT
+    if text[0] == ".":
+        return _FLOAT if _GO_DOT_FLOAT.fullmatch(text) else None
+    plain = text.replace("_", "")
+    if _GO_INT.fullmatch(plain):
+        return _INT
+    return _FLOAT if _GO_FLOAT.fullmatch(plain) else None
+
+
+def _go_int(text: str) -> int:
+    """An integer as go-yaml v2 reads it; ValueError for any other text."""
+    plain = text.replace("_", "")
+    if not _GO_INT.fullmatch(plain):
+        raise ValueError
+    return int(plain, 8) if _GO_OCTAL.fullmatch(plain) else int(plain, 0)
+
+
+def _go_number(text: str) -> int | float:
+    """A float as go-yaml v2 reads it (an integer's text too), as the API then sees it: the
+    YAML is turned into JSON, which writes a whole float without a fraction (``0.0`` is
+    ``0``, an integer a ``runAsUser`` accepts).  ValueError for any other text."""
+    if text in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[text]
+    if text[:1] == ".":
+        if not _GO_DOT_FLOAT.fullmatch(text):
+            raise ValueError
+        value = float(text)
+    else:
+        plain = text.replace("_", "")
+        if _GO_INT.fullmatch(plain):
+            return _go_int(plain)
+        if not _GO_FLOAT.fullmatch(plain):
+            raise ValueError
+        value = float(plain)
+    return int(value) if value.is_integer() and abs(value) < _EXPONENT_FROM else value
 
 
 class Budget:
@@ -182,7 +239,7 @@ def _scalar(node: Any, file: str) -> Any:
         if tag == _INT:
             if value.isdigit() and (value[0] != "0" or value == "0"):
                 return int(value)
-            return _SCALARS.construct_yaml_int(node)  # 0400 is octal, 0x1F, 1_000, 1:30 ...
+            return _go_int(value)  # 0400 is octal, 0x1F, 0o17, 1_000 ...
         if tag == _BOOL:
             if value.lower() not in _BOOLS:
                 raise ValueError
@@ -192,8 +249,8 @@ def _scalar(node: Any, file: str) -> Any:
                 raise ValueError
             return None
         if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
-    except (ValueError, yaml.YAMLError):
+            return _go_number(value)
+    except ValueError:
         # never the value: a token tagged !!int would be printed whole
         name = tag.rsplit(":", 1)[-1]
         digits = value.lstrip("+-").replace("_", "")

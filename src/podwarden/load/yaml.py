@@ -34,6 +34,7 @@ from podwarden.load.construct import (
     construct,
     construct_plain,
     duplicate_message,
+    number_tag,
 )
 from podwarden.model.paths import FieldPath
 
@@ -41,6 +42,8 @@ MAX_BYTES = 32 * 1024 * 1024
 
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 #: a top-level ``kind: ...List`` (block YAML at column 0, or JSON): only then is a large
 #: document worth the events pre-pass that confirms it (CRDs say ``listKind: FooList``).
@@ -85,13 +88,15 @@ _RESOLVED_LONGEST = 64
 
 
 def _resolve_plain(value: str) -> str:
-    """The tag PyYAML's implicit resolvers give a plain scalar (YAML 1.1: ``yes`` is a bool,
-    ``0777`` an octal int), remembered for short values."""
-    tag = STR
-    for candidate, regexp in _Loader.yaml_implicit_resolvers.get(value[0] if value else "", ()):
-        if regexp.match(value):
-            tag = str(candidate)
-            break
+    """The tag Kubernetes' reader gives a plain scalar: a number as go-yaml v2 reads it, else
+    PyYAML's YAML 1.1 table (``yes`` is a bool, ``~`` null), remembered for short values."""
+    tag = number_tag(value)
+    if tag is None:
+        tag = STR
+        for candidate, regexp in _Loader.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+            if regexp.match(value):
+                tag = str(candidate)
+                break
     if len(value) <= _RESOLVED_LONGEST:
         if len(_RESOLVED) >= _RESOLVED_MAX:
             _RESOLVED.clear()
@@ -99,6 +104,11 @@ def _resolve_plain(value: str) -> str:
     return tag
 
 
+# numbers are go-yaml v2's (number_tag), not YAML 1.1's (1:30 is no int, 1e3 a float)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 # go-yaml v2, Kubernetes' reader, reads a plain y, Y, n or N as a boolean (PyYAML: a string)
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)  # type: ignore[type-var]
