@@ -4,7 +4,8 @@
 Every admission request gets an answer within ``timeout`` seconds: a body that is
 malformed, too large or too slow to arrive is a 400 with a clear message; evaluation
 that fails or overruns is answered by the failure mode (deny unless ``onError: allow``).
-Evaluation runs in worker threads, so a stuck rule cannot stall the event loop.
+Evaluation runs in worker threads (``workers``), so a stuck rule stalls neither the event
+loop nor other evaluations.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from podwarden.webhook.decide import Decision, Evaluator, InternalError, Invalid
 from podwarden.webhook.kube import KubeClient, KubeError, annotations_of, labels_of
 from podwarden.webhook.metrics import CONTENT_TYPE, Metrics
 from podwarden.webhook.policy import PolicyConfig
+from podwarden.webhook.workers import Workers
 
 ADMISSION_PATHS = frozenset({"/validate", "/mutate"})
 #: bodies up to this size may be answered on the event loop when no rule runs (a cached
@@ -52,6 +53,7 @@ class Settings:
     #: workload identity injection; None turns it off
     workload_identity: wi.Settings | None = field(default_factory=wi.Settings)
     echo: bool = False
+    #: worker threads at most: one evaluates, others start only while evaluations are stuck
     workers: int = 4
     #: objects whose findings are kept for identical objects (a ReplicaSet's pods); 0: none
     cache_size: int = 1024
@@ -77,7 +79,7 @@ class Webhook:
         self.metrics.watch_cache(lambda: (cache.hits, cache.misses))
         self.kube_factory = kube_factory or (lambda: None)
         self.kube: KubeClient | None = None
-        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="podwarden-eval")
+        self.workers = Workers(settings.workers)
         self.ready = False
 
     # -- lifespan -----------------------------------------------------------------------
@@ -86,7 +88,7 @@ class Webhook:
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.kube = self.kube_factory()
         # build the default engines before the first request rather than during it
-        await asyncio.get_running_loop().run_in_executor(self.pool, self._warm_up)
+        await self.workers.run(self._warm_up)
         # what start-up loaded lives as long as the process: keep it out of every
         # collection, so a full collection walks only what requests allocate
         gc.freeze()
@@ -98,7 +100,7 @@ class Webhook:
             self.ready = False
             if self.kube is not None:
                 await self.kube.close()
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.workers.shutdown()
             logs.event("stopped")
 
     def _warm_up(self) -> None:
@@ -224,7 +226,7 @@ class Webhook:
             call = functools.partial(self.evaluator.mutate, req, policy, sa_annotations)
             if not policy.mutate and size <= INLINE_MAX_BODY:
                 return call()  # workload identity alone: a few edits, no rule runs
-        return await asyncio.get_running_loop().run_in_executor(self.pool, call)
+        return await self.workers.run(call)
 
     async def _namespace_labels(self, namespace: str) -> dict[str, str] | None:
         """The namespace's labels from the API, or None (no API: the policy file alone).
