@@ -12,10 +12,14 @@ review (its own uid), as the API server sends them:
 - echo: the same server parsing and echoing the same reviews, run just before each
   scenario: the baseline of its ratio.
 
+With ``--servers N`` it starts N server processes, each on its own port, and spreads the
+connections over them in turn, as a Service spreads them over N replicas: how far the
+machine's cores carry the webhook when the GIL no longer bounds it to one.
+
 Beside throughput and latency it prints the server process's CPU time per review (from
 /proc, Linux): on a machine shared with other work, a steadier figure than reviews/s.
 
-    .venv/bin/python bench/webhook.py [--seconds 8] [--connections 8]
+    .venv/bin/python bench/webhook.py [--seconds 8] [--connections 8] [--servers 1]
 
 Targets (2 cores): >= 1,000 reviews/s, p99 <= 20 ms, evaluation <= 25% over echo.
 """
@@ -149,7 +153,7 @@ async def _connection(port: int, ctx: ssl.SSLContext, path: str, template: bytes
     writer.close()
 
 
-def _client(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
+def _client(ports: list[int], ca: str, path: str, body: bytes, seconds: float, connections: int,
             first: int, queue: Any) -> None:
     sent = [0]  # requests of the warm-up
 
@@ -160,24 +164,25 @@ def _client(port: int, ca: str, path: str, body: bytes, seconds: float, connecti
         counter = itertools.count(first)
         warm = time.perf_counter() + 1.0
         warming: list[float] = []
-        await asyncio.gather(*(_connection(port, ctx, path, body, warm, warming, counter)
-                               for _ in range(connections)))
+        await asyncio.gather(*(_connection(ports[n % len(ports)], ctx, path, body, warm, warming, counter)
+                               for n in range(connections)))
         sent[0] = len(warming)
         stop = time.perf_counter() + seconds
-        await asyncio.gather(*(_connection(port, ctx, path, body, stop, latencies, counter)
-                               for _ in range(connections)))
+        await asyncio.gather(*(_connection(ports[n % len(ports)], ctx, path, body, stop, latencies, counter)
+                               for n in range(connections)))
         return latencies
 
     latencies = asyncio.run(main())
     queue.put((latencies, sent[0] + len(latencies)))
 
 
-def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connections: int,
+def measure(ports: list[int], ca: str, path: str, body: bytes, seconds: float, connections: int,
             first: int = 0) -> dict[str, float]:
-    """Drive one scenario; request numbers start at ``first`` (a new range: new objects)."""
+    """Drive one scenario; request numbers start at ``first`` (a new range: new objects);
+    connection n goes to ``ports[n % len(ports)]``."""
     mp = multiprocessing.get_context("spawn")
     queue = mp.Queue()
-    proc = mp.Process(target=_client, args=(port, ca, path, body, seconds, connections, first, queue))
+    proc = mp.Process(target=_client, args=(ports, ca, path, body, seconds, connections, first, queue))
     proc.start()
     latencies, total = queue.get(timeout=seconds + 60)
     latencies.sort()
@@ -187,27 +192,53 @@ def measure(port: int, ca: str, path: str, body: bytes, seconds: float, connecti
             "p50": latencies[n // 2] * 1000, "p99": latencies[min(n - 1, int(n * 0.99))] * 1000}
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) the process has used so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far, from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def cache_counts(port: int, ca: str) -> tuple[float, float]:
-    """The server's evaluation cache (hits, misses) from /metrics."""
+def cache_counts(ports: list[int], ca: str) -> tuple[float, float]:
+    """The servers' evaluation caches (hits, misses) from /metrics, added up."""
     ctx = ssl.create_default_context(cafile=ca)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
-            ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
-        conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        text = b""
-        while chunk := conn.recv(65536):
-            text += chunk
     counts = {"hit": 0.0, "miss": 0.0}
-    for line in text.decode().splitlines():
-        if line.startswith("podwarden_evaluation_cache_total{"):
-            result = line.split('result="', 1)[1].split('"', 1)[0]
-            counts[result] = float(line.rsplit(" ", 1)[1])
+    for port in ports:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+                ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+            conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            text = b""
+            while chunk := conn.recv(65536):
+                text += chunk
+        for line in text.decode().splitlines():
+            if line.startswith("podwarden_evaluation_cache_total{"):
+                result = line.split('result="', 1)[1].split('"', 1)[0]
+                counts[result] += float(line.rsplit(" ", 1)[1])
     return counts["hit"], counts["miss"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(port: int, ca: str, deadline: float) -> None:
+    while True:
+        try:
+            ctx = ssl.create_default_context(cafile=ca)
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as raw, \
+                    ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+                conn.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if conn.recv(100).startswith(b"HTTP/1.1 200"):
+                    return
+        except (OSError, ssl.SSLError):
+            pass
+        if time.time() > deadline:
+            raise SystemExit("server did not start")
+        time.sleep(0.2)
 
 
 def main() -> None:
@@ -216,34 +247,27 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only the scenarios whose name contains TEXT (repeatable)")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="server processes, each on its own port, connections spread over them")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="podwarden-bench-"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--self-signed", str(tmp), "--kube-api", "off", "--echo-endpoint"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # JSON logs are still produced
-    )
+    ports = [free_port() for _ in range(args.servers)]
+    servers: list[subprocess.Popen[bytes]] = []
     try:
-        ca = str(tmp / "ca.crt")
-        deadline = time.time() + 30
-        while True:
-            try:
-                ctx = ssl.create_default_context(cafile=ca)
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as raw, \
-                        ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
-                    conn.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    if conn.recv(100).startswith(b"HTTP/1.1 200"):
-                        break
-            except (OSError, ssl.SSLError):
-                pass
-            if time.time() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
+        for n, port in enumerate(ports):
+            servers.append(subprocess.Popen(
+                [sys.executable, "-c", "from podwarden.cli import run; run()", "serve", "--host", "127.0.0.1",
+                 "--port", str(port), "--self-signed", str(tmp), "--kube-api", "off", "--echo-endpoint"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # JSON logs are still produced
+            ))
+            ca = str(tmp / "ca.crt")
+            if n == 0:  # the first writes the certificates the others reuse
+                wait_ready(port, ca, time.time() + 30)
+        for port in ports:
+            wait_ready(port, ca, time.time() + 30)
+        pids = [server.pid for server in servers]
         print(f"podwarden webhook benchmark: {os.cpu_count()} cores, {args.connections} keep-alive "
-              f"HTTPS connections, {args.seconds:g}s per scenario")
+              f"HTTPS connections, {args.seconds:g}s per scenario, {args.servers} server process(es)")
         deploy_update, a_pod = review(deployment(), "UPDATE"), review(pod())
         varied_deploy, varied_pod = review(vary(deployment())), review(vary(pod()))
         # each scenario right after the echo of the same reviews: the ratio compares like with like
@@ -258,14 +282,14 @@ def main() -> None:
         for number, (name, path, body) in enumerate(scenarios):
             if args.only and not any(text in name for text in args.only):
                 continue
-            cpu = cpu_seconds(server.pid)
-            echo = measure(port, ca, "/echo", body, args.seconds, args.connections, first=number * 10**8)
+            cpu = cpu_seconds(pids)
+            echo = measure(ports, ca, "/echo", body, args.seconds, args.connections, first=number * 10**8)
             # the server's CPU time per review: what the shared machine's other load does not change much
-            echo["cpu"], cpu = (cpu_seconds(server.pid) - cpu) / max(echo["sent"], 1) * 1e6, cpu_seconds(server.pid)
-            before = cache_counts(port, ca)
-            r = measure(port, ca, path, body, args.seconds, args.connections, first=number * 10**8)
-            r["cpu"] = (cpu_seconds(server.pid) - cpu) / max(r["sent"], 1) * 1e6
-            hits, misses = (now - then for now, then in zip(cache_counts(port, ca), before, strict=True))
+            echo["cpu"], cpu = (cpu_seconds(pids) - cpu) / max(echo["sent"], 1) * 1e6, cpu_seconds(pids)
+            before = cache_counts(ports, ca)
+            r = measure(ports, ca, path, body, args.seconds, args.connections, first=number * 10**8)
+            r["cpu"] = (cpu_seconds(pids) - cpu) / max(r["sent"], 1) * 1e6
+            hits, misses = (now - then for now, then in zip(cache_counts(ports, ca), before, strict=True))
             cached = f", {hits / (hits + misses):.0%} from cache" if hits + misses else ""
             for label, m in (("  echo", echo), (name, r)):
                 print(f"  {label:<36} {m['rps']:7.0f} reviews/s  p50 {m['p50']:5.2f} ms  p99 {m['p99']:5.2f} ms"
@@ -276,8 +300,10 @@ def main() -> None:
             print(f"  {name:<36} costs {over:+6.1f}% time per review over echo (p50 x{p50:.2f}; "
                   f"server CPU {cpu_over:+4.0f} µs/review)")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":
