@@ -58,6 +58,10 @@ def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
     synced = _synced_secrets(pod, ctx)
     for c in pod.containers():
         for env in c.node.maps("env"):
+            # most variables read no Secret: passed over without building their nodes
+            value_from = env.data.get("valueFrom")
+            if value_from is None or (type(value_from) is dict and value_from.get("secretKeyRef") is None):
+                continue
             ref = env.map("valueFrom").map("secretKeyRef")
             secret = ref.str("name")
             if not ref.present or secret in synced or env.str("name") in AZURE_IDENTITY_VARIABLES:
