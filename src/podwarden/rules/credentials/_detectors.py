@@ -116,8 +116,6 @@ class Plan:
                 self.called_by[m] = (*self.called_by.get(m, ()), d)
         self.order = {d: i for i, (_, d) in enumerate(self.by_marker)}
         self.keyed = [d for d in detectors if d.keys is not None]
-        #: every detector's key pattern in one: most names match none of them
-        self.any_key = lazy("|".join(f"(?:{d.keys.pattern})" for d in self.keyed if d.keys) or "(?!)")
         #: what ``key_rule`` says, one tuple per distinct answer (they stay in the CPU's cache)
         self.answers: dict[tuple[bool, int], tuple[bool, int]] = {}
         #: the highest rank: fallback detectors run rank by rank after the scan
@@ -216,10 +214,7 @@ def keyed(key: str) -> tuple[Detector, ...]:
     norm = normalise(key)
     if not norm:
         return ()
-    found = plan()
-    if found.any_key.search(norm) is None:
-        return ()
-    return tuple(d for d in found.keyed if d.keys is not None and d.keys.search(norm))
+    return tuple(d for d in plan().keyed if d.keys is not None and d.keys.search(norm))
 
 
 @functools.lru_cache(maxsize=8192)
