@@ -26,12 +26,13 @@ LONG_NUMBER = f"a number of more than {sys.get_int_max_str_digits()} digits: ref
 # Numbers as go-yaml v2 reads a plain scalar led by a sign, a digit or a dot: underscores
 # dropped, then Go's strconv (base prefixes 0x, 0o, 0b in either case, a leading 0 octal),
 # then its float form (1e3, 08, -.5); no base 60 (1:30 is a string), unlike PyYAML's table
+# (patterns are strings, compiled by ``re`` when first used: not at every start-up)
 _NUMBER_START = frozenset("+-.0123456789")
-_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
-_GO_OCTAL = re.compile(r"[-+]?0[0-7]+")
-_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_INT = r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
+_GO_OCTAL = r"[-+]?0[0-7]+"
+_GO_FLOAT = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 #: a scalar led by a dot is read whole (underscores kept) by Go's ParseFloat
-_GO_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_GO_DOT_FLOAT = r"\.[0-9]+(?:[eE][-+]?[0-9]+)?"
 _SPECIAL_FLOATS = {
     **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
     **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
@@ -45,22 +46,24 @@ def number_tag(text: str) -> str | None:
     """The tag go-yaml v2 gives a plain scalar that is a number (int or float), else None."""
     if not text or text[0] not in _NUMBER_START:
         return None
+    if text.isdigit() and (text[0] != "0" or text == "0"):
+        return _INT  # most numbers: no pattern needed
     if text in _SPECIAL_FLOATS:
         return _FLOAT
     if text[0] == ".":
-        return _FLOAT if _GO_DOT_FLOAT.fullmatch(text) else None
+        return _FLOAT if re.fullmatch(_GO_DOT_FLOAT, text) else None
     plain = text.replace("_", "")
-    if _GO_INT.fullmatch(plain):
+    if re.fullmatch(_GO_INT, plain):
         return _INT
-    return _FLOAT if _GO_FLOAT.fullmatch(plain) else None
+    return _FLOAT if re.fullmatch(_GO_FLOAT, plain) else None
 
 
 def _go_int(text: str) -> int:
     """An integer as go-yaml v2 reads it; ValueError for any other text."""
     plain = text.replace("_", "")
-    if not _GO_INT.fullmatch(plain):
+    if not re.fullmatch(_GO_INT, plain):
         raise ValueError
-    return int(plain, 8) if _GO_OCTAL.fullmatch(plain) else int(plain, 0)
+    return int(plain, 8) if re.fullmatch(_GO_OCTAL, plain) else int(plain, 0)
 
 
 def _go_number(text: str) -> int | float:
@@ -70,14 +73,14 @@ def _go_number(text: str) -> int | float:
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
     if text[:1] == ".":
-        if not _GO_DOT_FLOAT.fullmatch(text):
+        if not re.fullmatch(_GO_DOT_FLOAT, text):
             raise ValueError
         value = float(text)
     else:
         plain = text.replace("_", "")
-        if _GO_INT.fullmatch(plain):
+        if re.fullmatch(_GO_INT, plain):
             return _go_int(plain)
-        if not _GO_FLOAT.fullmatch(plain):
+        if not re.fullmatch(_GO_FLOAT, plain):
             raise ValueError
         value = float(plain)
     return int(value) if value.is_integer() and abs(value) < _EXPONENT_FROM else value

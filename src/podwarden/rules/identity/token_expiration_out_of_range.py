@@ -28,11 +28,11 @@ RULE = rule("identity/token-expiration-out-of-range", severity=Severity.MEDIUM, 
 
 KEY = "azure.workload.identity/service-account-token-expiration"
 MIN, MAX = 3600, 86400
-GO_INT = re.compile(r"^[+-]?[0-9]+$")
+GO_INT = r"^[+-]?[0-9]+$"  # compiled by re when first used
 
 
 def _problem(value: str) -> str:
-    if not GO_INT.match(value):
+    if not re.match(GO_INT, value):
         return f"{KEY} must be an integer number of seconds, not \"{value}\""
     seconds = int(value)
     if not MIN <= seconds <= MAX:

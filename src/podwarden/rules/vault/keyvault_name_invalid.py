@@ -24,7 +24,7 @@ from podwarden.rules.vault._spc import azure_parameters
 RULE = rule("vault/keyvault-name-invalid", severity=Severity.MEDIUM, target="object",
             kinds=("SecretProviderClass",))
 
-NAME = re.compile(r"^[-a-zA-Z0-9]{3,24}$")
+NAME = r"^[-a-zA-Z0-9]{3,24}$"  # compiled by re when first used
 
 
 @RULE.check(since="1.0")
@@ -34,6 +34,6 @@ def check(obj: KubeObject) -> Iterator[Violation]:
         return
     node, params = found
     value = params.get("keyvaultName", "").strip()
-    if value and not NAME.match(value):
+    if value and not re.match(NAME, value):
         yield Violation(node.at("keyvaultName"),
                         "keyvaultName must be the vault's name: 3-24 letters, digits or '-'")
