@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -161,6 +160,8 @@ class _OpenOutput:
 
 
 def _read_baseline(path: Path) -> frozenset[str]:
+    import json  # here, as below: most runs have no baseline
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = data["findings"]
@@ -173,6 +174,8 @@ def _read_baseline(path: Path) -> frozenset[str]:
 
 def _write_baseline(results: Iterator[FileResult], path: Path) -> None:
     """Fingerprints only, with enough context to review the file; never a secret value."""
+    import json
+
     tally = Tally()
     entries = []
     for fr in tally.watch(results):

@@ -14,7 +14,6 @@ Kubernetes' own YAML 1.2-leaning reader accepts it.
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import warnings
@@ -241,6 +240,8 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
                 yield doc
     except yaml.YAMLError as exc:
         if json_like:  # valid JSON that YAML 1.1 refuses (tabs, a lone surrogate escape)
+            import json
+
             yield Document(0, _without_lone_surrogates(json.loads(text)), None, 1)
             return
         if not isinstance(exc, yaml.MarkedYAMLError):
@@ -314,6 +315,8 @@ def _document(index: int, node: Any, budget: Budget, file: str, plain: bool) -> 
 
 
 def _check_json(text: str, file: str) -> None:
+    import json  # here: a run of YAML files never needs it
+
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
