@@ -449,3 +449,37 @@ def test_the_listening_socket_lets_asyncio_turn_off_nagle(webhook: Running) -> N
     sock = webhook.server.socket
     assert sock is not None and sock.proto == socket.IPPROTO_TCP
     assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+
+
+# -- the admission endpoints' own answers (no Starlette routing) ---------------------------
+
+
+def test_admission_answers_are_json_with_their_length_and_other_methods_get_405(webhook: Running) -> None:
+    response = webhook.client.post("/validate", json=admission(pod()))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["content-length"]) == len(response.content)
+    bad = webhook.client.post("/mutate", content='{"kind": "é'.encode())
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/json"
+    assert bad.json() == {"error": "request body is not valid JSON: Unterminated string starting at at offset 9"}
+    for method in ("GET", "PUT"):
+        assert webhook.client.request(method, "/validate").status_code == 405
+        assert webhook.client.request(method, "/mutate").status_code == 405
+    assert webhook.client.post("/echo", json=admission(pod())).status_code == 404  # only with --echo-endpoint
+    assert webhook.client.post("/validat", json=admission(pod())).status_code == 404
+
+
+def test_a_client_leaving_mid_body_gets_no_answer_and_breaks_nothing(
+        webhook: Running, caplog: pytest.LogCaptureFixture) -> None:
+    ctx = ssl.create_default_context(cafile=str(webhook.ca))
+    with caplog.at_level(logging.INFO):
+        with socket.create_connection(("127.0.0.1", webhook.server.port), timeout=10) as raw, \
+                ctx.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+            conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 5000\r\n\r\n{\"apiVersion\"")
+            time.sleep(0.2)
+        res = webhook.review("/validate", admission(privileged(pod())))
+        assert res["allowed"] is False
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    text = webhook.client.get("/metrics").text
+    assert 'podwarden_admission_requests_total{endpoint="validate",kind="Pod",operation="CREATE"} 1.0' in text
