@@ -123,8 +123,9 @@ def _named_values(text: str) -> tuple[Named, ...]:
     if data is not None:
         return tuple(Named(name, value, name, True) for name, value in _json_leaves(data) if name)
     found: list[Named] = []
-    for match in _command_flags(text, _MYSQL, _MYSQL_FLAG, _MYSQL_PASSWORD):
-        found.append(Named("password", match.group(1), "-p", True))
+    if "mysql" in text or "mariadb" in text:  # in each client's name (_MYSQL is case-sensitive)
+        for match in _command_flags(text, _MYSQL, _MYSQL_FLAG, _MYSQL_PASSWORD):
+            found.append(Named("password", match.group(1), "-p", True))
     low = text.lower()
     if "curl" in low:
         for match in _command_flags(text, _CURL, _CURL_FLAG, _CURL_USER):
