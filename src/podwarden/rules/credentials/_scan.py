@@ -346,17 +346,27 @@ def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None 
 
 
 def violations(obj: KubeObject, rule_id: str) -> Sequence[Violation]:
-    """``rule_id``'s violations on ``obj``, from the object's one cached scan.
-
-    Each detector rule's check returns this as it is, and takes the context it does not
-    read: the engine calls a two-argument check directly, without a wrapper or a generator
-    (some thirty checks per object).
-    """
+    """``rule_id``'s violations on ``obj``, from the object's one cached scan (what each
+    detector rule's check, ``check_for``, returns as it is)."""
     try:
         found = obj.memo[MEMO_KEY]
     except KeyError:
         found = obj.memo[MEMO_KEY] = scan(obj)
     return found.get(rule_id, ())
+
+
+def check_for(rule_id: str) -> Callable[[KubeObject, Any], Sequence[Violation]]:
+    """A detector rule's check: ``violations(obj, rule_id)``, one call deep once the object
+    is scanned, taking the context it does not read, so the engine calls it directly,
+    without a wrapper or a generator (some thirty checks per object)."""
+
+    def check(obj: KubeObject, ctx: Any) -> Sequence[Violation]:
+        try:
+            return obj.memo[MEMO_KEY].get(rule_id, ())
+        except KeyError:
+            return violations(obj, rule_id)
+
+    return check
 
 
 def describe(leaf: Leaf) -> str:

@@ -17,14 +17,14 @@ Use Microsoft Entra Workload ID with Cosmos DB data-plane RBAC, or keep the key 
 Key Vault and mount it with the Secrets Store CSI driver. Regenerate the exposed key.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import keyed_key_88
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import connection_keys, identifiable_88
 
 RULE = rule("credentials/azure-cosmos-db-key", severity=Severity.HIGH, target="object")
@@ -46,6 +46,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
         yield Hit(keyed, "azure cosmos db key")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

@@ -16,13 +16,13 @@ Prefer Microsoft Entra Workload ID and RBAC where the service supports it; other
 the key in Azure Key Vault (Secrets Store CSI driver). Regenerate the exposed key.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import identifiable_88
 
 RULE = rule("credentials/azure-identifiable-key", severity=Severity.HIGH, target="object")
@@ -45,6 +45,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
             yield Hit(match.group(0), what)
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

@@ -18,13 +18,13 @@ user-delegation SAS tokens at run time. If a SAS must be stored, keep it in Azur
 Vault (Secrets Store CSI driver). Revoke the exposed token.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 
 RULE = rule("credentials/azure-sas-token", severity=Severity.HIGH, target="object")
 
@@ -52,6 +52,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
             yield Hit(sig, "azure shared access signature")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

@@ -20,14 +20,14 @@ Give the workload a Microsoft Entra Workload ID and an RBAC role on the storage 
 CSI driver. Rotate the exposed key.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import keyed_key_88
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import connection_keys, identifiable_88
 
 RULE = rule("credentials/azure-storage-account-key", severity=Severity.HIGH, target="object")
@@ -49,6 +49,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
         yield Hit(keyed, "azure storage account key")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

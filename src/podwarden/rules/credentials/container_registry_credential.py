@@ -19,15 +19,15 @@ the credential in Azure Key Vault and sync it with the Secrets Store CSI driver.
 the exposed password or token.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import b64decode_text, parse_json
 
 RULE = rule("credentials/container-registry-credential", severity=Severity.HIGH, target="object")
@@ -77,6 +77,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
             yield Hit(secret, f'registry credentials for "{_registry(str(registry))}"')
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

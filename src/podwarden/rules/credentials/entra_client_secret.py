@@ -18,13 +18,13 @@ Until then keep the secret in Azure Key Vault. Remove the exposed secret from th
 registration.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import entropy
 
 RULE = rule("credentials/entra-client-secret", severity=Severity.HIGH, target="object")
@@ -39,6 +39,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
             yield Hit(match.group(0), "microsoft entra client secret")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

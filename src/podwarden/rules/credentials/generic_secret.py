@@ -25,14 +25,14 @@ it to a Kubernetes Secret created by the driver and reference it with
 Change the exposed value.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._embedded import named_values
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._names import SECRET_WORDS, is_secret_name, looks_random, normalise
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/generic-secret", severity=Severity.MEDIUM, target="object")
@@ -64,6 +64,4 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
             yield Nested(named.value, named.name, named.inner, same_detector=True)
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

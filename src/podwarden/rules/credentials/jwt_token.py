@@ -20,14 +20,14 @@ Microsoft Entra Workload ID; never paste a token into a manifest. Revoke the exp
 """
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import b64decode_text
 
 RULE = rule("credentials/jwt-token", severity=Severity.HIGH, target="object")
@@ -58,6 +58,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
         yield Hit(match.group(0), what)
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

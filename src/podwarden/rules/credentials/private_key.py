@@ -25,13 +25,13 @@ them in the cluster. Revoke and reissue the exposed key.
 """
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 from podwarden.rules.credentials._text import b64decode_bytes, b64decode_text
 
 RULE = rule("credentials/private-key", severity=Severity.HIGH, target="object")
@@ -87,6 +87,4 @@ def detect(leaf: Leaf) -> Iterator[Hit | Nested]:
             yield Nested(decoded, leaf.key)
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

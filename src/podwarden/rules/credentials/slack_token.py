@@ -17,13 +17,13 @@ Keep the webhook URL or token in Azure Key Vault and mount it with the Secrets S
 driver (Alertmanager reads `api_url_file`). Revoke the exposed token or webhook.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 
 RULE = rule("credentials/slack-token", severity=Severity.HIGH, target="object")
 
@@ -42,6 +42,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
         yield Hit(match.group(1), "slack webhook URL")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))

@@ -13,14 +13,14 @@ AKS guide, limit credential exposure: a Twilio key places calls and sends messag
 Keep it in Azure Key Vault and mount it with the Secrets Store CSI driver (the application reads the file). Delete the exposed key in the Twilio console.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from podwarden.rules.api import Context, KubeObject, Severity, Violation, rule
+from podwarden.rules.api import Severity, rule
 from podwarden.rules.credentials._detectors import detector
 from podwarden.rules.credentials._leaf import Hit, Leaf
 from podwarden.rules.credentials._names import normalise
 from podwarden.rules.credentials._pattern import lazy
-from podwarden.rules.credentials._scan import violations
+from podwarden.rules.credentials._scan import check_for
 
 RULE = rule("credentials/twilio-api-key", severity=Severity.HIGH, target="object")
 
@@ -40,6 +40,4 @@ def detect(leaf: Leaf) -> Iterator[Hit]:
         yield Hit(value, "twilio auth token")
 
 
-@RULE.check(since="1.0")
-def check(obj: KubeObject, ctx: Context) -> Sequence[Violation]:
-    return violations(obj, RULE.id)
+check = RULE.check(since="1.0")(check_for(RULE.id))
