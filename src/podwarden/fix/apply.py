@@ -125,7 +125,7 @@ class Fixer:
         if jobs is None:
             jobs = auto_jobs(files)
         if self.engine.uses_index:
-            self.engine.context.index = self.engine.build_index(sources, stdin, jobs if len(files) > 1 else 1)
+            self.engine.context.index = self.engine.build_index(sources, stdin)
         if jobs > 1 and len(files) > 1:
             yield from self._parallel(sources, stdin, jobs)
             return
