@@ -10,8 +10,8 @@ review for:
   and each family alone;
 - everything else: validate minus checks (policy plan, cache key, routing findings);
 - cache hit: validate of an object already seen (a ReplicaSet's next pod);
-- in a worker thread: validate handed to a thread pool from an event loop one request at
-  a time, as the app runs it: the hand-off's own cost is this minus validate.
+- in a worker thread: validate handed to the app's worker threads (``webhook.workers``)
+  from an event loop one request at a time: the hand-off's own cost is this minus validate.
 
 Times are CPU time of the process (best of 5), so other work on the machine changes them
 little.  Compare with bench/webhook.py's echo (its server CPU per review): the whole HTTPS
@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from podwarden.rules.registry import default_registry
 from podwarden.webhook import review
 from podwarden.webhook.decide import Evaluator
 from podwarden.webhook.policy import FAMILIES, PolicyConfig
+from podwarden.webhook.workers import Workers
 
 
 def best_of(fn: Callable[[], Any], count: int, repeats: int = 5) -> float:
@@ -54,12 +55,11 @@ def best_of(fn: Callable[[], Any], count: int, repeats: int = 5) -> float:
 
 def in_threads(evaluator: Evaluator, requests: list[Any], policy: Any) -> Callable[[], None]:
     """Validate each request in a worker thread, awaited from an event loop (as the app does)."""
-    pool = ThreadPoolExecutor(4)
+    workers = Workers(4)
 
     async def run() -> None:
-        loop = asyncio.get_running_loop()
         for r in requests:
-            await loop.run_in_executor(pool, evaluator.validate, r, policy)
+            await workers.run(functools.partial(evaluator.validate, r, policy))
 
     return lambda: asyncio.run(run())
 

@@ -13,7 +13,7 @@ import pytest
 from podwarden.engine import Engine, object_problem
 from podwarden.load import yaml as yamlload
 from podwarden.rules.api import Level
-from podwarden.webhook.decide import Evaluator
+from podwarden.webhook.decide import MAX_ROUTES, Evaluator
 from podwarden.webhook.policy import FAMILIES, Mode, NamespacePolicy, parse_config
 from podwarden.webhook.review import AdmissionRequest
 from tests.conftest import FIXTURES, SHARED
@@ -266,3 +266,41 @@ def test_the_service_account_warning_only_when_injection_misses_something() -> N
     injected = apply_patch(labelled, first.patch)
     again = evaluator.mutate(admission(injected, namespace="app")["request"], policy, None)
     assert again.patch == [] and again.warnings == []
+
+
+class _Forgetful(dict):  # type: ignore[type-arg]
+    """A routes memo that keeps nothing: every verdict routed afresh."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_objects_with_the_same_findings_share_one_routing_and_get_what_routing_gives(name: str) -> None:
+    shared = Evaluator(parse_config(POLICIES[name]), cache_size=0)
+    fresh = Evaluator(parse_config(POLICIES[name]), cache_size=0)
+    fresh._routes = _Forgetful()
+    objects = [data for _, data in _objects()]
+    for data in objects[:150]:  # fewer routings than the memo keeps
+        _decided(shared, data)
+    routed = len(shared._routes)
+    assert 10 < routed < 150  # fixtures share findings (a clean pod has none)
+    for data in reversed(objects[:150]):  # from the memo now: each the same as routed afresh
+        assert _decided(shared, data) == _decided(fresh, data)
+    assert len(shared._routes) == routed
+    for data in objects:  # and the memo stays within its bound
+        assert _decided(shared, data) == _decided(fresh, data)
+        assert len(shared._routes) <= MAX_ROUTES
+
+
+def test_a_shared_routing_still_names_each_object() -> None:
+    evaluator = Evaluator(parse_config({}), cache_size=0)
+    first, second = pod("web"), pod("api")
+    for obj in (first, second):
+        obj["spec"]["containers"][0]["securityContext"]["privileged"] = True
+    second["spec"]["containers"][0]["env"] = [{"name": "MODE", "value": "fast"}]  # no rule minds it
+    answers = [_decided(evaluator, obj) for obj in (first, second)]
+    assert len(evaluator._routes) == 1
+    assert answers[0][1].startswith('Pod "web" is forbidden') and answers[1][1].startswith('Pod "api" is forbidden')
+    assert answers[0][1].split("\n")[1:] == answers[1][1].split("\n")[1:]
+    assert answers[0][2:] == answers[1][2:]

@@ -37,6 +37,10 @@ from podwarden.webhook.warnings import DENIED_PREFIX, warning_lines
 
 WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) - {"Pod"}
 MAX_PLANS = 256
+#: verdicts kept by the findings they were routed from, for objects with at most
+#: MAX_ROUTED_FINDINGS findings (keys and verdicts of some 30 KB at most)
+MAX_ROUTES = 256
+MAX_ROUTED_FINDINGS = 64
 #: one way of reading findings: label (``restricted:v1.30``, ``hardening``), its mode, the
 #: engine whose findings it reads, and the rule ids among them it reports
 Lens = tuple[str, Mode, Engine, frozenset[str]]
@@ -58,6 +62,8 @@ class Evaluator:
         self._lock = threading.Lock()
         self._unions: dict[frozenset[int], Engine] = {}
         self._plans: dict[NamespacePolicy, list[Lens]] = {}
+        #: verdicts by the findings they were routed from (``_judge``)
+        self._routes: dict[tuple[Any, ...], Verdict] = {}
         self.cache = VerdictCache(cache_size)
         self._known = set(self.registry.families) | set(self.registry.rules)
 
@@ -153,7 +159,22 @@ class Evaluator:
                 self._plans.clear()  # namespaces' labels vary without bound; plans are cheap
             lenses = self._plans[policy] = self._plan(policy)
         found = self._findings_of(obj, [engine for _, _, engine, _ in lenses])
+        if sum(map(len, found.values())) > MAX_ROUTED_FINDINGS:
+            return self._route(lenses, found, policy, enforcing)
+        # routing reads only these fields of the findings: objects found with the same
+        # findings (pods of different workloads with the same gaps) are routed once
+        said = (policy, enforcing, tuple(tuple((f.rule_id, f.severity, f.message, f.path) for f in findings)
+                                          for findings in found.values()))
+        verdict = self._routes.get(said)
+        if verdict is None:
+            if len(self._routes) >= MAX_ROUTES:
+                self._routes.clear()
+            verdict = self._routes[said] = self._route(lenses, found, policy, enforcing)
+        return verdict
 
+    def _route(self, lenses: list[Lens], found: dict[int, list[Finding]], policy: NamespacePolicy,
+               enforcing: bool) -> Verdict:
+        """Each finding to its mode (deny, warning or audit annotation), worded."""
         deny: list[Finding] = []
         candidates: list[tuple[str, str, Finding]] = []
         audit: list[str] = []
