@@ -24,6 +24,9 @@ def test_every_corpus_file_loads() -> None:
         "argo-cd/test/e2e/testdata/crd-validation/deployment.yaml",
         # an env value written as a boolean (value: true): "cannot unmarshal bool into ... string"
         "ingress-nginx/docs/examples/auth/oauth-external-auth/vouch-proxy.yaml",
+        # a Secret's stringData written as a number (githubAppID: 1): "cannot unmarshal number
+        # into Go struct field Secret.stringData of type string"
+        "argo-cd/docs/operator-manual/argocd-repo-creds.yaml",
         # containerPort placeholders (PORT, ${VAR:-9002}) substituted by a script before apply
         "kubernetes-engine-samples/networking/sctp/sctp-deployment.yaml",
         "kubernetes-engine-samples/ai-ml/infw-gw/examples/getting-started/inference-pool-variables.yaml",

@@ -130,3 +130,17 @@ def test_a_container_of_the_wrong_shape_leaves_the_pods_own_findings() -> None:
     said = {(f.rule_id, f.path) for f in out.findings}
     assert ("hardening/root-group", "spec.securityContext.runAsGroup") in said
     assert ("pss/selinux-options", "spec.securityContext.seLinuxOptions.type") in said
+
+
+@pytest.mark.parametrize(("kind", "key"), [("ConfigMap", "data"), ("ConfigMap", "binaryData"),
+                                           ("Secret", "data"), ("Secret", "stringData")])
+@pytest.mark.parametrize("value", [8080, True, 1.5, ["a"], {"a": "b"}])
+def test_config_data_that_is_no_string_is_refused_as_the_api_refuses_it(kind: str, key: str, value: Any) -> None:
+    obj = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "v", "port": value}})
+    with pytest.raises(ShapeError) as caught:
+        shape.check_data(obj)
+    assert caught.value.path == (key, "port")
+    fine = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "v", "empty": None}})
+    shape.check_data(fine)
+    other = KubeObject({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, key: {"port": value}})
+    shape.check_data(other)  # only the kinds whose maps the API types as strings

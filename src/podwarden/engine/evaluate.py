@@ -17,6 +17,7 @@ from podwarden.errors import InputError, RuleError
 from podwarden.load import yaml as yamlload
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
+from podwarden.model.shape import check_data
 from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Violation
 from podwarden.rules.registry import Active
@@ -48,6 +49,8 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
         pod = obj.pod
         if pod is not None:
             check_pod_shape(pod)  # every field rules read, whatever rules are selected
+        else:
+            check_data(obj)
     except ShapeError as exc:
         errors.add(exc)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podwarden.model.objects import Node, ShapeError, type_name
+from podwarden.model.objects import KubeObject, Node, ShapeError, type_name
 from podwarden.model.paths import FieldPath
 from podwarden.model.podspec import CONTAINER_KINDS, PodView
 
@@ -54,6 +54,17 @@ _POD_SPEC: dict[str, Any] = {
 _GETTERS = {"str": Node.str, "int": Node.int, "bool": Node.bool}
 #: the API's integer fields are int64 (ids) or int32 (ports): a larger number is refused
 _INT_BITS = {"containerPort": 32, "hostPort": 32}
+
+
+#: the maps of strings of the kinds that hold configuration, as the API types them
+_DATA_MAPS = {"ConfigMap": ("data", "binaryData"), "Secret": ("data", "stringData")}
+
+
+def check_data(obj: KubeObject) -> None:
+    """Raise ShapeError at the first value of a ConfigMap's or Secret's data that is no
+    string (``data: {port: 8080}``: the API refuses the object)."""
+    for key in _DATA_MAPS.get(obj.kind, ()):
+        obj.root.str_map(key)
 
 
 def check_pod(pod: PodView) -> None:
