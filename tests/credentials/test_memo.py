@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from podwarden.model.objects import KubeObject
 from podwarden.rules.credentials import _scan
 from podwarden.rules.credentials._detectors import CACHED_TEXT, plan
@@ -42,13 +44,25 @@ def test_holds_marker_agrees_with_the_prefilter_after_its_cache_is_full() -> Non
         assert p.holds_marker(text) == (p.prefilter.search(text.lower()) is not None)
 
 
-def test_marked_agrees_with_every_detectors_markers() -> None:
+@pytest.mark.parametrize("early", [True, False])  # marker by marker, then by the compiled pattern
+def test_marked_agrees_with_every_detectors_markers(early: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     p = plan()
-    for text in ("DB_PASSWORD=x; AccountKey=abc", "https://u:p@h", "nothing here", "eyJhbGciOi.xox"):
+    p.marked.clear()
+    monkeypatch.setattr(p, "unmarked", 10**6 if early else 0)
+    overlapping = ("password=", "PASSWORD =", "passwd=x pwd=", "sk_live_sk_test_", "glpat-glrtr-gldt-",
+                   "xoxb ghp_ghs_ hvs.hvb.", "accountkey=sharedaccesskey=", "+asb+aeh", "Secret=token",
+                   "\"auths\": dockerconfigjson", "private keyputty-user-key-file")
+    for text in ("DB_PASSWORD=x; AccountKey=abc", "https://u:p@h", "nothing here", "eyJhbGciOi.xox",
+                 *overlapping, "".join(overlapping), "".join(p.markers), " ".join(reversed(p.markers))):
         low = text.lower()
         want = [det for markers, det in p.by_marker if any(m in low for m in markers)]
         assert list(p.marked(text)) == want
         assert list(p.marked(text)) == want  # remembered
+    for a in p.markers:  # markers that overlap or run into one another
+        for b in p.markers:
+            text = a[:-1] + b.upper()
+            assert list(p._marked(text)) == [det for markers, det in p.by_marker
+                                             if any(m in text.lower() for m in markers)], text
 
 
 def _report(data: dict[str, Any]) -> list[tuple[str, str, str | None]]:
@@ -97,3 +111,19 @@ def test_a_label_hard_coded_password_ignores_is_reported_elsewhere() -> None:
     assert _rule_paths(only_label) == {}
     annotated = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "annotations": {"password": "quokka7"}}}
     assert _rule_paths(annotated) == {"credentials/hard-coded-password": ["metadata.annotations.password"]}
+
+
+@pytest.mark.parametrize("early", [True, False])  # pattern by pattern, then by all in one
+def test_keyed_agrees_with_every_detectors_key_pattern(early: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from podwarden.rules.credentials._detectors import keyed
+    from podwarden.rules.credentials._names import normalise
+
+    p = plan()
+    monkeypatch.setattr(p, "unkeyed", 10**6 if early else 0)
+    names = ["DB_PASSWORD", "pwd", "AWS_SECRET_ACCESS_KEY", "cosmosKey2", "SharedAccessKey", "storageAccountKey",
+             ".dockerconfigjson", "DD_API_KEY", "twilio_auth", "VAULT_ADDR", "clientSecret", "replicas", "image",
+             "apiVersion", "x-datadog-tags", "password_file"]
+    for name in names:
+        want = tuple(d for d in p.keyed if d.keys is not None and d.keys.search(normalise(name)))
+        assert keyed.__wrapped__(name) == want, name
+    assert any(keyed.__wrapped__(name) for name in names) and not all(keyed.__wrapped__(name) for name in names)

@@ -37,6 +37,9 @@ CACHED_CHARS = 1 << 21
 #: ``Plan.holds_marker`` searches this many short texts marker by marker before it compiles
 #: the prefilter (compiling it costs about as much as searching a hundred texts so)
 PREFILTER_AFTER = 100
+#: ... so do ``Plan.marked`` and ``keyed`` before they compile all markers or key patterns in one
+MARKED_AFTER = 100
+KEYED_AFTER = 200
 SHORT_TEXT = 256
 
 DetectFn = Callable[[Leaf], Iterable[Hit | Nested]]
@@ -116,13 +119,19 @@ class Plan:
                 self.called_by[m] = (*self.called_by.get(m, ()), d)
         self.order = {d: i for i, (_, d) in enumerate(self.by_marker)}
         self.keyed = [d for d in detectors if d.keys is not None]
+        #: every key pattern in one (most names match none of them)
+        self.any_key = lazy("|".join(dict.fromkeys(f"(?:{d.keys.pattern})" for d in self.keyed if d.keys))
+                            or "(?!)")
         #: what ``key_rule`` says, one tuple per distinct answer (they stay in the CPU's cache)
         self.answers: dict[tuple[bool, int], tuple[bool, int]] = {}
         #: the highest rank: fallback detectors run rank by rank after the scan
         self.ranks = max((d.rank for d in detectors), default=0)
         self.markers = tuple(sorted({m for d in detectors for m in d.markers}))
-        #: texts ``holds_marker`` may still search marker by marker
+        #: texts ``holds_marker`` may still search marker by marker, and so ``marked``, and
+        #: names ``keyed`` may still search pattern by pattern
         self.unfiltered = PREFILTER_AFTER
+        self.unmarked = MARKED_AFTER
+        self.unkeyed = KEYED_AFTER
         #: per name already seen: what ``key_rule`` says of it
         self.key_rules: dict[str, tuple[bool, int]] = {}
         # descriptions, scripts and documents repeat across objects: read once per run
@@ -170,11 +179,29 @@ class Plan:
                 self.key_rules[name] = rule
         return rule
 
+    @functools.cached_property
+    def prefixes(self) -> dict[str, list[str]]:
+        """Per marker: the markers it starts with (itself included)."""
+        return {m: [m[:i] for i in range(1, len(m) + 1) if m[:i] in self.called_by] for m in self.called_by}
+
+    @functools.cached_property
+    def each_marker(self) -> re.Pattern[str]:
+        """At each position, the longest marker starting there (the markers starting at a
+        position are prefixes of one another: those of the longest one)."""
+        return re.compile(f"(?=({_trie(list(self.markers), longest=True)}))" if self.markers else "(?!)")
+
     def _marked(self, text: str) -> tuple[Detector, ...]:
         low = text.lower()
-        present = tuple(filter(low.__contains__, self.markers))
-        if len(present) <= 1:
-            return self.called_by[present[0]] if present else ()
+        if self.unmarked > 0:
+            self.unmarked -= 1
+            present = set(filter(low.__contains__, self.markers))
+        else:
+            prefixes = self.prefixes
+            present = {m for longest in set(self.each_marker.findall(low)) for m in prefixes[longest]}
+        if not present:
+            return ()
+        if len(present) == 1:
+            return self.called_by[present.pop()]
         called = {d for m in present for d in self.called_by[m]}
         return tuple(sorted(called, key=self.order.__getitem__))
 
@@ -187,17 +214,21 @@ class Plan:
         return tuple(found)
 
 
-def _trie(words: list[str]) -> str:
-    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored."""
+def _trie(words: list[str], longest: bool = False) -> str:
+    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored:
+    the shortest word that matches at a position, or with ``longest`` the longest."""
     groups: dict[str, list[str]] = {}
     for word in words:
         groups.setdefault(word[0], []).append(word[1:])
     branches = []
     for first, rests in groups.items():
-        if "" in rests:  # a shorter marker matches already: longer ones add nothing
-            branches.append(re.escape(first))
+        longer = [rest for rest in rests if rest]
+        if "" in rests and (not longest or not longer):
+            branches.append(re.escape(first))  # a shorter word matches already
+        elif "" in rests:
+            branches.append(f"{re.escape(first)}(?:{_trie(longer, longest)})?")
         else:
-            branches.append(re.escape(first) + _trie(rests))
+            branches.append(re.escape(first) + _trie(rests, longest))
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
@@ -214,7 +245,12 @@ def keyed(key: str) -> tuple[Detector, ...]:
     norm = normalise(key)
     if not norm:
         return ()
-    return tuple(d for d in plan().keyed if d.keys is not None and d.keys.search(norm))
+    found = plan()
+    if found.unkeyed > 0:
+        found.unkeyed -= 1
+    elif found.any_key.search(norm) is None:
+        return ()
+    return tuple(d for d in found.keyed if d.keys is not None and d.keys.search(norm))
 
 
 @functools.lru_cache(maxsize=8192)
