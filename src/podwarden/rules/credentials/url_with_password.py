@@ -41,6 +41,8 @@ _DATABASES = ("postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "sqlse
 
 
 def _hits(text: str) -> tuple[Hit, ...]:
+    if "@" not in text:
+        return ()  # most URLs: no user information, no password
     found = []
     for match in _URL.finditer(text):
         scheme = match.group(1).lower()
