@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
 from collections import Counter
@@ -112,6 +111,8 @@ def parse_json(text: str) -> Any:
     stripped = text.strip()
     if not stripped.startswith(("{", "[")) or len(stripped) > MAX_EMBEDDED:
         return None
+    import json  # here: most runs meet no JSON in a string
+
     try:
         return json.loads(stripped)
     except (ValueError, RecursionError):

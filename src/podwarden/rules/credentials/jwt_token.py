@@ -19,7 +19,6 @@ Microsoft Entra Workload ID; never paste a token into a manifest. Revoke the exp
 (delete its Secret or rotate the signing key).
 """
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +38,8 @@ def _json(part: str) -> Any:
     decoded = b64decode_text(part)
     if decoded is None:
         return None
+    import json  # here: most runs meet no token
+
     try:
         return json.loads(decoded)
     except ValueError:
