@@ -91,7 +91,7 @@ def test_a_check_run_imports_only_its_own_command_and_reporter(tmp_path: Path) -
     unwanted = {"podwarden.cli.fix", "podwarden.cli.serve", "podwarden.cli.audit", "podwarden.cli.rules",
                 "podwarden.fix", "podwarden.webhook", "podwarden.cluster", "podwarden.report.html",
                 "podwarden.report.json", "podwarden.report.sarif", "podwarden.docs", "multiprocessing",
-                "tempfile", "pathlib"}
+                "tempfile", "pathlib", "json", "dataclasses"}
     assert not unwanted & loaded, sorted(unwanted & loaded)
 
 
