@@ -352,3 +352,14 @@ def test_a_broken_symlink_met_in_a_walk_is_a_note(tmp_path: Path) -> None:
     (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
     code, out, err = check(str(tmp_path))
     assert code == 1 and f"note: {tmp_path / 'gone.yaml'}: a broken symbolic link: skipped" in err
+
+
+def test_a_read_cut_short_reads_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a network file system may give less than asked before the end: nothing is lost
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+            "spec: {containers: [{name: c, image: i, securityContext: {privileged: true}}]}\n")
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(text)
+    real_read = os.read
+    monkeypatch.setattr(sources.os, "read", lambda fd, n: real_read(fd, min(n, 40)))
+    assert Source(str(pod), True).read() == text.encode()

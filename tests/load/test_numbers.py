@@ -32,6 +32,8 @@ def _value(text: str) -> object:
     # not numbers for go-yaml
     (".5_0", ".5_0"), ("_1", "_1"), ("+", "+"), ("0x", "0x"), ("0x_", "0x_"), ("1.2.3", "1.2.3"),
     ("0x1p3", "0x1p3"), ("2001-12-14", "2001-12-14"), ('"12"', "12"),
+    # digits Python's str.isdigit takes and Go does not; floats too large for a float64
+    ("10⁶", "10⁶"), ("1١٢", "1١٢"), ("1e400", "1e400"), (".5e400", ".5e400"), ("1e-400", 0),
 ])
 def test_plain_numbers_are_read_as_kubernetes_reads_them(text: str, expected: object) -> None:
     value = _value(text)
@@ -50,11 +52,40 @@ def test_explicit_tags(text: str, expected: object) -> None:
     assert value == expected and type(value) is type(expected)
 
 
-@pytest.mark.parametrize("text", ["!!int 1:30", "!!int 1.5", "!!float 1:30", "!!int ghp_token"])
+@pytest.mark.parametrize("text", ["!!int 1:30", "!!int 1.5", "!!float 1:30", "!!int ghp_token", "!!int 08",
+                                  "!!float 1e400"])
 def test_an_explicit_tag_its_value_does_not_fit_is_an_error_naming_no_value(text: str) -> None:
     with pytest.raises(InputError, match="not a valid") as caught:
         _value(text)
     assert text.split()[1] not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["0x" + "f" * 4000, "0o" + "7" * 5000, "0b" + "1" * 15000, "0" + "7" * 5000,
+                                  "9" * 5000])
+def test_an_integer_too_long_to_write_is_an_error_as_value_or_key(text: str) -> None:
+    for document in (f"a: {text}\n", f"? {text}\n: a\n"):
+        with pytest.raises(InputError, match="a number of more than"):
+            yamlload.parse(document, "n.yaml")
+
+
+def test_a_number_beside_a_privileged_pod_leaves_the_pod_checked() -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {scale: 10⁶}\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+            "spec: {containers: [{name: c, image: i, securityContext: {privileged: true}}]}\n")
+    result = Engine(Selection(only=frozenset({"pss"}))).scan_docs(yamlload.parse(text, "s.yaml"), "s.yaml", True)
+    assert "pss/privileged" in {f.rule_id for f in result.findings}
+    assert not result.errors  # "10⁶" is a string, as the ConfigMap needs
+
+
+def test_the_other_readers_of_a_file_read_numbers_alike() -> None:
+    # YAML 1.2 syntax PyYAML refuses (a bare IPv6 in a flow list) goes through ruamel
+    yaml_1_2 = "x: [2001:db8::]\na: 08\nb: .5_0\nc: yes\nd: 12:30\ne: 0o17\ng: 1.0\n"
+    assert yamlload.parse(yaml_1_2, "y.yaml")[0].data == {
+        "x": ["2001:db8::"], "a": 8, "b": ".5_0", "c": True, "d": "12:30", "e": 15, "g": 1}
+    # JSON YAML 1.1 refuses (a lone surrogate escape) goes through the json module
+    as_json = '{"a": 0.0, "b": "\\ud800", "c": 1.5, "d": 1e3, "e": 7}'
+    data = yamlload.parse(as_json, "j.json")[0].data
+    assert data == {"a": 0, "b": "\ufffd", "c": 1.5, "d": 1000, "e": 7} and type(data["a"]) is int
 
 
 def test_whole_float_keys_are_the_integer_text() -> None:

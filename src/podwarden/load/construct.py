@@ -4,6 +4,7 @@ stores, a key written twice refused; nesting and alias expansion bounded."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from typing import Any
@@ -40,22 +41,30 @@ _SPECIAL_FLOATS = {
 }
 #: JSON writes a float this large with an exponent, which an integer field refuses
 _EXPONENT_FROM = 1e21
+#: an integer whose decimal text would pass Python's digit limit (LONG_NUMBER)
+_LONGEST_BITS = int(sys.get_int_max_str_digits() * math.log2(10))
 
 
 def number_tag(text: str) -> str | None:
     """The tag go-yaml v2 gives a plain scalar that is a number (int or float), else None."""
     if not text or text[0] not in _NUMBER_START:
         return None
-    if text.isdigit() and (text[0] != "0" or text == "0"):
-        return _INT  # most numbers: no pattern needed
+    if text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+        return _INT  # most numbers: no pattern needed (str.isdigit alone also takes "⁶")
     if text in _SPECIAL_FLOATS:
         return _FLOAT
     if text[0] == ".":
-        return _FLOAT if re.fullmatch(_GO_DOT_FLOAT, text) else None
+        return _FLOAT if re.fullmatch(_GO_DOT_FLOAT, text) and _finite(text) else None
     plain = text.replace("_", "")
     if re.fullmatch(_GO_INT, plain):
         return _INT
-    return _FLOAT if re.fullmatch(_GO_FLOAT, plain) else None
+    return _FLOAT if re.fullmatch(_GO_FLOAT, plain) and _finite(plain) else None
+
+
+def _finite(text: str) -> bool:
+    """Go's ParseFloat refuses a number too large for a float64 (1e400): go-yaml then keeps
+    the text as a string."""
+    return math.isfinite(float(text))
 
 
 def _go_int(text: str) -> int:
@@ -63,7 +72,10 @@ def _go_int(text: str) -> int:
     plain = text.replace("_", "")
     if not re.fullmatch(_GO_INT, plain):
         raise ValueError
-    return int(plain, 8) if re.fullmatch(_GO_OCTAL, plain) else int(plain, 0)
+    value = int(plain, 8) if re.fullmatch(_GO_OCTAL, plain) else int(plain, 0)
+    if value.bit_length() > _LONGEST_BITS:
+        raise ValueError  # 0x... of thousands of digits: its decimal text cannot be written
+    return value
 
 
 def _go_number(text: str) -> int | float:
@@ -83,6 +95,17 @@ def _go_number(text: str) -> int | float:
         if not re.fullmatch(_GO_FLOAT, plain):
             raise ValueError
         value = float(plain)
+    if not math.isfinite(value):
+        raise ValueError
+    return _whole(value)
+
+
+def json_float(text: str) -> int | float:
+    """A JSON number with a fraction or an exponent as the YAML path reads one (0.0 is 0)."""
+    return _whole(float(text))
+
+
+def _whole(value: float) -> int | float:
     return int(value) if value.is_integer() and abs(value) < _EXPONENT_FROM else value
 
 
@@ -240,7 +263,7 @@ def _scalar(node: Any, file: str) -> Any:
         return value
     try:
         if tag == _INT:
-            if value.isdigit() and (value[0] != "0" or value == "0"):
+            if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
                 return int(value)
             return _go_int(value)  # 0400 is octal, 0x1F, 0o17, 1_000 ...
         if tag == _BOOL:
@@ -257,7 +280,9 @@ def _scalar(node: Any, file: str) -> Any:
         # never the value: a token tagged !!int would be printed whole
         name = tag.rsplit(":", 1)[-1]
         digits = value.lstrip("+-").replace("_", "")
-        problem = LONG_NUMBER if digits.isdigit() else f"a value read as !!{name} that is not a valid {name}"
+        long = (digits.isascii() and digits.isdigit() and len(digits) > sys.get_int_max_str_digits()) \
+            or (tag == _INT and number_tag(value) == _INT)  # a valid integer too long to write
+        problem = LONG_NUMBER if long else f"a value read as !!{name} that is not a valid {name}"
         raise InputError(file, node.start_mark.line + 1, problem) from None
     # timestamps, binary, '=' and custom tags: Kubernetes turns them into strings
     return value

@@ -52,9 +52,10 @@ class Source(NamedTuple):
             if status.st_size > MAX_BYTES:
                 raise InputError(self.name, 0, _too_large(MAX_BYTES))
             # a regular file (O_NONBLOCK does not change its reads): one read of its size and
-            # a byte more, short at its end; the bounded loop only when it grew meanwhile
+            # a byte more; read on (bounded) unless it gave exactly the size, so a read cut
+            # short (a network file system, a signal) or a file that grew loses nothing
             first = os.read(fd, status.st_size + 1)
-            if len(first) <= status.st_size:
+            if len(first) == status.st_size:
                 return first
             return read_bounded(lambda n: os.read(fd, n), self.name, start=first)
         except OSError as exc:

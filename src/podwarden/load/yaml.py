@@ -33,6 +33,7 @@ from podwarden.load.construct import (
     construct,
     construct_plain,
     duplicate_message,
+    json_float,
     number_tag,
 )
 from podwarden.model.paths import FieldPath
@@ -242,7 +243,7 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
         if json_like:  # valid JSON that YAML 1.1 refuses (tabs, a lone surrogate escape)
             import json
 
-            yield Document(0, _without_lone_surrogates(json.loads(text)), None, 1)
+            yield Document(0, _without_lone_surrogates(json.loads(text, parse_float=json_float)), None, 1)
             return
         if not isinstance(exc, yaml.MarkedYAMLError):
             raise InputError(file, 1, f"invalid YAML: {_one_line(str(exc))}") from None
@@ -331,11 +332,24 @@ def _parse_yaml_1_2(text: str, file: str, original: yaml.MarkedYAMLError) -> lis
     """Retry with ruamel's YAML 1.2 parser; report PyYAML's error if that fails too."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError as RuamelError
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
 
+    class GoScalars(VersionedResolver):
+        """YAML 1.2's syntax, go-yaml's plain scalars: tagged as on the main path."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                return Tag(suffix=_RESOLVED.get(value) or _resolve_plain(value))
+            return super().resolve(kind, value, implicit)
+
+    parser = YAML(typ="safe", pure=True)
+    parser.Resolver = GoScalars
     try:
         with warnings.catch_warnings():  # a reused anchor is valid YAML: no warning, no quoted name
             warnings.simplefilter("ignore")
-            return list(YAML(typ="safe", pure=True).compose_all(io.StringIO(text)))
+            return list(parser.compose_all(io.StringIO(text)))
     except (RuamelError, RecursionError):
         raise _yaml_error(text, file, original) from None
 
