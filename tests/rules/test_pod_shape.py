@@ -144,3 +144,8 @@ def test_config_data_that_is_no_string_is_refused_as_the_api_refuses_it(kind: st
     shape.check_data(fine)
     other = KubeObject({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, key: {"port": value}})
     shape.check_data(other)  # only the kinds whose maps the API types as strings
+
+
+def test_a_custom_resource_named_like_a_config_map_is_typed_by_its_own_schema() -> None:
+    shape.check_data(KubeObject({"apiVersion": "example.com/v1", "kind": "ConfigMap", "metadata": {"name": "x"},
+                                 "data": {"replicas": 3}}))

@@ -106,12 +106,13 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
             except Exception as exc:  # a crashing rule is an error, never a silent pass
                 line, _ = locate(obj_path)
                 crash = RuleError(f"rule {active.rule.id} failed on {ref}: {type(exc).__name__}")
-                out.errors.append(InputError(file, line, str(crash)))
+                errors.found.append(InputError(file, line, str(crash)))
     # credentials are hidden once every rule has run: one found by a later rule is hidden
     # in the findings of earlier ones, suppressed ones (message, path, reason) included
     hide = Hidden(hidden) if hidden else None
     if hide:
         findings = [_hidden_in(f, p, hide) for f, p in zip(findings, paths, strict=True)]
+    errors.report(hide)
     if silenced:
         out.suppressed.extend(Suppressed(_hidden_in(f, p, hide), hide(reason)) if hide
                               else Suppressed(f, reason) for f, reason, p in silenced)
@@ -138,18 +139,22 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
                     details=tuple(hide(d) for d in line.details)) for line in blast.lines))
         except ShapeError as exc:
             errors.add(exc)
+            errors.report(hide)
     out.objects.append(ObjectResult(file, ref, locate(obj_path)[0], pod is not None, findings, blast))
     obj.release()
 
 
 class _ShapeErrors:
-    """An object's wrong-shape errors, one per field whichever reader met it first."""
+    """An object's errors (wrong shapes, one per field whichever reader met it first; rules
+    that crashed), reported once its rules have run, so that a credential one of them found
+    is hidden in the errors too (a field path names a ConfigMap key, which can be a token)."""
 
-    __slots__ = ("doc", "file", "obj", "out", "seen")
+    __slots__ = ("doc", "file", "found", "obj", "out", "seen")
 
     def __init__(self, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult) -> None:
         self.obj, self.doc, self.file, self.out = obj, doc, file, out
         self.seen: set[str] | None = None
+        self.found: list[InputError] = []
 
     def add(self, exc: ShapeError) -> None:
         line, _ = self.doc.locate((*self.obj.path, *exc.path))
@@ -159,7 +164,13 @@ class _ShapeErrors:
             self.seen = set()
         if key not in self.seen:
             self.seen.add(key)
-            self.out.errors.append(error)
+            self.found.append(error)
+
+    def report(self, hide: Hidden | None) -> None:
+        """Move the errors found so far to the file's, with ``hide``'s credentials hidden."""
+        if self.found:
+            self.out.errors.extend(InputError(e.file, e.line, hide(e.message)) if hide else e for e in self.found)
+            self.found = []
 
 
 class Hidden:
