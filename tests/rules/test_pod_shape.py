@@ -136,11 +136,11 @@ def test_a_container_of_the_wrong_shape_leaves_the_pods_own_findings() -> None:
                                            ("Secret", "data"), ("Secret", "stringData")])
 @pytest.mark.parametrize("value", [8080, True, 1.5, ["a"], {"a": "b"}])
 def test_config_data_that_is_no_string_is_refused_as_the_api_refuses_it(kind: str, key: str, value: Any) -> None:
-    obj = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "v", "port": value}})
+    obj = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "dg==", "port": value}})
     with pytest.raises(ShapeError) as caught:
         shape.check_data(obj)
     assert caught.value.path == (key, "port")
-    fine = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "v", "empty": None}})
+    fine = KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "dg==", "empty": None}})
     shape.check_data(fine)
     other = KubeObject({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, key: {"port": value}})
     shape.check_data(other)  # only the kinds whose maps the API types as strings
@@ -149,3 +149,17 @@ def test_config_data_that_is_no_string_is_refused_as_the_api_refuses_it(kind: st
 def test_a_custom_resource_named_like_a_config_map_is_typed_by_its_own_schema() -> None:
     shape.check_data(KubeObject({"apiVersion": "example.com/v1", "kind": "ConfigMap", "metadata": {"name": "x"},
                                  "data": {"replicas": 3}}))
+
+
+@pytest.mark.parametrize(("kind", "key", "plain"), [("Secret", "data", "stringData"), ("ConfigMap", "binaryData", "data")])
+def test_bytes_that_are_no_base64_are_refused_as_the_api_refuses_them(kind: str, key: str, plain: str) -> None:
+    def obj(value: str) -> KubeObject:
+        return KubeObject({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, key: {"ok": "YWJj", "v": value}})
+
+    for good in ("", "YWJj", "YWI=", "YW\nJj\n", "YWJ="):  # Go's decoder skips line breaks
+        shape.check_data(obj(good))
+    for bad in ("hunter2hunter2!", "YWI", "YW Jj", "=YWJj", "…base64…"):
+        with pytest.raises(ShapeError) as caught:
+            shape.check_data(obj(bad))
+        assert caught.value.path == (key, "v") and plain in caught.value.message
+        assert bad not in str(caught.value)

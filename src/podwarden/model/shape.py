@@ -10,6 +10,7 @@ one-item list holding either (a list of those).
 
 from __future__ import annotations
 
+import binascii
 from typing import Any
 
 from podwarden.model.objects import KubeObject, Node, ShapeError, type_name
@@ -58,15 +59,32 @@ _INT_BITS = {"containerPort": 32, "hostPort": 32}
 
 #: the maps of strings of the kinds that hold configuration, as the API types them
 _DATA_MAPS = {"ConfigMap": ("data", "binaryData"), "Secret": ("data", "stringData")}
+#: the maps whose values the API decodes from base64 (bytes in its types), and where text goes
+_BASE64_MAPS = {"ConfigMap": ("binaryData", "data"), "Secret": ("data", "stringData")}
 
 
 def check_data(obj: KubeObject) -> None:
     """Raise ShapeError at the first value of a ConfigMap's or Secret's data that is no
-    string (``data: {port: 8080}``: the API refuses the object; core kinds only)."""
+    string (``data: {port: 8080}``), or of its bytes that is no base64 (a Secret's ``data``
+    written in clear): the API refuses the object (core kinds only)."""
     if obj.ref.api_version != "v1":
         return  # a custom resource of the same kind name is typed by its own schema
     for key in _DATA_MAPS.get(obj.kind, ()):
-        obj.root.str_map(key)
+        values = obj.root.str_map(key)
+        encoded, plain = _BASE64_MAPS[obj.kind]
+        if key == encoded:
+            for name, value in values.items():
+                if not _base64(value):
+                    raise ShapeError((key, str(name)), f"not base64, which the API refuses here (text goes in {plain})")
+
+
+def _base64(text: str) -> bool:
+    """Whether Go's standard base64 decoder (padding required, line breaks skipped) reads ``text``."""
+    try:
+        binascii.a2b_base64(text.replace("\r", "").replace("\n", "").encode("ascii"), strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error):
+        return False
+    return True
 
 
 def check_pod(pod: PodView) -> None:
