@@ -43,7 +43,7 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
              record: list[Raised] | None = None) -> None:
     """Run the engine's active rules on one object and record its findings in ``out`` (and
     in ``record``, when given, every violation raised, in check order)."""
-    errors = _ShapeErrors(obj, doc, file, out)
+    errors = _ObjectErrors(obj, doc, file, out)
     pod = None
     try:
         pod = obj.pod
@@ -144,7 +144,7 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
     obj.release()
 
 
-class _ShapeErrors:
+class _ObjectErrors:
     """An object's errors (wrong shapes, one per field whichever reader met it first; rules
     that crashed), reported once its rules have run, so that a credential one of them found
     is hidden in the errors too (a field path names a ConfigMap key, which can be a token)."""
