@@ -60,7 +60,7 @@ NOT_HERE = "no automatic fix for this case: change it by hand (`podwarden check`
 
 
 @dataclass(slots=True)
-class FileFix:
+class FileFix(yamlfile.EditedText):
     """What fixing one file gave: the new text (None when unchanged) or why not."""
 
     path: str
@@ -79,11 +79,3 @@ class FileFix:
     skipped: bool = False
     #: credentials of the file, to hide in what is printed about it (``ff.redact(text)``)
     redact: Redactions = field(default_factory=Redactions, repr=False)
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed_text is not None and self.fixed_text != self.text
-
-    def fixed_bytes(self) -> bytes:
-        assert self.fixed_text is not None
-        return self.encoding.encode(self.fixed_text)

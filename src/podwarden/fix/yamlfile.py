@@ -64,6 +64,24 @@ class Encoding:
         return self.bom + text.encode(self.codec)
 
 
+class EditedText:
+    """What a fix made of a file's text: a base for records with ``text``, ``fixed_text``
+    (None until a fix is made) and ``encoding`` fields."""
+
+    __slots__ = ()
+    text: str
+    fixed_text: str | None
+    encoding: Encoding
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed_text is not None and self.fixed_text != self.text
+
+    def fixed_bytes(self) -> bytes:
+        assert self.fixed_text is not None
+        return self.encoding.encode(self.fixed_text)
+
+
 def decode(raw: bytes, file: str) -> tuple[str, Encoding]:
     """The text of a file and how to encode it back (InputError when not readable)."""
     text = yamlload.decode(raw, file)

@@ -90,7 +90,7 @@ class Left:
 
 
 @dataclass(slots=True)
-class FilePlan:
+class FilePlan(yamlfile.EditedText):
     """One input file: its text and what the move changes in it."""
 
     path: str
@@ -101,14 +101,6 @@ class FilePlan:
     edits: dict[int, list[Edit]] = field(default_factory=dict)
     new_docs: list[dict[str, Any]] = field(default_factory=list)
     fixed_text: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed_text is not None and self.fixed_text != self.text
-
-    def fixed_bytes(self) -> bytes:
-        assert self.fixed_text is not None
-        return self.encoding.encode(self.fixed_text)
 
 
 @dataclass(slots=True)
