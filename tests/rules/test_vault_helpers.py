@@ -77,7 +77,7 @@ def test_objects_one_unparsable_entry_hides_all_entries() -> None:
 def test_azure_parameters_only_for_the_azure_provider() -> None:
     found = _spc.azure_parameters(_spc_obj("x", "azure", {"clientID": "c"}))
     assert found is not None
-    node, params = found
+    node, params = found.node, found.values
     assert params == {"clientID": "c"}
     assert node.at("clientID") == ("spec", "parameters", "clientID")
     assert _spc.azure_parameters(_spc_obj("x", "vault", {"clientID": "c"})) is None

@@ -8,7 +8,7 @@ suppression and baseline are consulted only when the object or the run has some.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from podwarden.engine.hazards import merge_hazards
 from podwarden.engine.results import FileResult, Finding, ObjectResult, Suppressed
@@ -17,6 +17,7 @@ from podwarden.errors import InputError, RuleError
 from podwarden.load import yaml as yamlload
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.model.paths import FieldPath, render
+from podwarden.model.record import Record
 from podwarden.model.shape import check_data
 from podwarden.model.shape import check_pod as check_pod_shape
 from podwarden.rules.api import Violation
@@ -30,13 +31,22 @@ if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
 MIN_HIDDEN = 8
 
 
-class Raised(NamedTuple):
+class Raised(Record):
     """A violation as a rule raised it, with what it was raised on (what ``fix`` plans from)."""
 
+    __slots__ = ("check", "object", "target", "violation")
+    _fields = ("object", "check", "target", "violation")
     object: KubeObject
     check: Active
     target: Any
     violation: Violation
+
+    def __init__(self, obj: KubeObject, check: Active, target: Any, violation: Violation) -> None:
+        set_field = object.__setattr__
+        set_field(self, "object", obj)
+        set_field(self, "check", check)
+        set_field(self, "target", target)
+        set_field(self, "violation", violation)
 
 
 def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult,

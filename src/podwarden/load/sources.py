@@ -12,9 +12,9 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
 
 from podwarden.errors import InputError
+from podwarden.model.record import Record
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: directories never worth walking into
@@ -24,15 +24,21 @@ MAX_BYTES = 32 * 1024 * 1024
 _MIB = _CHUNK = 1024 * 1024
 
 
-class Source(NamedTuple):
+class Source(Record):
     """One input: a path as given or found, or ``-`` for standard input.
 
     ``explicit`` sources were named by the user; files met while walking a directory are
     not, and are skipped with a note when they hold no Kubernetes object.
     """
 
+    __slots__ = ("explicit", "name")
+    _fields = ("name", "explicit")
     name: str
     explicit: bool
+
+    def __init__(self, name: str, explicit: bool) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "explicit", explicit)
 
     def read(self) -> bytes:
         """The raw bytes, or InputError naming the file (missing, not a regular file, too large)."""
@@ -102,11 +108,17 @@ def special_kind(mode: int) -> str:
 HELM_TEMPLATE = "Helm chart template"
 
 
-class Skipped(NamedTuple):
+class Skipped(Record):
     """A file met in a directory walk that is not worth reading (a Helm chart template)."""
 
+    __slots__ = ("name", "reason")
+    _fields = ("name", "reason")
     name: str
     reason: str
+
+    def __init__(self, name: str, reason: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "reason", reason)
 
 
 def expand(paths: Iterable[str]) -> Iterator[Source | InputError | Skipped]:

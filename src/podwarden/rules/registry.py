@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple
 
+from podwarden.model.record import Record
 from podwarden.rules.api import CheckFn, Level, Rule, Version
 
 DOC_SECTIONS = ("What it checks", "Why", "Fix")
@@ -77,11 +77,17 @@ class RegistryError(Exception):
     """A rule module is malformed: a programming error caught at start-up and in tests."""
 
 
-class Active(NamedTuple):
+class Active(Record):
     """A rule with the variant of its check in force for one selection."""
 
+    __slots__ = ("fn", "rule")
+    _fields = ("rule", "fn")
     rule: Rule
     fn: CheckFn
+
+    def __init__(self, rule: Rule, fn: CheckFn) -> None:
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "fn", fn)
 
 
 class Registry:

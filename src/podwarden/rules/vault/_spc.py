@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
+from podwarden.model.record import Record
 from podwarden.rules.api import Context, FieldPath, KubeObject, Node, PodView
 
 DRIVER = "secrets-store.csi.k8s.io"
@@ -28,11 +29,17 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # --- SecretProviderClass parameters -------------------------------------------------------
 
-class Parameters(NamedTuple):
+class Parameters(Record):
     """``spec.parameters`` of a SecretProviderClass: where it is, and its strings."""
 
+    __slots__ = ("node", "values")
+    _fields = ("node", "values")
     node: Node
     values: dict[str, str]
+
+    def __init__(self, node: Node, values: dict[str, str]) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "values", values)
 
 
 def azure_parameters(obj: KubeObject) -> Parameters | None:
@@ -131,13 +138,20 @@ def csi_volumes(pod: PodView) -> Iterator[tuple[Node, Node]]:
             yield volume, csi
 
 
-class SpcRef(NamedTuple):
+class SpcRef(Record):
     """A Secrets Store CSI volume naming a SecretProviderClass."""
 
+    __slots__ = ("csi", "name", "path")
+    _fields = ("csi", "name", "path")
     csi: Node
     name: str
     #: ``volumeAttributes.secretProviderClass``, where findings about the class point
     path: FieldPath
+
+    def __init__(self, csi: Node, name: str, path: FieldPath) -> None:
+        object.__setattr__(self, "csi", csi)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "path", path)
 
 
 def spc_refs(pod: PodView) -> Iterator[SpcRef]:

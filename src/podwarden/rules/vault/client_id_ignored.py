@@ -31,7 +31,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     mode = single_mode(params)
     if client_id(params) and mode in ("usePodIdentity", "useVMManagedIdentity"):
         yield Violation(node.at("clientID"),

@@ -31,7 +31,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     on = []
     for key in MODES:
         value = params.get(key, "").strip()

@@ -32,7 +32,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     value = params.get("keyvaultName", "").strip()
     if value and not re.match(NAME, value):
         yield Violation(node.at("keyvaultName"),

@@ -37,7 +37,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     for i, entry in enumerate(entries(params)):
         key = "objectAlias" if entry.get("objectAlias") else "objectName"
         if unsafe(entry.get(key, "")):

@@ -55,7 +55,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     for i, entry in enumerate(entries(params)):
         name = entry.get("objectName", "")
         for problem in problems(entry):

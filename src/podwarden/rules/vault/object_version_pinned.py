@@ -31,7 +31,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     for i, entry in enumerate(entries(params)):
         history = entry.get("objectVersionHistory", "")
         if entry.get("objectVersion") and not (history.isdigit() and int(history) > 1):

@@ -34,7 +34,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     text = params.get("objects", "").strip()
     if not text:
         return

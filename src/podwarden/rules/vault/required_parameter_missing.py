@@ -31,7 +31,7 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     found = azure_parameters(obj)
     if found is None:
         return
-    node, params = found
+    node, params = found.node, found.values
     for key in ("keyvaultName", "objects"):
         if not params.get(key, "").strip():
             yield Violation(node.at(key), f"parameter {key} is required by the azure provider")
