@@ -5,6 +5,7 @@ liveness bounds, not speed assertions."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -120,6 +121,63 @@ def test_idle_and_slow_connections_are_closed(tmp_path: Path) -> None:
             sock.close()
     finally:
         stop.set()
+        running.stop()
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection or goes quiet for 5 s."""
+    data = b""
+    sock.settimeout(5)
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except (TimeoutError, ConnectionError, ssl.SSLError):
+        pass
+    return data
+
+
+def _post(path: str, body: bytes, *extra: str) -> bytes:
+    head = "".join(f"{line}\r\n" for line in (f"POST {path} HTTP/1.1", f"Host: {HOST}", *extra,
+                                                "Content-Type: application/json",
+                                                f"Content-Length: {len(body)}", "Connection: close"))
+    return head.encode() + b"\r\n" + body
+
+
+def test_a_request_head_over_16_kib_is_431_and_closed_a_large_body_is_not(tmp_path: Path) -> None:
+    # llhttp keeps a header however long it grows: the server bounds the head itself
+    running = start(tmp_path)
+    port, ctx = running.server.port, _context(running.ca)
+    try:
+        large = pod()
+        large["metadata"]["annotations"] = {"note": "x" * 40_000}
+        review = json.dumps(admission(large)).encode()
+        for head_fill, status in ((15_000, b"200"), (17_000, b"431")):
+            with _tls(port, ctx) as conn:
+                # one write: head and body reach the server together, in pieces of TLS records
+                conn.sendall(_post("/validate", review, f"X-Fill: {'y' * head_fill}"))
+                answer = _answer(conn)
+            assert answer.split(b" ", 2)[1] == status, (head_fill, answer[:80])
+            if status == b"200":
+                assert b'"allowed"' in answer
+        with _tls(port, ctx) as conn:  # a long head in small writes, never finished
+            conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nX-Long: ")
+            answer = b""
+            for _ in range(100):  # until the server answers (sending on would race its close)
+                conn.sendall(b"z" * 1000)
+                conn.settimeout(0.05)
+                with contextlib.suppress(TimeoutError):
+                    answer = conn.recv(65536)
+                if answer:
+                    break
+            assert (answer + _answer(conn)).startswith(b"HTTP/1.1 431 ")
+        with _tls(port, ctx) as conn:  # keep-alive: each head counts on its own
+            small = json.dumps(admission(pod())).encode()
+            one = _post("/validate", small, f"X-Fill: {'y' * 10_000}").replace(b"Connection: close", b"X-A: b")
+            conn.sendall(one * 3 + _post("/validate", small, f"X-Fill: {'y' * 10_000}"))
+            assert _answer(conn).count(b"HTTP/1.1 200 ") == 4
+        metrics = running.client.get("/metrics").text
+        assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 2
+    finally:
         running.stop()
 
 

@@ -77,7 +77,7 @@ class _ConnectionCollector(Collector):
         family = CounterMetricFamily(
             "podwarden_connections_closed",
             "Connections the server closed to stay within its limits: displaced (idle, at the "
-            "connection cap), refused (at the cap, none idle), header_timeout.",
+            "connection cap), refused (at the cap, none idle), header_timeout, header_too_large.",
             labels=["reason"],
         )
         for reason, count in sorted(closed.items()):

@@ -3,14 +3,16 @@
 TLS is done here, not by uvicorn: each accepted connection gets an asyncio SSL protocol built
 on the context current at accept time (``CertReloader.context``), so a reloaded certificate
 serves new handshakes, open connections keep theirs, and a pair that does not load is never
-half-installed.  HTTP/1.1 is uvicorn's h11 protocol, plus a deadline for each request head.
+half-installed.  HTTP/1.1 is uvicorn's httptools protocol (llhttp, a third of h11's CPU per
+request), plus a deadline and a size limit for each request head.
 
 Limits (defaults below; options of ``podwarden serve``):
 
 - **TLS handshake:** ``HANDSHAKE_TIMEOUT`` seconds from accept, then the connection is dropped.
-- **Request head:** a complete request line and headers (at most ``MAX_HEADER_BYTES``) within
-  ``HEADER_TIMEOUT`` seconds of the handshake, or of the first byte after a keep-alive pause;
-  a client trickling its headers (slowloris) is dropped however steadily it trickles.
+- **Request head:** a complete request line and headers within ``HEADER_TIMEOUT`` seconds of
+  the handshake, or of the first byte after a keep-alive pause; a client trickling its headers
+  (slowloris) is dropped however steadily it trickles.  A head longer than ``MAX_HEADER_BYTES``
+  gets a 431 answer and the connection is closed (llhttp itself has no limit).
 - **Keep-alive:** ``KEEP_ALIVE_TIMEOUT`` seconds idle between requests (uvicorn's timer).
 - **Connections:** at most ``MAX_CONNECTIONS`` open, and never more than the open-file limit
   less ``FD_RESERVE`` (the soft limit is raised toward the hard one at start-up).  At the cap
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from podwarden.webhook import logs
@@ -57,7 +59,7 @@ HEADER_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 30
 #: connections open at once (lowered to fit the open-file limit)
 MAX_CONNECTIONS = 1024
-#: largest request line plus headers, in bytes (h11's own default)
+#: largest request line plus headers, in bytes
 MAX_HEADER_BYTES = 16 * 1024
 #: the listen queue, which is also how many connections asyncio accepts in one go
 BACKLOG = 128
@@ -156,7 +158,8 @@ class ConnectionGuard:
         self._open: dict[_TLSConnection, None] = {}
         self.draining = False
         #: connections closed by the guard or the head deadline, by reason
-        self.closed_by: dict[str, int] = {"displaced": 0, "refused": 0, "header_timeout": 0}
+        self.closed_by: dict[str, int] = {"displaced": 0, "refused": 0, "header_timeout": 0,
+                                          "header_too_large": 0}
         self._log = _RateLimited()
 
     @property
@@ -199,8 +202,12 @@ class ConnectionGuard:
             conn.drop()
 
 
-class _Connection(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a deadline for each request head."""
+_HEAD_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                   b"content-length: 32\r\nconnection: close\r\n\r\nRequest header fields too large.")
+
+
+class _Connection(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline and a size limit for each request head."""
 
     def __init__(self, *, guard: ConnectionGuard, header_timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -209,6 +216,10 @@ class _Connection(H11Protocol):
         self.tls: _TLSConnection | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._was_busy = False
+        #: bytes of a request head are expected (no head, or its body, is being read)
+        self._in_head = True
+        #: bytes given to the parser since this head began
+        self._head_bytes = 0
 
     @property
     def busy(self) -> bool:
@@ -224,8 +235,31 @@ class _Connection(H11Protocol):
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
+        # a head is fed at most MAX_HEADER_BYTES at a time, so that the parser (which keeps a
+        # header however long) never holds more than twice that: the count restarts where a
+        # message ends, possibly inside a piece
+        while data and not self.transport.is_closing():
+            if not self._in_head:
+                super().data_received(data)
+                break
+            room = MAX_HEADER_BYTES - self._head_bytes
+            if room <= 0:
+                self.guard.closed_by["header_too_large"] += 1
+                self.transport.write(_HEAD_TOO_LARGE)
+                self.transport.close()
+                return
+            piece, data = data[:room], data[room:]
+            self._head_bytes += len(piece)
+            super().data_received(piece)
         self._watch()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head, self._head_bytes = True, 0
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # arms uvicorn's keep-alive timer, or starts a pipelined request
@@ -337,7 +371,7 @@ class WebhookServer:
             app, host=host, port=port, access_log=False, log_config=None, lifespan="on", loop="asyncio",
             http=cast(type[asyncio.Protocol], self._protocol), backlog=BACKLOG,
             timeout_graceful_shutdown=int(graceful_timeout), timeout_keep_alive=self.limits.keep_alive_timeout,
-            h11_max_incomplete_event_size=MAX_HEADER_BYTES, server_header=False,
+            server_header=False,
         )
         self.server = _Server(self.config, self.guard)
         self.socket: socket.socket | None = None
@@ -346,7 +380,7 @@ class WebhookServer:
 
     def _protocol(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any],
                   _loop: asyncio.AbstractEventLoop | None = None) -> asyncio.BaseProtocol:
-        """uvicorn's protocol factory (its ``http`` setting): h11 inside TLS, with the
+        """uvicorn's protocol factory (its ``http`` setting): HTTP/1.1 inside TLS, with the
         certificate pair current now."""
         loop = _loop or asyncio.get_running_loop()
         http = _Connection(config=config, server_state=server_state, app_state=app_state, _loop=loop,
