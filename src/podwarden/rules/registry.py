@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from podwarden.model.record import Record
 from podwarden.rules.api import CheckFn, Level, Rule, Version
+from podwarden.rules.modules import submodule
 
 DOC_SECTIONS = ("What it checks", "Why", "Fix")
 #: output order of families; unknown families follow, sorted
@@ -207,8 +208,9 @@ def discover(modules: Mapping[str, Iterable[str]] = RULE_MODULES) -> list[Rule]:
     """Import the rule modules (by default every built-in one) and collect their ``RULE``s."""
     found: list[Rule] = []
     for family, names in modules.items():
+        package = importlib.import_module(f"podwarden.rules.{family}")
         for name in names:
-            module = importlib.import_module(f"podwarden.rules.{family}.{name}")
+            module = submodule(package, name)
             r = getattr(module, "RULE", None)
             if not isinstance(r, Rule):
                 raise RegistryError(f"{module.__name__}: defines no RULE")

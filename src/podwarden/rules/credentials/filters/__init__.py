@@ -10,10 +10,11 @@ through all of them, in that order, before it is reported.
 from __future__ import annotations
 
 import functools
-import importlib
+import sys
 from collections.abc import Callable
 
 from podwarden.rules.credentials._leaf import Candidate
+from podwarden.rules.modules import submodule
 
 #: the filter modules of this package, in name order (tested against the disk)
 MODULES = (
@@ -44,7 +45,7 @@ def all_filters() -> tuple[Filter, ...]:
     """Every filter module of this package, in name order."""
     found = []
     for name in MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = submodule(sys.modules[__name__], name)
         applies = getattr(module, "applies", None)
         if not callable(applies) or not (module.__doc__ or "").strip():
             raise TypeError(f"{module.__name__}: a filter needs a docstring and applies()")
