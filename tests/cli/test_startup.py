@@ -127,6 +127,15 @@ def test_file_options_are_paths_as_given() -> None:
 def test_records_keep_their_dataclass_behaviour() -> None:
     assert Version(25) == Version.parse("v1.25") and Version(9) < Version(25) and str(Version(3)) == "v1.3"
     assert repr(Version(25)) == "Version(minor=25)"
+    assert sorted([Version(30), Version(9)]) == [Version(9), Version(30)] and Version(9) <= Version(9)
+    assert Version(25) != (25,) and {Version(25): 1}[Version(25)] == 1
+    assert pickle.loads(pickle.dumps(Version(25))) == Version(25)
+    with pytest.raises(TypeError):
+        _ = Version(25) < (26,)  # type: ignore[operator]
+    with pytest.raises(AttributeError):
+        del Version(25).minor
+    with pytest.raises(AttributeError):
+        Version(25).minor = 26  # type: ignore[misc]
     v = Violation(("spec",), "bad", secret="fp:1234", value="hunter2-secret")
     assert v == Violation(("spec",), "bad", "fp:1234", None, None, "hunter2-secret")
     assert "hunter2-secret" not in repr(v) and "fp:1234" in repr(v)  # the credential never shows

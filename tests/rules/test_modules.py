@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +75,24 @@ def test_every_built_in_rule_module_is_the_one_import_gives() -> None:
     for rule in registry.discover():
         assert sys.modules[rule.module].RULE is rule
         assert importlib.import_module(rule.module).RULE is rule
+
+
+def test_a_thread_never_gets_a_module_another_is_still_loading(on_path: Path) -> None:
+    package_dir = on_path / "pkg_on_disk"
+    package_dir.mkdir()
+    (package_dir / "__init__.py").write_text("")
+    (package_dir / "slow.py").write_text("import time\ntime.sleep(0.3)\nREADY = True\n")
+    package = importlib.import_module("pkg_on_disk")
+    got: list[tuple[Any, bool]] = []  # each module as it was returned: loaded or not
+
+    def load() -> None:
+        module = submodule(package, "slow")
+        got.append((module, getattr(module, "READY", False)))
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join(timeout=10)
+    assert len(got) == 4 and all(module is got[0][0] and ready for module, ready in got)

@@ -181,6 +181,54 @@ def test_a_request_head_over_16_kib_is_431_and_closed_a_large_body_is_not(tmp_pa
         running.stop()
 
 
+def test_a_long_head_right_after_a_body_is_refused_too(tmp_path: Path) -> None:
+    # the body's last byte and the next head arrive together: the head is still counted
+    running = start(tmp_path)
+    port, ctx = running.server.port, _context(running.ca)
+    try:
+        small = json.dumps(admission(pod())).encode()
+        with _tls(port, ctx) as conn:
+            first = _post("/validate", small).replace(b"Connection: close", b"X-A: b")
+            conn.sendall(first[:-1])
+            time.sleep(0.2)
+            conn.sendall(first[-1:] + _post("/validate", small, f"X-Fill: {'y' * 200_000}")[:60_000])
+            answer = _answer(conn)
+        assert b"HTTP/1.1 431" not in answer[:20]  # never ahead of the first request's answer
+        metrics = running.client.get("/metrics").text
+        assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 1
+    finally:
+        running.stop()
+
+
+def test_chunked_bodies_many_requests_ahead_and_upgrades_are_refused(tmp_path: Path) -> None:
+    running = start(tmp_path)
+    port, ctx = running.server.port, _context(running.ca)
+    try:
+        with _tls(port, ctx) as conn:  # a chunked body could end in trailers no limit counts
+            body = json.dumps(admission(pod())).encode()
+            conn.sendall(f"POST /validate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+                         f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n".encode() + body
+                         + b"\r\n0\r\nX-Trailer: " + b"t" * 5000)
+            assert _answer(conn).startswith(b"HTTP/1.1 411 ")
+        with _tls(port, ctx) as conn:  # the API server sends one request at a time
+            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 50)
+            assert _answer(conn).count(b"HTTP/1.1 200 ") < 50
+        with _tls(port, ctx) as conn:  # a few ahead are answered, in order
+            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 4
+                         + f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+            answers = _answer(conn)
+            assert answers.count(b"HTTP/1.1 200 ") == 5 and answers.endswith(b"ready")
+        with _tls(port, ctx) as conn:  # no WebSocket protocol behind the webhook's port
+            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode())
+            assert not _answer(conn).startswith(b"HTTP/1.1 101")
+        metrics = running.client.get("/metrics").text
+        assert _metric(metrics, 'podwarden_connections_closed_total{reason="length_required"}') == 1
+        assert _metric(metrics, 'podwarden_connections_closed_total{reason="pipelined"}') == 1
+    finally:
+        running.stop()
+
+
 # -- a thousand connections against a small open-file limit ---------------------------------
 
 

@@ -92,11 +92,14 @@ class Version:
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenError(f"cannot assign to field {name!r}")
 
+    def __delattr__(self, name: str) -> None:
+        raise FrozenError(f"cannot delete field {name!r}")
+
     def __eq__(self, other: object) -> bool:
         return self.minor == other.minor if isinstance(other, Version) else NotImplemented
 
-    def __lt__(self, other: Version) -> bool:
-        return self.minor < other.minor
+    def __lt__(self, other: object) -> bool:
+        return self.minor < other.minor if isinstance(other, Version) else NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.minor)

@@ -14,15 +14,22 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from types import ModuleType
+
+#: held while a module loads: a module is in ``sys.modules`` before its code has run, and
+#: another thread (the webhook's workers load the filters on first use) must not take it then
+_LOADING = threading.RLock()
 
 
 def submodule(package: ModuleType, name: str) -> ModuleType:
     """``package.name``, imported (or as already imported)."""
     full = f"{package.__name__}.{name}"
-    found = sys.modules.get(full)
-    if found is not None:
-        return found
+    with _LOADING:
+        return sys.modules.get(full) or _load(package, name, full)
+
+
+def _load(package: ModuleType, name: str, full: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(full, f"{package.__path__[0]}/{name}.py")
     if spec is None or spec.loader is None:
         return importlib.import_module(full)

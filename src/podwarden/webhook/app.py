@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from podwarden.model.podspec import POD_TEMPLATE_PATHS
+from podwarden.rules.credentials.filters import all_filters
 from podwarden.rules.registry import Registry
 from podwarden.webhook import logs, review, wi
 from podwarden.webhook.decide import Decision, Evaluator, InternalError, InvalidObject
@@ -112,6 +113,7 @@ class Webhook:
         policy = self.settings.policy.resolve("default", None)
         for lv in (policy.enforce, policy.warn, policy.audit):
             self.evaluator.engine(lv.level, lv.version, ["pss"])
+        all_filters()  # loaded here, not by the first worker threads to meet a credential
 
     # -- endpoints ----------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ class _ConnectionCollector(Collector):
         family = CounterMetricFamily(
             "podwarden_connections_closed",
             "Connections the server closed to stay within its limits: displaced (idle, at the "
-            "connection cap), refused (at the cap, none idle), header_timeout, header_too_large.",
+            "connection cap), refused (at the cap, none idle), header_timeout, header_too_large, "
+            "length_required (a chunked body), pipelined (too many requests sent ahead).",
             labels=["reason"],
         )
         for reason, count in sorted(closed.items()):

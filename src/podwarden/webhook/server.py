@@ -12,7 +12,9 @@ Limits (defaults below; options of ``podwarden serve``):
 - **Request head:** a complete request line and headers within ``HEADER_TIMEOUT`` seconds of
   the handshake, or of the first byte after a keep-alive pause; a client trickling its headers
   (slowloris) is dropped however steadily it trickles.  A head longer than ``MAX_HEADER_BYTES``
-  gets a 431 answer and the connection is closed (llhttp itself has no limit).
+  gets a 431 answer and the connection is closed (llhttp itself has no limit); so does a
+  chunked body (411: its trailers would be header lines no limit counts).  A client that
+  sends more than ``MAX_PIPELINED`` requests ahead of the answers is disconnected.
 - **Keep-alive:** ``KEEP_ALIVE_TIMEOUT`` seconds idle between requests (uvicorn's timer).
 - **Connections:** at most ``MAX_CONNECTIONS`` open, and never more than the open-file limit
   less ``FD_RESERVE`` (the soft limit is raised toward the hard one at start-up).  At the cap
@@ -61,6 +63,8 @@ KEEP_ALIVE_TIMEOUT = 30
 MAX_CONNECTIONS = 1024
 #: largest request line plus headers, in bytes
 MAX_HEADER_BYTES = 16 * 1024
+#: requests read ahead of the one being answered (the API server sends one at a time)
+MAX_PIPELINED = 8
 #: the listen queue, which is also how many connections asyncio accepts in one go
 BACKLOG = 128
 #: file descriptors kept out of the connection cap: one accept batch (BACKLOG), the
@@ -159,7 +163,7 @@ class ConnectionGuard:
         self.draining = False
         #: connections closed by the guard or the head deadline, by reason
         self.closed_by: dict[str, int] = {"displaced": 0, "refused": 0, "header_timeout": 0,
-                                          "header_too_large": 0}
+                                          "header_too_large": 0, "length_required": 0, "pipelined": 0}
         self._log = _RateLimited()
 
     @property
@@ -202,8 +206,14 @@ class ConnectionGuard:
             conn.drop()
 
 
-_HEAD_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                   b"content-length: 32\r\nconnection: close\r\n\r\nRequest header fields too large.")
+def _answer(status: str, text: str) -> bytes:
+    """A complete plain-text response that closes the connection."""
+    return (f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(text)}\r\n"
+            f"connection: close\r\n\r\n{text}").encode()
+
+
+_HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large", "Request header fields too large.")
+_LENGTH_REQUIRED = _answer("411 Length Required", "A request body needs a Content-Length.")
 
 
 class _Connection(HttpToolsProtocol):
@@ -216,10 +226,13 @@ class _Connection(HttpToolsProtocol):
         self.tls: _TLSConnection | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._was_busy = False
-        #: bytes of a request head are expected (no head, or its body, is being read)
+        #: bytes of a request head are expected (not those of a body)
         self._in_head = True
         #: bytes given to the parser since this head began
         self._head_bytes = 0
+        #: the connection is being closed with an answer of its own: the parser's further
+        #: callbacks are ignored
+        self._refused = False
 
     @property
     def busy(self) -> bool:
@@ -235,31 +248,56 @@ class _Connection(HttpToolsProtocol):
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
-        # a head is fed at most MAX_HEADER_BYTES at a time, so that the parser (which keeps a
-        # header however long) never holds more than twice that: the count restarts where a
-        # message ends, possibly inside a piece
-        while data and not self.transport.is_closing():
-            if not self._in_head:
-                super().data_received(data)
-                break
-            room = MAX_HEADER_BYTES - self._head_bytes
-            if room <= 0:
-                self.guard.closed_by["header_too_large"] += 1
-                self.transport.write(_HEAD_TOO_LARGE)
-                self.transport.close()
-                return
-            piece, data = data[:room], data[room:]
-            self._head_bytes += len(piece)
-            super().data_received(piece)
+        # llhttp keeps a header however long it grows, and reads every request a client
+        # sends ahead of the answers: it is fed at most MAX_HEADER_BYTES at a time, bytes
+        # of heads are counted, and the requests waiting are counted after each piece.  The
+        # count restarts where a message ends, which can be inside a piece: a head holds
+        # less than twice the limit.
+        view, start, end = memoryview(data), 0, len(data)
+        while start < end and not self.transport.is_closing():
+            size = MAX_HEADER_BYTES
+            if self._in_head:
+                size -= self._head_bytes
+                if size <= 0:
+                    self._refuse(_HEAD_TOO_LARGE, "header_too_large")
+                    break
+                self._head_bytes += min(size, end - start)
+            super().data_received(view[start:start + size])  # type: ignore[arg-type]
+            start += size
+            if len(self.pipeline) > MAX_PIPELINED:
+                self._refuse(b"", "pipelined")
         self._watch()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        if self._refused:
+            return
+        if any(name == b"transfer-encoding" for name, _ in self.headers):
+            # a chunked body can end in trailers: header lines after the head, which no
+            # limit here counts (the API server sends a Content-Length)
+            self._refuse(_LENGTH_REQUIRED, "length_required")
+            return
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._in_head, self._head_bytes = True, 0
-        super().on_message_complete()
+        if not self._refused:
+            super().on_message_complete()
+
+    def _refuse(self, answer: bytes, reason: str) -> None:
+        """Close the connection after ``answer``, counting why; at once, without it, when
+        there is none or an earlier request is still to be answered (answers go in order)."""
+        self._refused = True
+        self.guard.closed_by[reason] += 1
+        if answer and not self.busy:
+            self.transport.write(answer)
+            self.transport.close()
+        else:
+            self.transport.abort()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # arms uvicorn's keep-alive timer, or starts a pipelined request
@@ -371,7 +409,7 @@ class WebhookServer:
             app, host=host, port=port, access_log=False, log_config=None, lifespan="on", loop="asyncio",
             http=cast(type[asyncio.Protocol], self._protocol), backlog=BACKLOG,
             timeout_graceful_shutdown=int(graceful_timeout), timeout_keep_alive=self.limits.keep_alive_timeout,
-            server_header=False,
+            server_header=False, ws="none",
         )
         self.server = _Server(self.config, self.guard)
         self.socket: socket.socket | None = None
