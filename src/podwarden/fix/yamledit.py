@@ -45,18 +45,140 @@ def edit_yaml(text: str, docs: dict[int, yamlload.Document], edits: dict[int, li
         spans.append((index, start, end))
     for index, start, end in spans:
         pad = " " * (start - line_start(text, start))  # keeps columns when the root follows '--- '
-        piece = pad + text[start:end]
-        doc = docs[index]
-        style: Style | None = None
-        for edit in edits[index]:
-            try:
-                piece, style = _apply_one(piece, edit, style)
-            except FixRefused as exc:
-                if not exc.line:
-                    exc.line = doc.locate(edit.path)[0]  # the field's line, or its nearest parent's
-                raise
+        piece = _edit_document(pad + text[start:end], edits[index], docs[index])
         text = text[:start] + piece[len(pad):] + text[end:]
     return text
+
+
+def _edit_document(text: str, edits: list[Edit], doc: yamlload.Document) -> str:
+    """One document's text with its edits made in order.
+
+    The document is composed once for a run of edits none of which would see another's
+    change: each at a place apart from the others' (inserts at one place only when they add
+    different keys to, or items at the end of, one block collection), none removing an
+    entry, changing the document's style or touching a flow collection another edit
+    touches.  Their splices are made together, from the end; an edit that would see one of
+    them has the document composed again first.
+    """
+    batch = _Batch(text)
+    for edit in edits:
+        try:
+            batch.add(edit)
+        except FixRefused as exc:
+            if not exc.line:
+                exc.line = doc.locate(edit.path)[0]  # the field's line, or its nearest parent's
+            raise
+    return batch.text()
+
+
+#: (start, end, new text): ``text[start:end]`` becomes the new text
+Splice = tuple[int, int, str]
+
+
+class _Planned:
+    """An edit's splice, the collection it changes (None: the document), which key of it
+    (None: an item at the end of a list), and how deep that collection is."""
+
+    __slots__ = ("container", "depth", "flow", "key", "splice")
+
+    def __init__(self, splice: Splice, container: Any, key: Any, flow: bool, depth: int) -> None:
+        self.splice, self.container, self.key, self.flow, self.depth = splice, container, key, flow, depth
+
+
+class _Batch:
+    """Edits planned on one composition of a document's text, made when one would conflict."""
+
+    def __init__(self, text: str) -> None:
+        self.base = text
+        self.root: Any = None
+        self.style: Style | None = None
+        self.planned: list[_Planned] = []
+        self.aliased = "*" in text  # nodes shared through aliases: one edit at a time
+
+    def add(self, edit: Edit) -> None:
+        if self.planned and edit.op == "remove":
+            self._flush()  # what it removes, and whether it may, depends on every edit before
+        if self.root is None:
+            self.root = compose(self.base)
+            if self.root is None:
+                raise FixRefused("empty document")
+        if self.style is None:
+            self.style = detect_style(self.base, self.root)
+        try:
+            walk = walk_path(self.root, edit.path, shared_nodes(self.root) if self.aliased else set())
+            planned = self._plan(walk, edit, self.style)
+        except FixRefused:
+            if not self.planned:
+                raise
+            planned = None  # refused on the text before the edits planned: try it after them
+        if self.planned and (planned is None or not self._apart(planned)):
+            self._flush()
+            self.add(edit)
+            return
+        if planned is None:  # a removal of what is absent
+            return
+        self.planned.append(planned)
+        keeps_style = edit.op == "add" or (edit.op == "set" and _keeps_style(self.base, walk, edit))
+        if not keeps_style or planned.container is None or self.aliased:
+            self._flush()
+            if not keeps_style:
+                self.style = None
+
+    def text(self) -> str:
+        self._flush()
+        return self.base
+
+    def _plan(self, walk: Walk, edit: Edit, style: Style) -> _Planned | None:
+        text, path = self.base, edit.path
+        depth = len(walk.nodes) - 1
+        last = walk.nodes[-1]
+        if edit.op == "remove":
+            splice = _remove(text, walk, path, style)
+            return None if splice is None else _Planned(splice, None, None, False, 0)
+        if edit.op == "add" and depth == len(path) and not is_null(last):
+            return _Planned(_add(text, walk, path, edit.value, style), last, None, is_flow(last, text), depth)
+        splice = _set(text, walk, path, edit.value, style) if edit.op == "set" else \
+            _add(text, walk, path, edit.value, style)
+        if depth < len(path) and not is_null(last):  # a key added to ``last``
+            return _Planned(splice, last, path[depth], is_flow(last, text), depth)
+        if not depth:  # the whole document
+            return _Planned(splice, None, None, False, 0)
+        parent = walk.nodes[-2]
+        return _Planned(splice, parent, path[depth - 1], is_flow(parent, text), depth - 1)
+
+    def _apart(self, new: _Planned) -> bool:
+        """Whether ``new`` can be made together with the edits planned."""
+        if new.container is None:
+            return False
+        start, end, _ = new.splice
+        at_open_end = start == len(self.base) and not self.base.endswith("\n")
+        for old in self.planned:
+            same = old.container is new.container
+            if same and (new.flow or (new.key is not None and new.key == old.key)):
+                return False
+            old_start, old_end, _ = old.splice
+            if end < old_start or old_end < start:
+                continue
+            if start == end == old_start == old_end and not (at_open_end or new.flow or old.flow):
+                # both at the end of a block collection: the same one, or one inside the
+                # other (its last entry), whose additions go first (``_flush``)
+                continue
+            return False
+        return True
+
+    def _flush(self) -> None:
+        if self.planned:
+            text = self.base
+            # from the end; at one place what goes last goes in first: additions to an inner
+            # collection before those to the one around it, one collection's in edit order
+            order = sorted(range(len(self.planned)), reverse=True, key=lambda i: (
+                self.planned[i].splice[0], self.planned[i].splice[1], -self.planned[i].depth, i))
+            for i in order:
+                start, end, new = self.planned[i].splice
+                text = text[:start] + new + text[end:]
+            self.base = text
+            self.planned = []
+            self.root = None
 
 
 def _roots(text: str, docs: dict[int, yamlload.Document], edits: dict[int, list[Edit]]) -> Any:
@@ -79,22 +201,6 @@ def ordered(edits: Iterable[Edit]) -> list[Edit]:
     return keep + removes
 
 
-def _apply_one(text: str, edit: Edit, style: Style | None = None) -> tuple[str, Style | None]:
-    """``text`` (one document) with ``edit`` made, and the document's style if the edit
-    kept it (None: detect it again).  ``style``: the text's, when known."""
-    root = compose(text)
-    if root is None:
-        raise FixRefused("empty document")
-    if style is None:
-        style = detect_style(text, root)
-    walk = walk_path(root, edit.path, shared_nodes(root) if "*" in text else set())  # no alias without '*'
-    if edit.op == "set":
-        return _set(text, walk, edit.path, edit.value, style), style if _keeps_style(text, walk, edit) else None
-    if edit.op == "add":
-        return _add(text, walk, edit.path, edit.value, style), style
-    return _remove(text, walk, edit.path, style), None
-
-
 def _keeps_style(text: str, walk: Walk, edit: Edit) -> bool:
     """Whether a ``set`` leaves the document's style (``detect_style``) as it was: new
     lines are written in that style and only add to its counts, a scalar replaced in
@@ -104,7 +210,7 @@ def _keeps_style(text: str, walk: Walk, edit: Edit) -> bool:
     return not (len(walk.nodes) - 1 == len(edit.path) and last.id != "scalar" and not is_flow(last, text))
 
 
-def _set(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> str:
+def _set(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> Splice:
     depth = len(walk.nodes) - 1  # path[:depth] is present
     last = walk.nodes[-1]
     if depth == len(path) or is_null(last):
@@ -120,23 +226,23 @@ def _set(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> st
     return _insert_key(text, last, key, nest(path[depth + 1:], value, path), style)
 
 
-def _insert_key(text: str, mapping: Any, key: str, value: Any, style: Style) -> str:
+def _insert_key(text: str, mapping: Any, key: str, value: Any, style: Style) -> Splice:
     if is_flow(mapping, text):
         close = mapping.end_mark.index - 1
         if not mapping.value:
-            return text[:close] + f"{scalar(key)}: {flow(value)}" + text[close:]
+            return close, close, f"{scalar(key)}: {flow(value)}"
         pos = content_end(mapping.value[-1][1])
-        return text[:pos] + f", {scalar(key)}: {flow(value)}" + text[pos:]
+        return pos, pos, f", {scalar(key)}: {flow(value)}"
     col = key_column(text, mapping.value[0][0])
     pos = after_line(text, content_end(mapping.value[-1][1]))
     lines = block_entry(key, value, col, style)
     block = style.newline.join(lines) + style.newline
     if pos == len(text) and text and not text.endswith("\n"):
         block = style.newline + block
-    return text[:pos] + block + text[pos:]
+    return pos, pos, block
 
 
-def _replace(text: str, walk: Walk, at: FieldPath, value: Any, style: Style) -> str:
+def _replace(text: str, walk: Walk, at: FieldPath, value: Any, style: Style) -> Splice:
     node = walk.nodes[len(at)]
     entry = walk.entries[len(at)]
     start, end = node.start_mark.index, node.end_mark.index
@@ -152,29 +258,29 @@ def _replace(text: str, walk: Walk, at: FieldPath, value: Any, style: Style) -> 
             key_node = entry[0]
             col = key_node.start_mark.column
             lines = block_entry(str(at[-1]), value, col, style)[1:]
-            head = text[:start].rstrip(" \t")
+            head_end = len(text[:start].rstrip(" \t"))
             rest = text[end:]
             line_end = rest.find("\n")
             tail_of_line = rest if line_end < 0 else rest[:line_end + 1]
-            after = "" if line_end < 0 else rest[line_end + 1:]
             if not tail_of_line.endswith("\n"):
                 tail_of_line += style.newline
-            return head + tail_of_line + style.newline.join(lines) + style.newline + after
+            return (head_end, len(text) if line_end < 0 else end + line_end + 1,
+                    tail_of_line + style.newline.join(lines) + style.newline)
         literal = literal_lines(value, entry[0].start_mark.column + style.step) if entry else None
         if block_parent and literal is not None and text[start:start + 1] in ("|", ">"):
             # a block scalar replaced by a block scalar: up to its last non-blank line,
             # so blank lines after it stay
             finish = after_line(text, start + len(text[start:end].rstrip()))
-            return text[:start] + style.newline.join(literal) + style.newline + text[finish:]
+            return start, finish, style.newline.join(literal) + style.newline
         if text[start:start + 1] in ("|", ">"):
             # a block scalar's span ends after its line break: keep that and what follows
             end = start + len(text[start:end].rstrip())
         rendered = flow(value)
         if start == end and text[start - 1:start] == ":":
             rendered = " " + rendered
-        return text[:start] + rendered + text[end:]
+        return start, end, rendered
     if is_flow(node, text):
-        return text[:start] + flow(value) + text[end:]
+        return start, end, flow(value)
     # a block collection: rewrite its whole entry in place
     if entry is None or not only_space_before(text, entry[0].start_mark.index):
         raise FixRefused(f"{render(at)}: cannot rewrite this block in place: fix it by hand")
@@ -182,10 +288,10 @@ def _replace(text: str, walk: Walk, at: FieldPath, value: Any, style: Style) -> 
     begin = line_start(text, key_node.start_mark.index)
     finish = after_line(text, content_end(node))
     lines = block_entry(str(at[-1]), value, key_node.start_mark.column, style)
-    return text[:begin] + style.newline.join(lines) + style.newline + text[finish:]
+    return begin, finish, style.newline.join(lines) + style.newline
 
 
-def _add(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> str:
+def _add(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> Splice:
     depth = len(walk.nodes) - 1
     node = walk.nodes[-1]
     if depth < len(path) or is_null(node):
@@ -195,9 +301,9 @@ def _add(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> st
     if is_flow(node, text):
         close = node.end_mark.index - 1
         if not node.value:
-            return text[:close] + flow(value) + text[close:]
+            return close, close, flow(value)
         pos = content_end(node.value[-1])
-        return text[:pos] + ", " + flow(value) + text[pos:]
+        return pos, pos, ", " + flow(value)
     dash = dash_index(text, node.value[0])
     if dash is None:
         raise FixRefused(f"{render(path)}: cannot find where this list is written")
@@ -206,12 +312,12 @@ def _add(text: str, walk: Walk, path: FieldPath, value: Any, style: Style) -> st
     block = style.newline.join(lines) + style.newline
     if pos == len(text) and not text.endswith("\n"):
         block = style.newline + block
-    return text[:pos] + block + text[pos:]
+    return pos, pos, block
 
 
-def _remove(text: str, walk: Walk, path: FieldPath, style: Style) -> str:
+def _remove(text: str, walk: Walk, path: FieldPath, style: Style) -> Splice | None:
     if len(walk.nodes) - 1 < len(path):
-        return text
+        return None
     parent = walk.nodes[-2]
     node = walk.nodes[-1]
     entry = walk.entries[-1]
@@ -220,12 +326,12 @@ def _remove(text: str, walk: Walk, path: FieldPath, style: Style) -> str:
         index = next(i for i, item in enumerate(items) if (item[1] if parent.id == "mapping" else item) is node)
         first = items[index][0] if parent.id == "mapping" else items[index]
         if len(items) == 1:
-            return text[:parent.start_mark.index + 1] + text[parent.end_mark.index - 1:]
+            return parent.start_mark.index + 1, parent.end_mark.index - 1, ""
         if index == 0:
             nxt = items[1][0] if parent.id == "mapping" else items[1]
-            return text[:first.start_mark.index] + text[nxt.start_mark.index:]
+            return first.start_mark.index, nxt.start_mark.index, ""
         prev = items[index - 1][1] if parent.id == "mapping" else items[index - 1]
-        return text[:content_end(prev)] + text[content_end(node):]
+        return content_end(prev), content_end(node), ""
     if len(parent.value) == 1:
         raise FixRefused(f"{render(path)}: removing the only entry would change its type: fix it by hand")
     begin_at = entry[0].start_mark.index if entry is not None else dash_index(text, node)
@@ -233,4 +339,4 @@ def _remove(text: str, walk: Walk, path: FieldPath, style: Style) -> str:
         raise FixRefused(f"{render(path)}: cannot remove this entry in place: fix it by hand")
     begin = line_start(text, begin_at)
     finish = after_line(text, content_end(node))
-    return text[:begin] + text[finish:]
+    return begin, finish, ""
