@@ -77,12 +77,18 @@ Splice = tuple[int, int, str]
 
 class _Planned:
     """An edit's splice, the collection it changes (None: the document), which key of it
-    (None: an item at the end of a list), and how deep that collection is."""
+    (None: an item at the end of a list), and how deep that collection is; for a key
+    added to a block mapping, the value written under it (``_NOT_ADDED`` otherwise)."""
 
-    __slots__ = ("container", "depth", "flow", "key", "splice")
+    __slots__ = ("added", "container", "depth", "flow", "key", "splice")
 
-    def __init__(self, splice: Splice, container: Any, key: Any, flow: bool, depth: int) -> None:
+    def __init__(self, splice: Splice, container: Any, key: Any, flow: bool, depth: int,
+                 added: Any = None) -> None:
         self.splice, self.container, self.key, self.flow, self.depth = splice, container, key, flow, depth
+        self.added = _NOT_ADDED if added is None else added
+
+
+_NOT_ADDED: Any = object()
 
 
 class _Batch:
@@ -111,6 +117,8 @@ class _Batch:
             if not self.planned:
                 raise
             planned = None  # refused on the text before the edits planned: try it after them
+        if planned is not None and planned.added is not _NOT_ADDED and self._merged(planned, edit):
+            return
         if self.planned and (planned is None or not self._apart(planned)):
             self._flush()
             self.add(edit)
@@ -140,11 +148,30 @@ class _Batch:
         splice = _set(text, walk, path, edit.value, style) if edit.op == "set" else \
             _add(text, walk, path, edit.value, style)
         if depth < len(path) and not is_null(last):  # a key added to ``last``
-            return _Planned(splice, last, path[depth], is_flow(last, text), depth)
+            flow_mapping = is_flow(last, text)
+            added = None if flow_mapping else nest(path[depth + 1:], edit.value if edit.op == "set"
+                                                   else [edit.value], path)
+            return _Planned(splice, last, path[depth], flow_mapping, depth, added)
         if not depth:  # the whole document
             return _Planned(splice, None, None, False, 0)
         parent = walk.nodes[-2]
         return _Planned(splice, parent, path[depth - 1], is_flow(parent, text), depth - 1)
+
+    def _merged(self, new: _Planned, edit: Edit) -> bool:
+        """Whether ``edit``, which adds a key another planned edit adds to the same block
+        mapping, could go into that edit's value instead (as it would go into the lines
+        that edit writes, were it made after it)."""
+        old = next((p for p in self.planned if p.container is new.container and p.key == new.key
+                    and p.added is not _NOT_ADDED), None)
+        if old is None:
+            return False
+        below = edit.path[new.depth + 1:]
+        value = _with_edit(old.added, below, edit.op, edit.value)
+        if value is None:
+            return False
+        assert self.style is not None
+        old.splice, old.added = _insert_key(self.base, old.container, new.key, value, self.style), value
+        return True
 
     def _apart(self, new: _Planned) -> bool:
         """Whether ``new`` can be made together with the edits planned."""
@@ -179,6 +206,48 @@ class _Batch:
             self.base = text
             self.planned = []
             self.root = None
+
+
+def _with_edit(data: Any, below: FieldPath, op: str, value: Any) -> Any:
+    """``data`` (a value a planned edit writes, in block style) with a set or an add at
+    ``below`` made in it, where that gives the lines the edit would write into the planned
+    edit's lines; None where it may not (a list item, a scalar or an empty collection on
+    the way, a collection replaced, a multi-line string)."""
+    if not below or not isinstance(data, dict) or not data or _multiline(value):
+        return None
+    top = node = dict(data)
+    for depth, part in enumerate(below):
+        if not isinstance(part, str):
+            return None
+        if depth == len(below) - 1:
+            present = node.get(part, _NOT_ADDED)
+            if op == "set":
+                if present is not _NOT_ADDED and (present is None or _multiline(present)
+                                                  or isinstance(present, dict | list) or isinstance(value, dict | list)):
+                    return None
+                node[part] = value
+            elif present is _NOT_ADDED:
+                node[part] = [value]
+            elif isinstance(present, list) and present:
+                node[part] = [*present, value]
+            else:
+                return None
+            return top
+        child = node.get(part, _NOT_ADDED)
+        if child is _NOT_ADDED:
+            rest = below[depth + 1:]
+            if any(not isinstance(p, str) for p in rest):
+                return None
+            node[part] = nest(rest, value if op == "set" else [value], below)
+            return top
+        if not isinstance(child, dict) or not child:
+            return None
+        node[part] = node = dict(child)
+    return None
+
+
+def _multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in value
 
 
 def _roots(text: str, docs: dict[int, yamlload.Document], edits: dict[int, list[Edit]]) -> Any:
