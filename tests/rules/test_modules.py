@@ -27,13 +27,19 @@ def on_path(tmp_path: Path) -> Iterator[Path]:
         del sys.modules[name]
 
 
+def _package(folder: Path, **modules: str) -> Any:
+    """The package ``pkg_on_disk`` in ``folder``, with these modules (name=source), imported."""
+    (folder / "pkg_on_disk").mkdir()
+    (folder / "pkg_on_disk" / "__init__.py").write_text("")
+    for name, source in modules.items():
+        (folder / "pkg_on_disk" / f"{name}.py").write_text(source)
+    return importlib.import_module("pkg_on_disk")
+
+
 def test_a_module_loaded_from_its_file_is_a_proper_submodule(on_path: Path) -> None:
+    package = _package(on_path, helper="VALUE = 1\n",
+                       uses="from pkg_on_disk.helper import VALUE\nfrom . import helper\nDOUBLE = VALUE * 2\n")
     package_dir = on_path / "pkg_on_disk"
-    package_dir.mkdir()
-    (package_dir / "__init__.py").write_text("")
-    (package_dir / "helper.py").write_text("VALUE = 1\n")
-    (package_dir / "uses.py").write_text("from pkg_on_disk.helper import VALUE\nfrom . import helper\nDOUBLE = VALUE * 2\n")
-    package = importlib.import_module("pkg_on_disk")
     module = submodule(package, "uses")
     assert module.DOUBLE == 2 and module.helper is sys.modules["pkg_on_disk.helper"]
     assert sys.modules["pkg_on_disk.uses"] is module and package.uses is module
@@ -47,11 +53,7 @@ def test_a_module_loaded_from_its_file_is_a_proper_submodule(on_path: Path) -> N
 
 
 def test_a_module_that_fails_leaves_nothing_behind(on_path: Path) -> None:
-    package_dir = on_path / "pkg_on_disk"
-    package_dir.mkdir()
-    (package_dir / "__init__.py").write_text("")
-    (package_dir / "broken.py").write_text("raise ValueError('at import')\n")
-    package = importlib.import_module("pkg_on_disk")
+    package = _package(on_path, broken="raise ValueError('at import')\n")
     with pytest.raises(ValueError, match="at import"):
         submodule(package, "broken")
     assert "pkg_on_disk.broken" not in sys.modules and not hasattr(package, "broken")
@@ -78,11 +80,7 @@ def test_every_built_in_rule_module_is_the_one_import_gives() -> None:
 
 
 def test_a_thread_never_gets_a_module_another_is_still_loading(on_path: Path) -> None:
-    package_dir = on_path / "pkg_on_disk"
-    package_dir.mkdir()
-    (package_dir / "__init__.py").write_text("")
-    (package_dir / "slow.py").write_text("import time\ntime.sleep(0.3)\nREADY = True\n")
-    package = importlib.import_module("pkg_on_disk")
+    package = _package(on_path, slow="import time\ntime.sleep(0.3)\nREADY = True\n")
     got: list[tuple[Any, bool]] = []  # each module as it was returned: loaded or not
 
     def load() -> None:

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import serialization
 
 from podwarden.webhook import tls
 from podwarden.webhook.server import Limits
-from tests.webhook.conftest import admission, pod, start
+from tests.webhook.conftest import Running, admission, pod, start
 
 HOST = "127.0.0.1"
 
@@ -143,90 +143,78 @@ def _post(path: str, body: bytes, *extra: str) -> bytes:
     return head.encode() + b"\r\n" + body
 
 
-def test_a_request_head_over_16_kib_is_431_and_closed_a_large_body_is_not(tmp_path: Path) -> None:
+def test_a_request_head_over_16_kib_is_431_and_closed_a_large_body_is_not(webhook: Running) -> None:
     # llhttp keeps a header however long it grows: the server bounds the head itself
-    running = start(tmp_path)
-    port, ctx = running.server.port, _context(running.ca)
-    try:
-        large = pod()
-        large["metadata"]["annotations"] = {"note": "x" * 40_000}
-        review = json.dumps(admission(large)).encode()
-        for head_fill, status in ((15_000, b"200"), (17_000, b"431")):
-            with _tls(port, ctx) as conn:
-                # one write: head and body reach the server together, in pieces of TLS records
-                conn.sendall(_post("/validate", review, f"X-Fill: {'y' * head_fill}"))
-                answer = _answer(conn)
-            assert answer.split(b" ", 2)[1] == status, (head_fill, answer[:80])
-            if status == b"200":
-                assert b'"allowed"' in answer
-        with _tls(port, ctx) as conn:  # a long head in small writes, never finished
-            conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nX-Long: ")
-            answer = b""
-            for _ in range(100):  # until the server answers (sending on would race its close)
-                conn.sendall(b"z" * 1000)
-                conn.settimeout(0.05)
-                with contextlib.suppress(TimeoutError):
-                    answer = conn.recv(65536)
-                if answer:
-                    break
-            assert (answer + _answer(conn)).startswith(b"HTTP/1.1 431 ")
-        with _tls(port, ctx) as conn:  # keep-alive: each head counts on its own
-            small = json.dumps(admission(pod())).encode()
-            one = _post("/validate", small, f"X-Fill: {'y' * 10_000}").replace(b"Connection: close", b"X-A: b")
-            conn.sendall(one * 3 + _post("/validate", small, f"X-Fill: {'y' * 10_000}"))
-            assert _answer(conn).count(b"HTTP/1.1 200 ") == 4
-        metrics = running.client.get("/metrics").text
-        assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 2
-    finally:
-        running.stop()
-
-
-def test_a_long_head_right_after_a_body_is_refused_too(tmp_path: Path) -> None:
-    # the body's last byte and the next head arrive together: the head is still counted
-    running = start(tmp_path)
-    port, ctx = running.server.port, _context(running.ca)
-    try:
-        small = json.dumps(admission(pod())).encode()
+    port, ctx = webhook.server.port, _context(webhook.ca)
+    large = pod()
+    large["metadata"]["annotations"] = {"note": "x" * 40_000}
+    review = json.dumps(admission(large)).encode()
+    for head_fill, status in ((15_000, b"200"), (17_000, b"431")):
         with _tls(port, ctx) as conn:
-            first = _post("/validate", small).replace(b"Connection: close", b"X-A: b")
-            conn.sendall(first[:-1])
-            time.sleep(0.2)
-            conn.sendall(first[-1:] + _post("/validate", small, f"X-Fill: {'y' * 200_000}")[:60_000])
+            # one write: head and body reach the server together, in pieces of TLS records
+            conn.sendall(_post("/validate", review, f"X-Fill: {'y' * head_fill}"))
             answer = _answer(conn)
-        assert b"HTTP/1.1 431" not in answer[:20]  # never ahead of the first request's answer
-        metrics = running.client.get("/metrics").text
-        assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 1
-    finally:
-        running.stop()
+        assert answer.split(b" ", 2)[1] == status, (head_fill, answer[:80])
+        if status == b"200":
+            assert b'"allowed"' in answer
+    with _tls(port, ctx) as conn:  # a long head in small writes, never finished
+        conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nX-Long: ")
+        answer = b""
+        for _ in range(100):  # until the server answers (sending on would race its close)
+            conn.sendall(b"z" * 1000)
+            conn.settimeout(0.05)
+            with contextlib.suppress(TimeoutError):
+                answer = conn.recv(65536)
+            if answer:
+                break
+        assert (answer + _answer(conn)).startswith(b"HTTP/1.1 431 ")
+    with _tls(port, ctx) as conn:  # keep-alive: each head counts on its own
+        small = json.dumps(admission(pod())).encode()
+        one = _post("/validate", small, f"X-Fill: {'y' * 10_000}").replace(b"Connection: close", b"X-A: b")
+        conn.sendall(one * 3 + _post("/validate", small, f"X-Fill: {'y' * 10_000}"))
+        assert _answer(conn).count(b"HTTP/1.1 200 ") == 4
+    metrics = webhook.client.get("/metrics").text
+    assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 2
 
 
-def test_chunked_bodies_many_requests_ahead_and_upgrades_are_refused(tmp_path: Path) -> None:
-    running = start(tmp_path)
-    port, ctx = running.server.port, _context(running.ca)
-    try:
-        with _tls(port, ctx) as conn:  # a chunked body could end in trailers no limit counts
-            body = json.dumps(admission(pod())).encode()
-            conn.sendall(f"POST /validate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-                         f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n".encode() + body
-                         + b"\r\n0\r\nX-Trailer: " + b"t" * 5000)
-            assert _answer(conn).startswith(b"HTTP/1.1 411 ")
-        with _tls(port, ctx) as conn:  # the API server sends one request at a time
-            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 50)
-            assert _answer(conn).count(b"HTTP/1.1 200 ") < 50
-        with _tls(port, ctx) as conn:  # a few ahead are answered, in order
-            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 4
-                         + f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
-            answers = _answer(conn)
-            assert answers.count(b"HTTP/1.1 200 ") == 5 and answers.endswith(b"ready")
-        with _tls(port, ctx) as conn:  # no WebSocket protocol behind the webhook's port
-            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode())
-            assert not _answer(conn).startswith(b"HTTP/1.1 101")
-        metrics = running.client.get("/metrics").text
-        assert _metric(metrics, 'podwarden_connections_closed_total{reason="length_required"}') == 1
-        assert _metric(metrics, 'podwarden_connections_closed_total{reason="pipelined"}') == 1
-    finally:
-        running.stop()
+def test_a_long_head_right_after_a_body_is_refused_too(webhook: Running) -> None:
+    # the body's last byte and the next head arrive together: the head is still counted
+    port, ctx = webhook.server.port, _context(webhook.ca)
+    small = json.dumps(admission(pod())).encode()
+    with _tls(port, ctx) as conn:
+        first = _post("/validate", small).replace(b"Connection: close", b"X-A: b")
+        conn.sendall(first[:-1])
+        time.sleep(0.2)
+        conn.sendall(first[-1:] + _post("/validate", small, f"X-Fill: {'y' * 200_000}")[:60_000])
+        answer = _answer(conn)
+    assert b"HTTP/1.1 431" not in answer[:20]  # never ahead of the first request's answer
+    metrics = webhook.client.get("/metrics").text
+    assert _metric(metrics, 'podwarden_connections_closed_total{reason="header_too_large"}') == 1
+
+
+def test_chunked_bodies_many_requests_ahead_and_upgrades_are_refused(webhook: Running) -> None:
+    port, ctx = webhook.server.port, _context(webhook.ca)
+    with _tls(port, ctx) as conn:  # a chunked body could end in trailers no limit counts
+        body = json.dumps(admission(pod())).encode()
+        conn.sendall(f"POST /validate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+                     f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n".encode() + body
+                     + b"\r\n0\r\nX-Trailer: " + b"t" * 5000)
+        assert _answer(conn).startswith(b"HTTP/1.1 411 ")
+    with _tls(port, ctx) as conn:  # the API server sends one request at a time
+        conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 50)
+        assert _answer(conn).count(b"HTTP/1.1 200 ") < 50
+    with _tls(port, ctx) as conn:  # a few ahead are answered, in order
+        conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode() * 4
+                     + f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+        answers = _answer(conn)
+        assert answers.count(b"HTTP/1.1 200 ") == 5 and answers.endswith(b"ready")
+    with _tls(port, ctx) as conn:  # no WebSocket protocol behind the webhook's port
+        conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode())
+        assert not _answer(conn).startswith(b"HTTP/1.1 101")
+    metrics = webhook.client.get("/metrics").text
+    assert _metric(metrics, 'podwarden_connections_closed_total{reason="length_required"}') == 1
+    assert _metric(metrics, 'podwarden_connections_closed_total{reason="pipelined"}') == 1
 
 
 # -- a thousand connections against a small open-file limit ---------------------------------
