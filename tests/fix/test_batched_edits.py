@@ -102,6 +102,29 @@ def test_edits_made_together_give_the_text_made_one_at_a_time(edits: list[Edit],
     assert yamledit._edit_document(text, edits, _doc(text)) == _one_at_a_time(text, edits)
 
 
+S = Edit.set
+
+
+@pytest.mark.parametrize(("text", "edits"), [
+    # a block scalar's composed end takes in the blank lines after it: what an edit adds
+    # after a block scalar another replaced, or wrote, goes where that edit leaves its end
+    ("a:\n  b: |\n    t\n\nd: 1\n", [S(("a", "b"), "x"), S(("a", "c"), 2)]),
+    ("a:\n  b: >-\n    t\n\n  # note\nd: 1\n", [S(("a", "b"), None), S(("a", "c"), 2)]),
+    ("a: |\n  t\n\n", [S(("a",), "x"), S(("z",), 2)]),
+    ("a:\r\n  b: |+\r\n    t\r\n\r\nd: 1\r\n", [S(("a", "b"), "x"), S(("a", "c"), 2)]),
+    ("l:\n- |\n  t\n\nd: 1\n", [S(("l", 0), "x"), Edit.add(("l",), 2)]),
+    ("a:\n  x: 1\n\nd: 1\n", [S(("a", "b"), "l1\nl2\n"), S(("a", "c"), "x")]),
+    ("x: 1\n\n# end\n", [S(("s", "a"), "l1\nl2\n"), S(("s", "b"), 1)]),
+    ("l:\n- 1\n\nd: 1\n", [Edit.add(("l",), {"k": "l1\nl2\n"}), Edit.add(("l",), 2)]),
+    # keys that are no strings are written as strings: an edit naming one is not merged
+    ("a: 1\n", [S(("s", "m"), {1: "x"}), S(("s", "m", "1"), "y")]),
+    ("a: 1\n", [S(("s", "m"), {True: "x"}), S(("s", "m", "True"), "y")]),
+])
+def test_what_follows_a_block_scalar_or_a_key_written_as_text(text: str, edits: list[Edit]) -> None:
+    assert _outcome(lambda: yamledit._edit_document(text, edits, _doc(text))) == \
+        _outcome(lambda: _one_at_a_time(text, edits))
+
+
 def test_edits_apart_compose_the_document_once(monkeypatch: pytest.MonkeyPatch) -> None:
     composed = _composes(monkeypatch)
     edits = [Edit.set(("spec", "containers", 0, "securityContext"), {"runAsNonRoot": True}),

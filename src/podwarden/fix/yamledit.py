@@ -118,10 +118,20 @@ class _Batch:
             return
         self.planned.append(planned)
         kept = edit.op == "add" or (edit.op == "set" and keeps_style(self.base, walk, edit))
-        if not kept or planned.container is None or self.aliased:
+        if not kept or planned.container is None or self.aliased or self._block_text(walk, edit):
             self._flush()
             if not kept:
                 self.style = None
+
+    def _block_text(self, walk: Walk, edit: Edit) -> bool:
+        """Whether ``edit`` writes a block scalar or replaces one: such a scalar's composed
+        end takes in the blank lines after it, so what comes next is placed differently."""
+        if _multiline(edit.value):
+            return True
+        if len(walk.nodes) - 1 != len(edit.path):
+            return False
+        start = walk.nodes[-1].start_mark.index
+        return self.base[start:start + 1] in ("|", ">")
 
     def text(self) -> str:
         self._flush()
@@ -203,12 +213,12 @@ def _with_edit(data: Any, below: FieldPath, op: str, value: Any) -> Any:
     """``data`` (a value a planned edit writes, in block style) with a set or an add at
     ``below`` made in it, where that gives the lines the edit would write into the planned
     edit's lines; None where it may not (a list item, a scalar or an empty collection on
-    the way, a collection replaced, a multi-line string)."""
+    the way, a key that is no string, a collection replaced, a multi-line string)."""
     if not below or not isinstance(data, dict) or not data or _multiline(value):
         return None
     top = node = dict(data)
     for depth, part in enumerate(below):
-        if not isinstance(part, str):
+        if not isinstance(part, str) or any(not isinstance(key, str) for key in node):
             return None
         if depth == len(below) - 1:
             present = node.get(part, _NOT_ADDED)
@@ -238,7 +248,14 @@ def _with_edit(data: Any, below: FieldPath, op: str, value: Any) -> Any:
 
 
 def _multiline(value: Any) -> bool:
-    return isinstance(value, str) and "\n" in value
+    """Whether ``value`` is or holds (keys too) a string of several lines."""
+    if isinstance(value, str):
+        return "\n" in value
+    if isinstance(value, dict):
+        return any(_multiline(k) or _multiline(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(map(_multiline, value))
+    return False
 
 
 def _roots(text: str, docs: dict[int, yamlload.Document], edits: dict[int, list[Edit]]) -> Any:
