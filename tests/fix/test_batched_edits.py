@@ -205,18 +205,31 @@ def edits_under_a_new_key(draw: st.DrawFn) -> tuple[dict[str, Any], list[Edit]]:
     return data, edits
 
 
-def _render(data: dict[str, Any], flow: bool | None, indent: int, ending: str) -> str:
-    text = yaml.safe_dump(data, default_flow_style=flow, indent=indent, sort_keys=False)
-    return text.rstrip("\n") + ending
+class _LiteralDumper(yaml.SafeDumper):
+    """Strings of several lines as ``|`` block scalars, as people write them."""
+
+
+_LiteralDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def _render(data: dict[str, Any], flow: bool | None, indent: int, ending: str,
+            blank_after: frozenset[int] = frozenset()) -> str:
+    """``data`` as YAML, with a blank line after each line numbered in ``blank_after``."""
+    text = yaml.dump(data, Dumper=_LiteralDumper, default_flow_style=flow, indent=indent, sort_keys=False)
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join(line + ("\n" if n in blank_after else "") for n, line in enumerate(lines)) + ending
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=st.one_of(documents_and_edits(), edits_under_a_new_key()), flow=st.sampled_from([False, None]), indent=st.sampled_from([2, 4]),
-       ending=st.sampled_from(["\n", ""]))
+@given(case=st.one_of(documents_and_edits(), edits_under_a_new_key()), flow=st.sampled_from([False, None]),
+       indent=st.sampled_from([2, 4]), ending=st.sampled_from(["\n", ""]),
+       blank_after=st.frozensets(st.integers(0, 15), max_size=8))
 def test_generated_edits_made_together_match_one_at_a_time(case: tuple[dict[str, Any], list[Edit]],
-                                                          flow: bool | None, indent: int, ending: str) -> None:
+                                                          flow: bool | None, indent: int, ending: str,
+                                                          blank_after: frozenset[int]) -> None:
     data, edits = case
-    text = _render(data, flow, indent, ending)
+    text = _render(data, flow, indent, ending, blank_after)
     together = _outcome(lambda: yamledit._edit_document(text, edits, _doc(text)))
     alone = _outcome(lambda: _one_at_a_time(text, edits))
     assert together == alone  # the same text, or refused both ways
