@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,26 @@ def test_the_filter_list_names_every_filter_module_on_disk() -> None:
                      if not m.ispkg and not m.name.startswith("_"))
     assert list(filters_package.MODULES) == on_disk
     assert [f.name for f in filters_package.all_filters()] == on_disk
+
+
+def test_every_filter_says_what_it_recognises() -> None:
+    # a docstring, first line a title (what ``docs/`` shows); not checked at run time,
+    # where ``python -OO`` drops docstrings
+    assert all(f.doc.strip() and f.title for f in filters_package.all_filters())
+
+
+def test_credentials_are_found_without_docstrings(tmp_path: Path) -> None:
+    # PYTHONOPTIMIZE=2 (set in some images) drops every docstring: the checks still run
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n"
+                        "    image: nginx\n    env:\n    - name: AWS_SECRET\n"
+                        "      value: " + "AKIA" + "Q3EGRIFBDMBHZCXV\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-OO", "-c", "from podwarden.cli import run; run()", "check",
+                           "--only", "credentials", "-o", "json", str(manifest)],
+                          capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and not report["errors"], done.stderr
+    assert "credentials/aws-access-key" in {f["rule"] for f in report["findings"]}
 
 
 def test_one_hard_negative_per_filter() -> None:
