@@ -125,6 +125,20 @@ def test_what_follows_a_block_scalar_or_a_key_written_as_text(text: str, edits: 
         _outcome(lambda: _one_at_a_time(text, edits))
 
 
+@pytest.mark.parametrize(("text", "edit", "expected"), [
+    ("l:\n- 1\n-\n- 3\nz: 1\n", S(("l", 1), 5), {"l": [1, 5, 3], "z": 1}),  # a bare "-" item
+    ("a:\n  c: |-\n    lit\nd: 1\n", S(("a", "c"), {"p": 1}), {"a": {"c": {"p": 1}}, "d": 1}),
+    ("a: &x {p: 1}\nb: 2\n", Edit.remove(("a", "p")), {"a": {}, "b": 2}),
+])
+def test_one_edit_writes_what_it_means(text: str, edit: Edit, expected: Any) -> None:
+    assert yaml.safe_load(yamledit._edit_document(text, [edit], _doc(text))) == expected
+
+
+def test_an_explicit_key_without_a_value_is_refused_not_a_crash() -> None:
+    with pytest.raises(FixRefused, match="cannot find where"):
+        yamledit._edit_document("? a\n: 1\n? b\n", [S(("b",), 5)], _doc(""))
+
+
 def test_edits_apart_compose_the_document_once(monkeypatch: pytest.MonkeyPatch) -> None:
     composed = _composes(monkeypatch)
     edits = [Edit.set(("spec", "containers", 0, "securityContext"), {"runAsNonRoot": True}),

@@ -76,12 +76,18 @@ def replace_node(text: str, walk: Walk, at: FieldPath, value: Any, style: Style)
     entry = walk.entries[len(at)]
     start, end = node.start_mark.index, node.end_mark.index
     if entry is not None and start == end:  # an empty value: just after its key's colon
-        start = end = text.index(":", entry[0].end_mark.index) + 1
+        colon = text.find(":", entry[0].end_mark.index)
+        if colon < 0:  # an explicit key (``? b``) with no value written
+            raise FixRefused(f"{render(at)}: cannot find where this value is written: fix it by hand")
+        start = end = colon + 1
     if node.id == "scalar":
         if text[start:start + 1] in ("&", "!") and not is_null(node):
             raise FixRefused(f"{render(at)}: anchored or tagged value: fix it by hand")
         parent = walk.nodes[len(at) - 1] if at else None
         block_parent = parent is not None and parent.id == "mapping" and not is_flow(parent, text)
+        if text[start:start + 1] in ("|", ">"):
+            # a block scalar's span ends after its line break: keep that and what follows
+            end = start + len(text[start:end].rstrip())
         if block_parent and entry is not None and isinstance(value, dict | list) and value:
             # ``key:`` (null) or ``key: ~`` becomes ``key:`` + an indented block below
             key_node = entry[0]
@@ -101,11 +107,8 @@ def replace_node(text: str, walk: Walk, at: FieldPath, value: Any, style: Style)
             # so blank lines after it stay
             finish = after_line(text, start + len(text[start:end].rstrip()))
             return start, finish, style.newline.join(literal) + style.newline
-        if text[start:start + 1] in ("|", ">"):
-            # a block scalar's span ends after its line break: keep that and what follows
-            end = start + len(text[start:end].rstrip())
         rendered = flow(value)
-        if start == end and text[start - 1:start] == ":":
+        if start == end and text[start - 1:start] in (":", "-"):  # ``key:`` or a bare ``-``
             rendered = " " + rendered
         return start, end, rendered
     if is_flow(node, text):
@@ -155,7 +158,8 @@ def remove_entry(text: str, walk: Walk, path: FieldPath, style: Style) -> Splice
         index = next(i for i, item in enumerate(items) if (item[1] if parent.id == "mapping" else item) is node)
         first = items[index][0] if parent.id == "mapping" else items[index]
         if len(items) == 1:
-            return parent.start_mark.index + 1, parent.end_mark.index - 1, ""
+            opening = text.index("{" if parent.id == "mapping" else "[", parent.start_mark.index)  # after &anchor
+            return opening + 1, parent.end_mark.index - 1, ""
         if index == 0:
             nxt = items[1][0] if parent.id == "mapping" else items[1]
             return first.start_mark.index, nxt.start_mark.index, ""
