@@ -66,6 +66,9 @@ def _edit_document(text: str, edits: list[Edit], doc: yamlload.Document) -> str:
     return batch.text()
 
 
+_NOT_ADDED: Any = object()
+
+
 class _Planned:
     """An edit's splice, the collection it changes (None: the document), which key of it
     (None: an item at the end of a list), and how deep that collection is; for a key
@@ -74,12 +77,9 @@ class _Planned:
     __slots__ = ("added", "container", "depth", "flow", "key", "splice")
 
     def __init__(self, splice: Splice, container: Any, key: Any, flow: bool, depth: int,
-                 added: Any = None) -> None:
+                 added: Any = _NOT_ADDED) -> None:
         self.splice, self.container, self.key, self.flow, self.depth = splice, container, key, flow, depth
-        self.added = _NOT_ADDED if added is None else added
-
-
-_NOT_ADDED: Any = object()
+        self.added = added
 
 
 class _Batch:
@@ -150,7 +150,7 @@ class _Batch:
             add_item(text, walk, path, edit.value, style)
         if depth < len(path) and not is_null(last):  # a key added to ``last``
             flow_mapping = is_flow(last, text)
-            added = None if flow_mapping else nest(path[depth + 1:], edit.value if edit.op == "set"
+            added = _NOT_ADDED if flow_mapping else nest(path[depth + 1:], edit.value if edit.op == "set"
                                                    else [edit.value], path)
             return _Planned(splice, last, path[depth], flow_mapping, depth, added)
         if not depth:  # the whole document
