@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from podwarden.engine.evaluate import Raised, evaluate_into
+from podwarden.engine.evaluate import Raised, Step, evaluate_into, plan_steps
 from podwarden.engine.results import FileResult, Result, Selection
 from podwarden.errors import InputError
 from podwarden.load import yaml as yamlload
@@ -57,7 +57,9 @@ class Engine:
         self.rule_ids = frozenset(a.rule.id for a in active)
         self.pod_checks = [a for a in self.active if a.rule.target == "pod"]
         self.object_checks = [a for a in self.active if a.rule.target == "object"]
-        self._by_kind: dict[str, list[Active]] = {}
+        #: the checks as the evaluation runs them: runs of checks sharing a pass folded
+        self.pod_steps = plan_steps(self.pod_checks)
+        self._by_kind: dict[str, list[Step]] = {}
         self.uses_index = selection.blast_radius or any(a.rule.uses_index for a in self.active)
         self.severities = {
             rule_id: Severity.parse(str(opts["severity"]))
@@ -292,13 +294,13 @@ class Engine:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _object_checks_for(self, kind: str) -> list[Active]:
-        """Object-target checks that apply to a kind (computed once per kind)."""
+    def object_steps_for(self, kind: str) -> list[Step]:
+        """Object-target checks that apply to a kind, as the evaluation runs them (computed
+        once per kind)."""
         found = self._by_kind.get(kind)
         if found is None:
-            found = self._by_kind[kind] = [
-                a for a in self.object_checks if not a.rule.kinds or kind in a.rule.kinds
-            ]
+            found = self._by_kind[kind] = plan_steps(
+                [a for a in self.object_checks if not a.rule.kinds or kind in a.rule.kinds])
         return found
 
     def build_index(self, sources: Iterable[Source], stdin: dict[str, bytes]) -> Index:

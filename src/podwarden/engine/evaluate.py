@@ -8,6 +8,7 @@ suppression and baseline are consulted only when the object or the run has some.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from podwarden.engine.hazards import merge_hazards
@@ -20,7 +21,7 @@ from podwarden.model.paths import FieldPath, render
 from podwarden.model.record import Record
 from podwarden.model.shape import check_data
 from podwarden.model.shape import check_pod as check_pod_shape
-from podwarden.rules.api import Violation
+from podwarden.rules.api import SharedCheck, Violation
 from podwarden.rules.registry import Active
 
 if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
@@ -47,6 +48,37 @@ class Raised(Record):
         set_field(self, "check", check)
         set_field(self, "target", target)
         set_field(self, "violation", violation)
+
+
+class SharedRun:
+    """Consecutive checks that share one pass over the object (``SharedCheck``): the pass
+    runs once, then each member's share is placed in check order."""
+
+    __slots__ = ("members", "shared")
+
+    def __init__(self, members: list[Active], shared: Callable[[Any], Mapping[str, Sequence[Violation]]]) -> None:
+        self.members = members
+        self.shared = shared
+
+
+Step = Active | SharedRun
+
+
+def plan_steps(checks: list[Active]) -> list[Step]:
+    """``checks`` in order, each run of two or more sharing one pass folded into a SharedRun."""
+    steps: list[Step] = []
+    for active in checks:
+        fn = active.fn
+        last = steps[-1] if steps else None
+        if not isinstance(fn, SharedCheck):
+            steps.append(active)
+        elif isinstance(last, SharedRun) and last.shared is fn.shared:
+            last.members.append(active)
+        elif isinstance(last, Active) and isinstance(last.fn, SharedCheck) and last.fn.shared is fn.shared:
+            steps[-1] = SharedRun([last, active], fn.shared)
+        else:
+            steps.append(active)
+    return steps
 
 
 def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file: str, out: FileResult,
@@ -84,33 +116,47 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
     paths: list[FieldPath] = []  # each finding's field path, to hide credentials in
     silenced: list[tuple[Finding, str, FieldPath]] = []  # suppressed, with reason and path
     hidden: dict[str, str] = {}  # credential found in this object -> its fingerprint
-    runs = ((pod, engine.pod_checks), (obj, engine._object_checks_for(obj.kind))) if pod is not None \
-        else ((obj, engine._object_checks_for(obj.kind)),)
-    for target, checks in runs:
-        for active in checks:
+    runs = ((pod, engine.pod_steps), (obj, engine.object_steps_for(obj.kind))) if pod is not None \
+        else ((obj, engine.object_steps_for(obj.kind)),)
+
+    def place(active: Active, target: Any, violation: Violation) -> None:
+        """Record one violation of ``active``'s rule as a finding (or a suppressed one)."""
+        if record is not None:
+            record.append(Raised(obj, active, target, violation))
+        value = violation.value
+        if value and violation.secret and len(value) >= MIN_HIDDEN:
+            hidden[value] = violation.secret
+        path = violation.path
+        if patch and not _present(obj.data, path):
+            return  # a patch leaves unset fields to what it patches
+        rule = active.rule
+        severity = severities.get(rule.id) or violation.severity or rule.severity
+        if severity < min_severity:
+            return
+        line, column = locate((*obj_path, *path) if obj_path else path)
+        finding = Finding(rule.id, severity, violation.message, file, line, column, ref,
+                          render(path), violation.secret, hint=violation.hint)
+        reason = suppressed_by(ignores, rule.id, path, pod) if ignores else None
+        if reason is not None:
+            silenced.append((finding, reason, path))
+        else:
+            findings.append(finding)
+            paths.append(path)
+
+    for target, steps in runs:
+        for step in steps:
             try:
+                if isinstance(step, SharedRun):
+                    active = step.members[0]  # named if the shared pass fails
+                    shares = step.shared(target)
+                    if shares:
+                        for active in step.members:
+                            for violation in shares.get(active.rule.id, ()):
+                                place(active, target, violation)
+                    continue
+                active = step
                 for violation in active.fn(target, ctx):
-                    if record is not None:
-                        record.append(Raised(obj, active, target, violation))
-                    value = violation.value
-                    if value and violation.secret and len(value) >= MIN_HIDDEN:
-                        hidden[value] = violation.secret
-                    path = violation.path
-                    if patch and not _present(obj.data, path):
-                        continue  # a patch leaves unset fields to what it patches
-                    rule = active.rule
-                    severity = severities.get(rule.id) or violation.severity or rule.severity
-                    if severity < min_severity:
-                        continue
-                    line, column = locate((*obj_path, *path) if obj_path else path)
-                    finding = Finding(rule.id, severity, violation.message, file, line, column, ref,
-                                      render(path), violation.secret, hint=violation.hint)
-                    reason = suppressed_by(ignores, rule.id, path, pod) if ignores else None
-                    if reason is not None:
-                        silenced.append((finding, reason, path))
-                    else:
-                        findings.append(finding)
-                        paths.append(path)
+                    place(active, target, violation)
             except ShapeError as exc:
                 errors.add(exc)
             except Exception as exc:  # a crashing rule is an error, never a silent pass

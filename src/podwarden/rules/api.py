@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from podwarden.model.edits import Edit
@@ -195,6 +195,24 @@ class Context:
 CheckFn = Callable[[Any, Context], Iterable[Violation]]
 
 
+class SharedCheck:
+    """A rule's check whose violations come from one pass shared by several rules (the
+    credentials scan walks an object once for all its detectors).
+
+    ``shared(target)`` gives every sharing rule's violations by rule id (remembered per
+    object); calling the check gives this rule's share.  The engine calls ``shared`` once
+    for a run of such checks instead of calling each of them."""
+
+    __slots__ = ("rule_id", "shared")
+
+    def __init__(self, rule_id: str, shared: Callable[[Any], Mapping[str, Sequence[Violation]]]) -> None:
+        self.rule_id = rule_id
+        self.shared = shared
+
+    def __call__(self, target: Any, ctx: Context) -> Sequence[Violation]:
+        return self.shared(target).get(self.rule_id, ())
+
+
 class Variant(Record):
     """One version of a rule's check, in force from Kubernetes 1.``since``."""
 
@@ -309,7 +327,8 @@ class Rule:
 
         def register(fn: Callable[..., Iterable[Violation]]) -> Callable[..., Iterable[Violation]]:
             call: CheckFn
-            if fn.__code__.co_argcount >= 2:
+            code = getattr(fn, "__code__", None)
+            if code is None or code.co_argcount >= 2:  # a SharedCheck takes both
                 call = fn
             else:
                 def call(target: Any, ctx: Context, _fn: Callable[..., Any] = fn) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 
 from podwarden.model.objects import without_per_object_metadata
 from podwarden.model.secret import fingerprint
-from podwarden.rules.api import FieldPath, KubeObject, Violation
+from podwarden.rules.api import FieldPath, KubeObject, SharedCheck, Violation
 from podwarden.rules.credentials import filters as filter_modules
 from podwarden.rules.credentials._detectors import B64_MIN, MIN_LENGTH, Detector, keyed, plan, shortest_for
 from podwarden.rules.credentials._leaf import Candidate, Hit, Leaf, Link, Nested
@@ -345,28 +345,24 @@ def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None 
     return Scanner(filters).scan(obj)
 
 
-def violations(obj: KubeObject, rule_id: str) -> Sequence[Violation]:
-    """``rule_id``'s violations on ``obj``, from the object's one cached scan (what each
-    detector rule's check, ``check_for``, returns as it is)."""
+def scanned(obj: KubeObject) -> dict[str, list[Violation]]:
+    """Violations per rule id on ``obj``, from the object's one cached scan."""
     try:
-        found = obj.memo[MEMO_KEY]
+        found: dict[str, list[Violation]] = obj.memo[MEMO_KEY]
     except KeyError:
         found = obj.memo[MEMO_KEY] = scan(obj)
-    return found.get(rule_id, ())
+    return found
 
 
-def check_for(rule_id: str) -> Callable[[KubeObject, Any], Sequence[Violation]]:
-    """A detector rule's check: ``violations(obj, rule_id)``, one call deep once the object
-    is scanned, taking the context it does not read, so the engine calls it directly,
-    without a wrapper or a generator (some thirty checks per object)."""
+def violations(obj: KubeObject, rule_id: str) -> Sequence[Violation]:
+    """``rule_id``'s violations on ``obj``, from the object's one cached scan."""
+    return scanned(obj).get(rule_id, ())
 
-    def check(obj: KubeObject, ctx: Any) -> Sequence[Violation]:
-        try:
-            return obj.memo[MEMO_KEY].get(rule_id, ())
-        except KeyError:
-            return violations(obj, rule_id)
 
-    return check
+def check_for(rule_id: str) -> SharedCheck:
+    """A detector rule's check: its share of the object's one scan (``scanned``), which the
+    engine runs once for all the family's detector rules."""
+    return SharedCheck(rule_id, scanned)
 
 
 def describe(leaf: Leaf) -> str:
