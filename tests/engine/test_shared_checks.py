@@ -1,0 +1,103 @@
+"""Checks that share one pass (``SharedCheck``, the credentials scan): the engine runs the
+pass once per object for a run of them, and reports exactly what calling each would."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from podwarden.engine import Engine, Selection
+from podwarden.engine.evaluate import SharedRun, plan_steps
+from podwarden.load import yaml as yamlload
+from podwarden.model.objects import KubeObject
+from podwarden.rules import api
+from podwarden.rules.registry import Active, Registry
+
+DOC = "Test rule.\n\n## What it checks\nx\n\n## Why\ny\n\n## Fix\nz\n"
+
+# fake credentials assembled at run time (no scanner of this repository should see them whole)
+GITHUB = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+AWS = "AKIA" + "Z7QWM4K3X5B6N7V4"
+
+CONFIG = f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  token: {GITHUB}
+  aws: {AWS}
+  db.password: s3cr3t-Value-42
+  url: https://user:Sup3rPassw0rd@db.example.com/app
+"""
+
+
+def _findings(engine: Engine, text: str) -> list[tuple[str, str, int]]:
+    result = engine.scan_docs(yamlload.parse(text, "cm.yaml"), "cm.yaml", True)
+    return [(f.rule_id, f.path, f.line) for f in result.findings]
+
+
+def test_the_shared_run_reports_what_each_check_called_alone_reports() -> None:
+    engine = Engine(Selection(only=frozenset({"credentials"})))
+    steps = engine.object_steps_for("ConfigMap")
+    assert any(isinstance(s, SharedRun) and len(s.members) > 10 for s in steps)
+    together = _findings(engine, CONFIG)
+    # the same checks, each its own step (as before they were folded)
+    engine._by_kind["ConfigMap"] = [a for a in engine.object_checks if not a.rule.kinds or "ConfigMap" in a.rule.kinds]
+    alone = _findings(engine, CONFIG)
+    assert together == alone
+    assert len(together) >= 4
+
+
+def _rule(rule_id: str, fn: Any) -> Active:
+    r = api.rule(rule_id, severity=api.Severity.LOW, target="object")
+    r.doc = DOC
+    r.check()(fn)
+    return Active(r, r.variants[0].fn)
+
+
+def _shared(found: Mapping[str, Sequence[api.Violation]]) -> Any:
+    def shared(obj: Any) -> Mapping[str, Sequence[api.Violation]]:
+        return found
+    return shared
+
+
+def test_plan_steps_folds_only_adjacent_checks_of_one_pass() -> None:
+    first, second = _shared({}), _shared({})
+    a = _rule("x/a", api.SharedCheck("x/a", first))
+    b = _rule("x/b", api.SharedCheck("x/b", first))
+    c = _rule("x/c", lambda obj: iter(()))
+    d = _rule("x/d", api.SharedCheck("x/d", first))
+    e = _rule("x/e", api.SharedCheck("x/e", second))
+    f = _rule("x/f", api.SharedCheck("x/f", second))
+    steps = plan_steps([a, b, c, d, e, f])
+    assert [s.members if isinstance(s, SharedRun) else s for s in steps] == [[a, b], c, d, [e, f]]
+    assert plan_steps([d]) == [d]  # one check alone is called as it is
+
+
+def test_the_shared_pass_runs_once_per_object_and_each_rule_gets_its_share() -> None:
+    calls: list[str] = []
+
+    def shared(obj: KubeObject) -> Mapping[str, Sequence[api.Violation]]:
+        calls.append(obj.name)
+        return {"x/r0": [api.Violation(("data",), "zero")], "x/r2": [api.Violation(("data", "a"), "two")]}
+
+    rules = [_rule(f"x/r{i}", api.SharedCheck(f"x/r{i}", shared)).rule for i in range(3)]
+    engine = Engine(Selection(), Registry(rules, check_docs=False))
+    text = CONFIG + "---\n" + CONFIG.replace("name: settings", "name: other")
+    result = engine.scan_docs(yamlload.parse(text, "cm.yaml"), "cm.yaml", True)
+    assert calls == ["settings", "other"]
+    assert [(f.rule_id, f.message, f.path) for f in result.findings][:2] == [("x/r0", "zero", "data"),
+                                                                               ("x/r2", "two", "data.a")]
+    assert len(result.findings) == 4
+
+
+def test_a_failing_shared_pass_is_one_error_naming_the_first_rule() -> None:
+    def failing(obj: Any) -> Mapping[str, Sequence[api.Violation]]:
+        raise KeyError("boom")
+
+    rules = [_rule(f"x/r{i}", api.SharedCheck(f"x/r{i}", failing)).rule for i in range(3)]
+    engine = Engine(Selection(), Registry(rules, check_docs=False))
+    result = engine.scan_docs(yamlload.parse(CONFIG, "cm.yaml"), "cm.yaml", True)
+    assert [e.message for e in result.errors] == ["rule x/r0 failed on ConfigMap/settings: KeyError"]
+    assert not result.findings
