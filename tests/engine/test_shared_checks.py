@@ -57,7 +57,7 @@ def _rule(rule_id: str, fn: Any) -> Active:
 
 
 def _shared(found: Mapping[str, Sequence[api.Violation]]) -> Any:
-    def shared(obj: Any) -> Mapping[str, Sequence[api.Violation]]:
+    def shared(obj: Any, ctx: api.Context) -> Mapping[str, Sequence[api.Violation]]:
         return found
     return shared
 
@@ -78,7 +78,7 @@ def test_plan_steps_folds_only_adjacent_checks_of_one_pass() -> None:
 def test_the_shared_pass_runs_once_per_object_and_each_rule_gets_its_share() -> None:
     calls: list[str] = []
 
-    def shared(obj: KubeObject) -> Mapping[str, Sequence[api.Violation]]:
+    def shared(obj: KubeObject, ctx: api.Context) -> Mapping[str, Sequence[api.Violation]]:
         calls.append(obj.name)
         return {"x/r0": [api.Violation(("data",), "zero")], "x/r2": [api.Violation(("data", "a"), "two")]}
 
@@ -93,7 +93,7 @@ def test_the_shared_pass_runs_once_per_object_and_each_rule_gets_its_share() -> 
 
 
 def test_a_failing_shared_pass_is_one_error_naming_the_first_rule() -> None:
-    def failing(obj: Any) -> Mapping[str, Sequence[api.Violation]]:
+    def failing(obj: Any, ctx: api.Context) -> Mapping[str, Sequence[api.Violation]]:
         raise KeyError("boom")
 
     rules = [_rule(f"x/r{i}", api.SharedCheck(f"x/r{i}", failing)).rule for i in range(3)]

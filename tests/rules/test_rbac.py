@@ -12,7 +12,7 @@ from podwarden.load import yaml as yamlload
 from podwarden.model.index import Index, binding_record, role_record
 from podwarden.model.objects import KubeObject
 from podwarden.rules.api import Context, Severity, Version
-from podwarden.rules.rbac._resolve import check_hazard, grants_of, reaches
+from podwarden.rules.rbac._resolve import grants_of, reaches, workload_hazards
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "rbac-secret-reader"
@@ -217,8 +217,8 @@ def test_a_workloads_reach_is_found_again_for_another_index_or_version() -> None
     workload = objects(pod())[0].pod
     assert workload is not None
     with_grant = Context(index=granted)
-    assert [v.message for v in check_hazard("secret-read", workload, with_grant)]
-    assert not list(check_hazard("secret-read", workload, Context(index=Index())))
-    assert list(check_hazard("secret-read", workload, with_grant))
+    assert [v.message for v in workload_hazards(workload, with_grant)["rbac/secret-read"]]
+    assert "rbac/secret-read" not in workload_hazards(workload, Context(index=Index()))
+    assert workload_hazards(workload, with_grant)["rbac/secret-read"]
     older = Context(index=granted, version=Version.parse("1.20"))
-    assert list(check_hazard("secret-read", workload, older))
+    assert workload_hazards(workload, older)["rbac/secret-read"]

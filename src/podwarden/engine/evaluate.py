@@ -21,7 +21,7 @@ from podwarden.model.paths import FieldPath, render
 from podwarden.model.record import Record
 from podwarden.model.shape import check_data
 from podwarden.model.shape import check_pod as check_pod_shape
-from podwarden.rules.api import SharedCheck, Violation
+from podwarden.rules.api import Context, SharedCheck, Violation
 from podwarden.rules.registry import Active
 
 if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
@@ -56,7 +56,8 @@ class SharedRun:
 
     __slots__ = ("members", "shared")
 
-    def __init__(self, members: list[Active], shared: Callable[[Any], Mapping[str, Sequence[Violation]]]) -> None:
+    def __init__(self, members: list[Active],
+                 shared: Callable[[Any, Context], Mapping[str, Sequence[Violation]]]) -> None:
         self.members = members
         self.shared = shared
 
@@ -148,7 +149,7 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
             try:
                 if isinstance(step, SharedRun):
                     active = step.members[0]  # named if the shared pass fails
-                    shares = step.shared(target)
+                    shares = step.shared(target, ctx)
                     if shares:
                         for active in step.members:
                             for violation in shares.get(active.rule.id, ()):

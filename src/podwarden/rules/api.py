@@ -197,20 +197,21 @@ CheckFn = Callable[[Any, Context], Iterable[Violation]]
 
 class SharedCheck:
     """A rule's check whose violations come from one pass shared by several rules (the
-    credentials scan walks an object once for all its detectors).
+    credentials scan walks an object once for all its detectors; a workload's RBAC reach
+    is resolved once for all its hazards).
 
-    ``shared(target)`` gives every sharing rule's violations by rule id (remembered per
-    object); calling the check gives this rule's share.  The engine calls ``shared`` once
-    for a run of such checks instead of calling each of them."""
+    ``shared(target, ctx)`` gives every sharing rule's violations by rule id (remembered
+    per object); calling the check gives this rule's share.  The engine calls ``shared``
+    once for a run of such checks instead of calling each of them."""
 
     __slots__ = ("rule_id", "shared")
 
-    def __init__(self, rule_id: str, shared: Callable[[Any], Mapping[str, Sequence[Violation]]]) -> None:
+    def __init__(self, rule_id: str, shared: Callable[[Any, Context], Mapping[str, Sequence[Violation]]]) -> None:
         self.rule_id = rule_id
         self.shared = shared
 
     def __call__(self, target: Any, ctx: Context) -> Sequence[Violation]:
-        return self.shared(target).get(self.rule_id, ())
+        return self.shared(target, ctx).get(self.rule_id, ())
 
 
 class Variant(Record):

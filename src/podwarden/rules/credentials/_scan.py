@@ -345,8 +345,9 @@ def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None 
     return Scanner(filters).scan(obj)
 
 
-def scanned(obj: KubeObject) -> dict[str, list[Violation]]:
-    """Violations per rule id on ``obj``, from the object's one cached scan."""
+def scanned(obj: KubeObject, ctx: Any = None) -> dict[str, list[Violation]]:
+    """Violations per rule id on ``obj``, from the object's one cached scan (the context
+    changes nothing)."""
     try:
         found: dict[str, list[Violation]] = obj.memo[MEMO_KEY]
     except KeyError:

@@ -24,7 +24,7 @@ and kept in ``Index.derived``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from podwarden.model.index import (
     DEFAULT_NAMESPACE,
@@ -36,7 +36,7 @@ from podwarden.model.index import (
     service_account_name,
 )
 from podwarden.model.record import Record
-from podwarden.rules.api import Context, FieldPath, PodView, Severity, Violation
+from podwarden.rules.api import Context, FieldPath, PodView, Severity, SharedCheck, Violation
 from podwarden.rules.rbac._builtin import (
     NEWEST,
     builtin_role,
@@ -525,33 +525,45 @@ def token_unmounted(pod: PodView, index: Index | None) -> str:
     return ""
 
 
-#: ``KubeObject.memo`` key of a workload's account and reach (``check_hazard``)
-_WORKLOAD_REACH = "rbac/workload-reach"
+#: ``KubeObject.memo`` key of a workload's hazards (``workload_hazards``)
+_WORKLOAD_HAZARDS = "rbac/workload-hazards"
 
 
-def check_hazard(slug: str, pod: PodView, ctx: Context) -> Iterator[Violation]:
-    """The one violation of hazard ``slug`` for a workload, if its service account reaches it."""
+def workload_hazards(pod: PodView, ctx: Context) -> dict[str, list[Violation]]:
+    """The violation of each hazard rule (``rbac/<slug>``) on one workload, found from its
+    service account's reach once, whichever of the dozen rules run (remembered for the
+    index and version of ``ctx``)."""
     index = ctx.index
     if index is None:
-        return
+        return {}
     minor = minor_of(ctx)
-    # a dozen rules ask this of each workload: the account and its reach are found once
-    known = pod.obj.memo.get(_WORKLOAD_REACH)
-    if known is None or known[0] is not index or known[1] != minor:
-        namespace, name, path = account_of(pod)
-        known = pod.obj.memo[_WORKLOAD_REACH] = (
-            index, minor, namespace, name, path, reaches(index, namespace, name, minor, shared=False))
-    _, _, namespace, name, path, found = known
-    reach = found.get(slug)
-    if reach is None or subsumed(found, slug):
-        return
-    unmounted = token_unmounted(pod, ctx.index)
-    message = f'service account "{namespace}/{name}" may {reach.describe()}'
-    severity = reach.severity
-    if unmounted:
-        message += f"; its token is not mounted ({unmounted}), so low while no container mounts one"
-        severity = Severity.LOW
-    yield Violation(path, message, severity=severity)
+    known = pod.obj.memo.get(_WORKLOAD_HAZARDS)
+    if known is not None and known[0] is index and known[1] == minor:
+        found: dict[str, list[Violation]] = known[2]
+        return found
+    namespace, name, path = account_of(pod)
+    reach = reaches(index, namespace, name, minor, shared=False)
+    found = {}
+    unmounted: str | None = None
+    for slug, hazard_reach in reach.items():
+        if subsumed(reach, slug):
+            continue
+        if unmounted is None:
+            unmounted = token_unmounted(pod, index)
+        message = f'service account "{namespace}/{name}" may {hazard_reach.describe()}'
+        severity = hazard_reach.severity
+        if unmounted:
+            message += f"; its token is not mounted ({unmounted}), so low while no container mounts one"
+            severity = Severity.LOW
+        found[f"rbac/{slug}"] = [Violation(path, message, severity=severity)]
+    pod.obj.memo[_WORKLOAD_HAZARDS] = (index, minor, found)
+    return found
+
+
+def hazard_check(rule_id: str) -> SharedCheck:
+    """A workload hazard rule's check: its share of ``workload_hazards``, which the engine
+    runs once for all of them."""
+    return SharedCheck(rule_id, workload_hazards)
 
 
 def missing_role(index: Index, binding: BindingRecord, minor: int) -> bool:

@@ -21,16 +21,11 @@ Leave PersistentVolumes to a storage class and its provisioner; workloads create
 claims. `podwarden fix` does not rewrite RBAC.
 """
 
-from collections.abc import Iterator
-
-from podwarden.rules.api import Context, PodView, Severity, Violation, rule
-from podwarden.rules.rbac._resolve import check_hazard, with_reach
+from podwarden.rules.api import Severity, rule
+from podwarden.rules.rbac._resolve import hazard_check, with_reach
 
 __doc__ = with_reach(__doc__)
 
 RULE = rule("rbac/persistent-volume-create", severity=Severity.HIGH, uses_index=True)
 
-
-@RULE.check(since="1.0")
-def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
-    yield from check_hazard("persistent-volume-create", pod, ctx)
+check = RULE.check(since="1.0")(hazard_check(RULE.id))

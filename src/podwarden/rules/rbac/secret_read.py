@@ -22,16 +22,11 @@ Secrets Store CSI driver) instead of the API. If the API is needed, grant `get` 
 named Secrets only (`resourceNames`), in a Role of the namespace.
 """
 
-from collections.abc import Iterator
-
-from podwarden.rules.api import Context, PodView, Severity, Violation, rule
-from podwarden.rules.rbac._resolve import check_hazard, with_reach
+from podwarden.rules.api import Severity, rule
+from podwarden.rules.rbac._resolve import hazard_check, with_reach
 
 __doc__ = with_reach(__doc__)
 
 RULE = rule("rbac/secret-read", severity=Severity.HIGH, uses_index=True)
 
-
-@RULE.check(since="1.0")
-def check(pod: PodView, ctx: Context) -> Iterator[Violation]:
-    yield from check_hazard("secret-read", pod, ctx)
+check = RULE.check(since="1.0")(hazard_check(RULE.id))
