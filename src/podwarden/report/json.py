@@ -75,21 +75,31 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         spooled = 0
         for fr in tally.watch(results):
-            written: dict[ObjectRef, str] = {}  # each object's JSON, for its entry below
+            # each object's JSON, for its entry below (by identity: the findings of an
+            # object hold the very reference its entry holds)
+            written: dict[int, str] = {}
+            # one write per file, not per finding: an unbuffered stdout (PYTHONUNBUFFERED, as
+            # container images set) makes each write a system call
+            parts: list[str] = []
             for f in fr.findings:
                 if f.object is not last:
                     last, last_json = f.object, json.dumps(f.object.as_dict())
-                    written[last] = last_json
-                out.write(("\n    " if first else ",\n    ") + finding_json(f, last_json))
+                    written[id(last)] = last_json
+                parts.append(finding_json(f, last_json))
+            if parts:
+                out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))
                 first = False
+            entries: list[str] = []
             for o in fr.objects:
                 if o.pod or o.findings:
-                    object_json = written.get(o.object) or json.dumps(o.object.as_dict())
+                    object_json = written.get(id(o.object)) or json.dumps(o.object.as_dict())
                     # json.dumps of the entry's dict, the same characters, written directly
-                    spool.write(f'{"," if spooled else ""}\n    {{"file": {_string(o.file)}, "line": {o.line}, '
-                                f'"object": {object_json}, "score": {object_score(o.findings)}, '
-                                f'"findings": {len(o.findings)}}}')
-                    spooled += 1
+                    entries.append(f'\n    {{"file": {_string(o.file)}, "line": {o.line}, '
+                                   f'"object": {object_json}, "score": {object_score(o.findings)}, '
+                                   f'"findings": {len(o.findings)}}}')
+            if entries:
+                spool.write(("," if spooled else "") + ",".join(entries))
+                spooled += len(entries)
             radii += [{"file": o.file, "line": o.line, "object": o.object.as_dict(), **o.blast.as_dict()}
                       for o in fr.objects if o.blast is not None]
         out.write("\n  ],\n" if not first else "],\n")

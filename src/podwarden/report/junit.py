@@ -29,17 +29,20 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
     """Stream the XML: each file's suite is written when the file completes."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="podwarden">\n')
     for fr in tally.watch(results):
+        # a file's suite in one write: an unbuffered stdout makes each write a system call
+        chunks: list[str] = []
+        put = chunks.append
         failures = sum(1 for o in fr.objects if o.findings)
         tests = len(fr.objects) + len(fr.errors)
-        out.write(
+        put(
             f"  <testsuite name={quoteattr(fr.path)} tests=\"{tests}\" failures=\"{failures}\" "
             f"errors=\"{len(fr.errors)}\" skipped=\"{1 if fr.skipped else 0}\">\n"
         )
         for o in fr.objects:
             name = quoteattr(str(o.object))
-            out.write(f"    <testcase classname={quoteattr(fr.path)} name={name}")
+            put(f"    <testcase classname={quoteattr(fr.path)} name={name}")
             if not o.findings:
-                out.write("/>\n")
+                put("/>\n")
                 continue
             worst = max(o.findings, key=lambda f: f.severity)
             rules = list(dict.fromkeys(f.rule_id for f in o.findings))
@@ -53,18 +56,19 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
                 blocks.append(block)
             message = f"[{worst.severity}] {count}: " + ", ".join(rules)
             body = "\n".join(blocks)
-            out.write(
+            put(
                 f">\n      <failure type={quoteattr(worst.rule_id)} message={quoteattr(message)}>"
                 f"{escape(body)}</failure>\n    </testcase>\n"
             )
         for e in fr.errors:
-            out.write(
+            put(
                 f"    <testcase classname={quoteattr(fr.path)} name={quoteattr(f'line {e.line}')}>\n"
                 f"      <error message={quoteattr(e.message)}>{escape(str(e))}</error>\n"
                 f"    </testcase>\n"
             )
         if fr.skipped:
-            out.write(f"    <testcase classname={quoteattr(fr.path)} name=\"not a Kubernetes manifest\">"
-                      "<skipped/></testcase>\n")
-        out.write("  </testsuite>\n")
+            put(f"    <testcase classname={quoteattr(fr.path)} name=\"not a Kubernetes manifest\">"
+                "<skipped/></testcase>\n")
+        put("  </testsuite>\n")
+        out.write("".join(chunks))
     out.write("</testsuites>\n")

@@ -49,14 +49,18 @@ def write_json(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
     out.write("{\n" + f'  "level": {json.dumps(level)},\n  "version": {json.dumps(version)},\n')
     out.write('  "files": [' if per_file else '  "objects": [')
     first = True
+    pending: list[str] = []  # written once per file: an unbuffered stdout makes each write a system call
 
     def item(entry: dict[str, Any]) -> None:
         nonlocal first
-        out.write(("\n    " if first else ",\n    ") + json.dumps(entry))
+        pending.append(("\n    " if first else ",\n    ") + json.dumps(entry))
         first = False
 
     current: dict[str, Any] | None = None
     for fr in tally.watch(results):
+        if pending:
+            out.write("".join(pending))
+            pending.clear()
         if not per_file:
             for o in fr.objects:
                 if o.pod:
@@ -77,7 +81,7 @@ def write_json(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
                     v | {"object": o.object.as_dict()} for v in violations(o.findings, registry))
     if current is not None:
         item(current)
-    out.write("\n  ],\n" if not first else "],\n")
+    out.write("".join(pending) + ("\n  ],\n" if not first else "],\n"))
     if not per_file:
         out.write(f'  "allowed": {json.dumps(not tally.findings and not tally.errors)},\n')
     out.write(f'  "errors": {json.dumps([str(e) for e in tally.errors])}\n}}\n')

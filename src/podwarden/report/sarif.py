@@ -138,9 +138,11 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
             if o.findings:
                 score = object_score(o.findings)
                 scores.update((id(f), score) for f in o.findings)
-        for f in fr.findings:
-            out.write(("\n" if first else ",\n")
-                      + json.dumps(result_dict(f, index.get(f.rule_id, -1), scores.get(id(f)))))
+        # one write per file, not per finding: an unbuffered stdout (PYTHONUNBUFFERED, as
+        # container images set) makes each write a system call
+        parts = [json.dumps(result_dict(f, index.get(f.rule_id, -1), scores.get(id(f)))) for f in fr.findings]
+        if parts:
+            out.write(("\n" if first else ",\n") + ",\n".join(parts))
             first = False
     out.write("]" if first else "\n]")
     # "results" is the run's last key: the invocation (which needs the errors) follows it

@@ -66,9 +66,11 @@ def write(results: Iterable[FileResult], out: TextIO, registry: Registry, tally:
     for fr in tally.watch(results):
         if mode != "full":
             continue
-        for o in fr.objects:
-            if o.findings or o.blast is not None:
-                out.write(_object_block(o, registry, style, hints_shown, hints))
+        # a file's objects in one write: an unbuffered stdout makes each write a system call
+        blocks = [_object_block(o, registry, style, hints_shown, hints)
+                  for o in fr.objects if o.findings or o.blast is not None]
+        if blocks:
+            out.write("".join(blocks))
     if mode == "summary":
         out.write(_summary_tables(tally))
     if mode != "quiet":
