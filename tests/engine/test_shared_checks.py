@@ -3,13 +3,13 @@ pass once per object for a run of them, and reports exactly what calling each wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from podwarden.engine import Engine, Selection
 from podwarden.engine.evaluate import SharedRun, plan_steps
 from podwarden.load import yaml as yamlload
-from podwarden.model.objects import KubeObject
+from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.rules import api
 from podwarden.rules.registry import Active, Registry
 
@@ -90,6 +90,64 @@ def test_the_shared_pass_runs_once_per_object_and_each_rule_gets_its_share() -> 
     assert [(f.rule_id, f.message, f.path) for f in result.findings][:2] == [("x/r0", "zero", "data"),
                                                                                ("x/r2", "two", "data.a")]
     assert len(result.findings) == 4
+
+
+def test_a_member_that_fails_stops_no_other_member() -> None:
+    def broken() -> Iterator[api.Violation]:
+        raise ShapeError(("data", "b"), "expected a string, got an integer")
+        yield
+
+    def shared(obj: KubeObject, ctx: api.Context) -> Mapping[str, Iterable[api.Violation]]:
+        return {"x/r0": [api.Violation(("data",), "zero")], "x/r1": broken(),
+                "x/r2": [api.Violation(("data", "a"), "two")]}
+
+    rules = [_rule(f"x/r{i}", api.SharedCheck(f"x/r{i}", shared)).rule for i in range(3)]
+    engine = Engine(Selection(), Registry(rules, check_docs=False))
+    result = engine.scan_docs(yamlload.parse(CONFIG, "cm.yaml"), "cm.yaml", True)
+    assert [f.rule_id for f in result.findings] == ["x/r0", "x/r2"]
+    assert [e.message for e in result.errors] == [
+        "ConfigMap/settings: data.b: expected a string, got an integer"]
+
+
+GITLAB = "glpat-" + "Qw7Er9Ty2Ui4Op6As8Df"
+WORKLOAD = f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  annotations:
+    podwarden.io/ignore: credentials/github-token:web
+spec:
+  selector:
+    matchLabels: {{app: app}}
+  template:
+    metadata:
+      labels: {{app: app}}
+    spec:
+      volumes:
+        - name: {GITLAB}
+          hostPath: {{path: /var/data}}
+      containers:
+        - name: 5
+          image: nginx:1.25
+          env:
+            - name: GH
+              value: {GITHUB}
+            - name: GL
+              value: {GITLAB}
+"""
+
+
+def test_a_failing_ignore_entry_loses_no_later_rules_finding_and_hides_every_credential() -> None:
+    """An ignore entry naming a container, on a pod whose container name is no string,
+    fails while github-token's finding is placed; gitlab-token, later in the same shared
+    run, still reports, and its token is still hidden in another rule's message."""
+    result = Engine(Selection()).scan_docs(yamlload.parse(WORKLOAD, "app.yaml"), "app.yaml", True)
+    rules = {f.rule_id for f in result.findings}
+    assert {"credentials/gitlab-token", "pss/volume-types"} <= rules
+    text = " ".join([*(f.message + f.path for f in result.findings), *(e.message for e in result.errors)])
+    assert GITLAB not in text and GITHUB not in text
+    assert any("containers[0].name: expected a string" in e.message for e in result.errors)
 
 
 def test_a_failing_shared_pass_is_one_error_naming_the_first_rule() -> None:

@@ -5,7 +5,7 @@ per-finding writes made a 10k-object JSON report cost 0.15 s more."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def _results(tmp_path: Path) -> list[FileResult]:
 
 
 REGISTRY = default_registry()
-WRITERS: dict[str, Callable[[list[FileResult], io.StringIO, Tally], None]] = {
+WRITERS: dict[str, Callable[[Iterable[FileResult], io.StringIO, Tally], None]] = {
     "json": lambda r, out, t: json_report.write(r, out, t),
     "sarif": lambda r, out, t: sarif.write(r, out, list(REGISTRY), t),
     "junit": lambda r, out, t: junit.write(r, out, t),
@@ -71,3 +71,21 @@ def test_a_report_writes_once_per_file_not_per_finding(tmp_path: Path, name: str
     WRITERS[name](results, out, Tally())
     assert out.getvalue()
     assert out.writes <= FILES + 8, f"{out.writes} writes for {FILES} files and {findings} findings"
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_a_report_still_streams_each_file_when_it_completes(tmp_path: Path, name: str) -> None:
+    """What a file gives is written before the next file is read (``--per-file``: before the
+    file after it, since a file's entry is complete only when the next file starts)."""
+    results = _results(tmp_path)
+    out = CountingStream()
+    lag = 2 if name == "pss-json-per-file" else 1
+
+    def streamed() -> Iterator[FileResult]:
+        for i, fr in enumerate(results):
+            if i >= lag:
+                assert results[i - lag].path in out.getvalue(), f"{results[i - lag].path} not written yet"
+            yield fr
+
+    WRITERS[name](streamed(), out, Tally())
+    assert all(fr.path in out.getvalue() for fr in results)

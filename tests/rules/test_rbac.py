@@ -222,3 +222,18 @@ def test_a_workloads_reach_is_found_again_for_another_index_or_version() -> None
     assert workload_hazards(workload, with_grant)["rbac/secret-read"]
     older = Context(index=granted, version=Version.parse("1.20"))
     assert workload_hazards(workload, older)["rbac/secret-read"]
+
+
+def test_the_token_mount_is_read_only_for_a_selected_rule_with_a_reach(tmp_path: Path) -> None:
+    """The hazard rules share one pass, but a rule that is not selected reads nothing of the
+    pod for it: the token mount (the pod's projected volumes, which the pod-spec check does
+    not cover) is read only when a selected rule has a reach to describe."""
+    volumes = "  volumes:\n    - name: tok\n      projected:\n        sources: not-a-list\n"
+    # pod-exec is not reached: a wrongly typed volume is no error of the rbac rules
+    assert run(tmp_path, SA, READER, binding(), pod(volumes), only="rbac/pod-exec") == []
+    # secret-read is: the token mount is read, and its wrong type is an input error
+    path = tmp_path / "input.yaml"
+    path.write_text("---\n".join([SA, READER, binding(), pod(volumes)]))
+    result = Engine(Selection(only=frozenset({"rbac/secret-read"}))).run([str(path)])
+    assert [e.message.split(": ", 1)[-1] for e in result.errors] == [
+        "spec.volumes[0].projected.sources: expected a list, got a string"]

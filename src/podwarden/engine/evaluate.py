@@ -144,26 +144,37 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
             findings.append(finding)
             paths.append(path)
 
+    def failed(active: Active, exc: Exception) -> None:
+        """A rule's check (or a pass it shares) raised: a wrong shape is an input error, any
+        other exception a crashed rule, an error too, never a silent pass."""
+        if isinstance(exc, ShapeError):
+            errors.add(exc)
+        else:
+            line, _ = locate(obj_path)
+            crash = RuleError(f"rule {active.rule.id} failed on {ref}: {type(exc).__name__}")
+            errors.found.append(InputError(file, line, str(crash)))
+
     for target, steps in runs:
         for step in steps:
-            try:
-                if isinstance(step, SharedRun):
-                    active = step.members[0]  # named if the shared pass fails
+            if isinstance(step, SharedRun):
+                try:
                     shares = step.shared(target, ctx)
-                    if shares:
-                        for active in step.members:
-                            for violation in shares.get(active.rule.id, ()):
-                                place(active, target, violation)
+                except Exception as exc:
+                    failed(step.members[0], exc)
                     continue
-                active = step
-                for violation in active.fn(target, ctx):
-                    place(active, target, violation)
-            except ShapeError as exc:
-                errors.add(exc)
-            except Exception as exc:  # a crashing rule is an error, never a silent pass
-                line, _ = locate(obj_path)
-                crash = RuleError(f"rule {active.rule.id} failed on {ref}: {type(exc).__name__}")
-                errors.found.append(InputError(file, line, str(crash)))
+                # each member on its own, as if called alone: one that fails stops no other
+                for active in step.members if shares else ():
+                    try:
+                        for violation in shares.get(active.rule.id, ()):
+                            place(active, target, violation)
+                    except Exception as exc:
+                        failed(active, exc)
+                continue
+            try:
+                for violation in step.fn(target, ctx):
+                    place(step, target, violation)
+            except Exception as exc:
+                failed(step, exc)
     # credentials are hidden once every rule has run: one found by a later rule is hidden
     # in the findings of earlier ones, suppressed ones (message, path, reason) included
     hide = Hidden(hidden) if hidden else None

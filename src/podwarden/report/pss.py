@@ -58,27 +58,27 @@ def write_json(results: Iterable[FileResult], out: TextIO, tally: Tally, registr
 
     current: dict[str, Any] | None = None
     for fr in tally.watch(results):
-        if pending:
-            out.write("".join(pending))
-            pending.clear()
         if not per_file:
             for o in fr.objects:
                 if o.pod:
                     item(_object(o, registry))
-            continue
-        if current is not None and not (fr.continued and fr.path == current["path"]):
-            item(current)
-            current = None
-        if current is None:
-            current = {"path": fr.path, "allowed": True, "violations": []}
-        if fr.errors:
-            current["allowed"] = False
-            current.setdefault("error", str(fr.errors[0]))
-        for o in fr.objects:
-            if o.pod and o.findings:
+        else:
+            if current is not None and not (fr.continued and fr.path == current["path"]):
+                item(current)  # the previous file is complete
+                current = None
+            if current is None:
+                current = {"path": fr.path, "allowed": True, "violations": []}
+            if fr.errors:
                 current["allowed"] = False
-                current["violations"].extend(
-                    v | {"object": o.object.as_dict()} for v in violations(o.findings, registry))
+                current.setdefault("error", str(fr.errors[0]))
+            for o in fr.objects:
+                if o.pod and o.findings:
+                    current["allowed"] = False
+                    current["violations"].extend(
+                        v | {"object": o.object.as_dict()} for v in violations(o.findings, registry))
+        if pending:  # what is complete, now
+            out.write("".join(pending))
+            pending.clear()
     if current is not None:
         item(current)
     out.write("".join(pending) + ("\n  ],\n" if not first else "],\n"))

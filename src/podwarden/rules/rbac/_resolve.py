@@ -24,7 +24,7 @@ and kept in ``Index.derived``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from podwarden.model.index import (
     DEFAULT_NAMESPACE,
@@ -529,34 +529,58 @@ def token_unmounted(pod: PodView, index: Index | None) -> str:
 _WORKLOAD_HAZARDS = "rbac/workload-hazards"
 
 
-def workload_hazards(pod: PodView, ctx: Context) -> dict[str, list[Violation]]:
-    """The violation of each hazard rule (``rbac/<slug>``) on one workload, found from its
-    service account's reach once, whichever of the dozen rules run (remembered for the
+class WorkloadHazards(Mapping[str, Sequence[Violation]]):
+    """The violation of each hazard rule (``rbac/<slug>``) a workload's service account
+    reaches and ``rbac/full-api-access`` does not already report, made when a rule asks:
+    the token mount (read from the pod's volumes) is looked at only for a rule that has one."""
+
+    __slots__ = ("_index", "_made", "_pod", "_slugs", "_unmounted", "name", "namespace", "path", "reach")
+
+    def __init__(self, pod: PodView, index: Index, minor: int) -> None:
+        self._pod = pod
+        self._index = index
+        self.namespace, self.name, self.path = account_of(pod)
+        self.reach = reaches(index, self.namespace, self.name, minor, shared=False)
+        self._slugs = {f"rbac/{slug}": slug for slug in self.reach if not subsumed(self.reach, slug)}
+        self._unmounted: str | None = None
+        self._made: dict[str, list[Violation]] = {}
+
+    def __getitem__(self, rule_id: str) -> list[Violation]:
+        made = self._made.get(rule_id)
+        if made is None:
+            reach = self.reach[self._slugs[rule_id]]  # KeyError: nothing reached
+            if self._unmounted is None:
+                self._unmounted = token_unmounted(self._pod, self._index)
+            message = f'service account "{self.namespace}/{self.name}" may {reach.describe()}'
+            severity = reach.severity
+            if self._unmounted:
+                message += f"; its token is not mounted ({self._unmounted}), so low while no container mounts one"
+                severity = Severity.LOW
+            made = self._made[rule_id] = [Violation(self.path, message, severity=severity)]
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._slugs)
+
+    def __len__(self) -> int:
+        return len(self._slugs)
+
+
+_NOTHING: dict[str, list[Violation]] = {}
+
+
+def workload_hazards(pod: PodView, ctx: Context) -> Mapping[str, Sequence[Violation]]:
+    """The hazard rules' violations on one workload (``WorkloadHazards``): its service
+    account and reach are found once, whichever of the dozen rules run (remembered for the
     index and version of ``ctx``)."""
     index = ctx.index
     if index is None:
-        return {}
+        return _NOTHING
     minor = minor_of(ctx)
     known = pod.obj.memo.get(_WORKLOAD_HAZARDS)
-    if known is not None and known[0] is index and known[1] == minor:
-        found: dict[str, list[Violation]] = known[2]
-        return found
-    namespace, name, path = account_of(pod)
-    reach = reaches(index, namespace, name, minor, shared=False)
-    found = {}
-    unmounted: str | None = None
-    for slug, hazard_reach in reach.items():
-        if subsumed(reach, slug):
-            continue
-        if unmounted is None:
-            unmounted = token_unmounted(pod, index)
-        message = f'service account "{namespace}/{name}" may {hazard_reach.describe()}'
-        severity = hazard_reach.severity
-        if unmounted:
-            message += f"; its token is not mounted ({unmounted}), so low while no container mounts one"
-            severity = Severity.LOW
-        found[f"rbac/{slug}"] = [Violation(path, message, severity=severity)]
-    pod.obj.memo[_WORKLOAD_HAZARDS] = (index, minor, found)
+    if known is None or known[0] is not index or known[1] != minor:
+        known = pod.obj.memo[_WORKLOAD_HAZARDS] = (index, minor, WorkloadHazards(pod, index, minor))
+    found: WorkloadHazards = known[2]
     return found
 
 
