@@ -3,8 +3,10 @@
 A rule is one module under ``podwarden.rules.<family>``: its docstring is its user
 documentation (summary line = title, then ``## What it checks``, ``## Why``, ``## Fix``),
 a module-level ``RULE = rule(...)`` declares its metadata, and functions decorated with
-``@RULE.check(since=...)`` yield ``Violation``s.  Checks are pure: no files, no globals,
-no state between calls, so the same rule serves ``check`` and the admission webhook.
+``@RULE.check(since=...)`` yield ``Violation``s; rules whose violations come from one pass
+over the object register a ``SharedCheck`` instead (the pass runs once for all of them).
+Checks are pure: no files, no globals, no state between calls, so the same rule serves
+``check`` and the admission webhook.
 """
 
 from __future__ import annotations
