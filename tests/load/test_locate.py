@@ -73,3 +73,15 @@ def test_locate_does_not_depend_on_what_was_located_before() -> None:
         shuffle.shuffle(order)
         doc = parse(TEXT, "x.yaml")[0]
         assert {path: doc.locate(path) for path in order} == expected
+
+
+def test_a_key_is_found_as_the_loader_reads_it() -> None:
+    # a plain `on` is the key "true" and a quoted "on" the key "on" (both in one mapping);
+    # a plain 80 is the key "80": each path finds its own line, not the other's
+    doc = parse('a:\n  "on": 1\n  on: 2\n  80: 3\n  !!str tagged: 4\n', "x.yaml")[0]
+    assert doc.data == {"a": {"on": 1, "true": 2, "80": 3, "tagged": 4}}
+    assert doc.locate(("a", "on"))[0] == 2
+    assert doc.locate(("a", "true"))[0] == 3
+    assert doc.locate(("a", "80"))[0] == 4
+    assert doc.locate(("a", "tagged"))[0] == 5
+    assert doc.locate(("a", "missing")) == doc.locate(("a",))

@@ -172,23 +172,36 @@ def construct_plain(node: Any, depth: int, file: str) -> Any:
         return node.value if node.tag == STR else _scalar(node, file)
     if depth > MAX_DEPTH:
         raise InputError(file, node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels: refused")
+    # a tag that *is* STR (the resolver's own constant, given to scalars only) marks a plain
+    # string scalar: most keys and values are taken without a call
     if kind == "sequence":
-        return [item.value if item.tag is STR and item.id == "scalar" else construct_plain(item, depth + 1, file)
-                for item in node.value]
+        return [item.value if item.tag is STR else construct_plain(item, depth + 1, file) for item in node.value]
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        if key_node.id != "scalar" or key_node.tag == _MERGE:
-            # rare shapes (merge keys, complex keys) take the careful path
-            return _mapping(node, Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
-        key = key_node.value if key_node.tag == STR else _scalar(key_node, file)
-        if key.__class__ is not str and key is not None:
-            key = _key_text(key)
+        if key_node.tag is STR:
+            key = key_node.value
+        else:
+            if key_node.id != "scalar" or key_node.tag == _MERGE:
+                # rare shapes (merge keys, complex keys) take the careful path
+                return _mapping(node, Budget(ALIAS_ALLOWANCE, file), depth, {}, set())
+            key = _scalar(key_node, file)
+            if key.__class__ is not str and key is not None:
+                key = _key_text(key)
         if key in result:
             _duplicate(node, key_node, file)
-        # a string value (most of them) without a call; ``is``: the resolver's own constant
-        result[key] = (value_node.value if value_node.tag is STR and value_node.id == "scalar"
-                       else construct_plain(value_node, depth + 1, file))
+        result[key] = value_node.value if value_node.tag is STR else construct_plain(value_node, depth + 1, file)
     return result
+
+
+def key_text(node: Any) -> Any:
+    """The key a scalar key node of a loaded document stands for (None for any other node)."""
+    if node.id != "scalar":
+        return None
+    try:
+        key = _scalar(node, "")
+    except InputError:
+        return None
+    return key if key.__class__ is str or key is None else _key_text(key)
 
 
 def _key_text(key: Any) -> str:

@@ -34,6 +34,7 @@ from podwarden.load.construct import (
     construct_plain,
     duplicate_message,
     json_float,
+    key_text,
     number_tag,
 )
 from podwarden.model.paths import FieldPath
@@ -172,16 +173,17 @@ class Document:
 
 
 def child_node(node: Any, part: str | int) -> Any:
+    """The node of ``part`` (a key of a mapping, an index of a sequence) under ``node``, or None."""
     if isinstance(part, int):
         if node.id == "sequence":
             return node.value[part] if part < len(node.value) else None
         return None
     if node.id == "mapping":
-        found = None
         for key, value in node.value:
-            if getattr(key, "value", None) == part:
-                found = value  # the last duplicate wins, as in the data
-        return found
+            # the loader refuses a key written twice: the first key read as ``part`` is it
+            # (``on`` is the key "true", ``"on"`` the key "on", ``80`` the key "80")
+            if (key.value == part) if key.tag is STR else (key_text(key) == part):
+                return value
     return None
 
 
