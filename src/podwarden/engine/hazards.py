@@ -23,6 +23,8 @@ def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
     """One finding per hazard at one field: rules declaring the same ``hazard`` (PSS and
     hardening both on an added capability) give the stronger finding (higher severity; on
     a tie the PSS rule, the standard's own word), naming the others in ``also``."""
+    if len(findings) < 2:
+        return findings
     hazards = _hazards(registry)
     if sum(f.rule_id in hazards for f in findings) < 2:
         return findings  # nothing to merge (most objects)
