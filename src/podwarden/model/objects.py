@@ -62,7 +62,7 @@ def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
 class Node:
     """A mapping at a known path; absent mappings are empty Nodes that keep their path."""
 
-    __slots__ = ("_children", "_lists", "data", "path", "present")
+    __slots__ = ("_children", "_lists", "_str_maps", "data", "path", "present")
 
     def __init__(self, data: dict[str, Any] | None, path: FieldPath) -> None:
         self.data: dict[str, Any] = data if data is not None else {}
@@ -70,6 +70,7 @@ class Node:
         self.present = data is not None
         self._children: dict[builtins.str, Node] | None = None
         self._lists: dict[builtins.str, list[Node]] | None = None
+        self._str_maps: dict[builtins.str, dict[builtins.str, builtins.str]] | None = None
 
     def __repr__(self) -> str:
         return f"Node({render(self.path)!r})"
@@ -134,6 +135,12 @@ class Node:
         child = children[key] = Node(value, (*self.path, key))
         return child
 
+    def map_if_set(self, key: builtins.str) -> Node | None:
+        """A nested mapping, or None when unset (no empty Node is built for it)."""
+        if self.data.get(key) is None:
+            return None
+        return self.map(key)
+
     def maps(self, key: builtins.str) -> list[Node]:
         """A list of mappings (containers, volumes, env ...); [] when unset (built once)."""
         lists = self._lists
@@ -169,7 +176,14 @@ class Node:
         return value
 
     def str_map(self, key: builtins.str) -> dict[builtins.str, builtins.str]:
-        """A mapping of strings to strings (labels, annotations, data); {} when unset."""
+        """A mapping of strings to strings (labels, annotations, data); {} when unset (checked once)."""
+        checked = self._str_maps
+        if checked is not None:
+            found = checked.get(key)
+            if found is not None:
+                return found
+        else:
+            checked = self._str_maps = {}
         value = self.data.get(key)
         if value is None:
             return {}
@@ -179,11 +193,13 @@ class Node:
             if type(v) is not builtins.str and not isinstance(v, builtins.str):
                 break
         else:
+            checked[key] = value
             return value
         for k, v in value.items():
             if v is not None and not isinstance(v, builtins.str):
                 raise ShapeError((*self.at(key), builtins.str(k)), f"expected a string, got {type_name(v)}")
-        return {k: v or "" for k, v in value.items()}  # JSON null decodes to "" in Kubernetes
+        out = checked[key] = {k: v or "" for k, v in value.items()}  # JSON null decodes to "" in Kubernetes
+        return out
 
 
 class ObjectRef(Record):
@@ -223,7 +239,7 @@ class KubeObject:
     ``path`` is where the object sits in its document; every other path is relative to it.
     """
 
-    __slots__ = ("_pod", "data", "memo", "path", "ref", "root")
+    __slots__ = ("_metadata", "_pod", "data", "memo", "path", "ref", "root")
 
     def __init__(self, data: dict[str, Any], path: FieldPath = ()) -> None:
         self.data = data
@@ -240,6 +256,7 @@ class KubeObject:
             str(name),
         )
         self._pod: Any = False  # False: not built yet
+        self._metadata: Node | None = None
         #: derived data rules may compute once per object (e.g. decoded string leaves)
         self.memo: dict[str, Any] = {}
 
@@ -253,7 +270,10 @@ class KubeObject:
 
     @property
     def metadata(self) -> Node:
-        return self.root.map("metadata")
+        metadata = self._metadata
+        if metadata is None:
+            metadata = self._metadata = self.root.map("metadata")
+        return metadata
 
     @property
     def labels(self) -> dict[str, str]:

@@ -95,8 +95,8 @@ class ContainerView:
 class PodView:
     """The pod spec and pod metadata of a pod-bearing object."""
 
-    __slots__ = ("_containers", "_contexts", "_windows", "metadata", "obj", "patch", "security_context", "spec",
-                 "template")
+    __slots__ = ("_annotations", "_containers", "_contexts", "_labels", "_windows", "metadata", "obj", "patch",
+                 "security_context", "spec", "template")
 
     def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
         self.obj = obj
@@ -110,6 +110,8 @@ class PodView:
         self._containers: list[ContainerView] | None = None
         self._contexts: list[tuple[str, Node]] | None = None
         self._windows: bool | None = None
+        self._labels: dict[str, str] | None = None
+        self._annotations: dict[str, str] | None = None
         #: a pod spec without containers (a kustomize patch): only the fields it sets count
         self.patch = False
 
@@ -120,18 +122,25 @@ class PodView:
     @property
     def annotations(self) -> dict[str, str]:
         """The pod's own annotations (for workloads: the template's, as PSA reads them)."""
-        return self.metadata.str_map("annotations")
+        annotations = self._annotations
+        if annotations is None:
+            annotations = self._annotations = self.metadata.str_map("annotations")
+        return annotations
 
     @property
     def labels(self) -> dict[str, str]:
-        return self.metadata.str_map("labels")
+        labels = self._labels
+        if labels is None:
+            labels = self._labels = self.metadata.str_map("labels")
+        return labels
 
     @property
     def is_windows(self) -> bool:
         """Only ``spec.os.name: windows`` counts; a nodeSelector exempts nothing."""
         windows = self._windows
         if windows is None:
-            windows = self._windows = self.spec.map("os").raw("name") == "windows"
+            os_node = self.spec.map_if_set("os")
+            windows = self._windows = os_node is not None and os_node.raw("name") == "windows"
         return windows
 
     @property

@@ -43,8 +43,8 @@ def _synced_secrets(pod: PodView, ctx: Context) -> set[str]:
     if ctx.index is None:
         return names
     for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.str("driver") != CSI_DRIVER:
+        csi = volume.map_if_set("csi")
+        if csi is None or csi.str("driver") != CSI_DRIVER:
             continue
         spc_name = csi.map("volumeAttributes").str("secretProviderClass")
         entry = ctx.index.lookup("SecretProviderClass", pod.obj, spc_name) if spc_name else None

@@ -51,8 +51,11 @@ def cap_name(raw: str) -> str:
 def added_capabilities(c: ContainerView) -> list[tuple[FieldPath, str, str]]:
     """``(path, normalised name, as written)`` for each capability ``c`` adds."""
     caps = c.security_context.map("capabilities")
+    added = caps.strs("add")
+    if not added:
+        return []
     base = caps.at("add")
-    return [((*base, i), cap_name(raw), raw) for i, raw in enumerate(caps.strs("add"))]
+    return [((*base, i), cap_name(raw), raw) for i, raw in enumerate(added)]
 
 
 def adds_capability(c: ContainerView, name: str) -> bool:

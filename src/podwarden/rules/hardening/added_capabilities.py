@@ -98,7 +98,9 @@ UNKNOWN = (_M, "not a capability podwarden knows")
 @RULE.reads_settings
 def allowed(settings: Mapping[str, Any]) -> frozenset[str]:
     """The ``allow`` setting: a list of capabilities or a comma-separated string."""
-    raw = settings.get("allow") or []
+    raw = settings.get("allow")
+    if not raw:
+        return frozenset()  # the usual case, without building anything
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValueError("'allow' is a list of capability names")

@@ -34,15 +34,14 @@ ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 def check(pod: PodView) -> Iterator[Violation]:
     if pod.is_windows:
         return
-    annotations = pod.metadata.map("annotations")
     for key, value in pod.annotations.items():
         if key.startswith(ANNOTATION_PREFIX) and value.strip() == "unconfined":
             name = key[len(ANNOTATION_PREFIX):]
-            yield Violation(annotations.at(key), f'annotation runs container "{name}" unconfined '
+            yield Violation(pod.metadata.map("annotations").at(key), f'annotation runs container "{name}" unconfined '
                             "by AppArmor")
     for who, sc in pod.iter_security_contexts():
-        profile = sc.map("appArmorProfile")
-        if profile.present and profile.str("type") == "Unconfined":
+        profile = sc.map_if_set("appArmorProfile")
+        if profile is not None and profile.str("type") == "Unconfined":
             yield Violation(profile.at("type"), f'{who} sets appArmorProfile.type="Unconfined"')
 
 

@@ -48,8 +48,10 @@ def runtime_socket(path: str) -> bool:
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
     for volume in pod.volumes():
-        host = volume.map("hostPath")
-        path = host.str("path") if host.present else None
+        host = volume.map_if_set("hostPath")
+        if host is None:
+            continue
+        path = host.str("path")
         if path and runtime_socket(path):
             yield Violation(host.at("path"), f'volume "{volume.raw("name")}" mounts the container '
                             f'runtime socket from the node ("{path}")')

@@ -37,8 +37,8 @@ def check(pod: PodView) -> Iterator[Violation]:
     if pod.is_windows:
         return
     for who, sc in pod.iter_security_contexts():
-        options = sc.map("seLinuxOptions")
-        if not options.present:
+        options = sc.map_if_set("seLinuxOptions")
+        if options is None:
             continue
         kind = options.str("type") or ""
         if kind in UNCONFINED_TYPES:

@@ -52,7 +52,7 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 def near_miss(key: str) -> str | None:
     """The known key ``key`` misspells, or None."""
-    if key in KNOWN or "azure" not in key.lower() or key.startswith(PREFIX + "use-"):
+    if "azure" not in key.lower() or key in KNOWN or key.startswith(PREFIX + "use-"):
         return None  # use-<suffix>: the webhook's optional custom token endpoint label
     key_norm = norm(key)
     if key_norm in NORMALISED:
@@ -66,9 +66,10 @@ def near_miss(key: str) -> str | None:
 
 
 def _metadata(obj: KubeObject) -> Iterator[Node]:
-    yield obj.metadata
+    meta = obj.metadata
+    yield meta
     pod = obj.pod
-    if pod is not None and pod.metadata.path != obj.metadata.path:
+    if pod is not None and pod.metadata.path != meta.path:
         yield pod.metadata
 
 

@@ -44,8 +44,9 @@ def check(obj: KubeObject) -> Iterator[Violation]:
     pod = obj.pod
     if pod is None:
         return
+    annotations = pod.annotations
     for key in SA_ONLY:
-        if key in pod.annotations:
+        if key in annotations:
             yield Violation((*pod.metadata.path, "annotations", key),
                             f"{key} is read from the ServiceAccount, not from the pod")
     if pod.metadata.path != obj.metadata.path:

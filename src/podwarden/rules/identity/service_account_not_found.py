@@ -35,8 +35,8 @@ TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 def _uses_wi_vault(pod: PodView, ctx: Context) -> bool:
     assert ctx.index is not None
     for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.raw("driver") != CSI_DRIVER:
+        csi = volume.map_if_set("csi")
+        if csi is None or csi.raw("driver") != CSI_DRIVER:
             continue
         name = csi.map("volumeAttributes").raw("secretProviderClass")
         entry = ctx.index.lookup("SecretProviderClass", pod.obj, name) if isinstance(name, str) else None

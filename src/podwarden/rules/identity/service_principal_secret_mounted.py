@@ -35,12 +35,13 @@ SP_KEYS = frozenset({
 def _secret_sources(pod: PodView) -> Iterator[tuple[Node, str]]:
     """(secret reference node, key holding the Secret's name)."""
     for volume in pod.volumes():
-        secret = volume.map("secret")
-        if secret.present:
+        secret = volume.map_if_set("secret")
+        if secret is not None:
             yield secret, "secretName"
-        for source in volume.map("projected").maps("sources"):
-            ref = source.map("secret")
-            if ref.present:
+        projected = volume.map_if_set("projected")
+        for source in projected.maps("sources") if projected is not None else ():
+            ref = source.map_if_set("secret")
+            if ref is not None:
                 yield ref, "name"
 
 

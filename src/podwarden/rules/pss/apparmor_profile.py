@@ -38,8 +38,8 @@ def check(pod: PodView) -> Iterator[Violation]:
             yield Violation(pod.metadata.map("annotations").at(key),
                             f'annotation {key}="{value}" is not allowed')
     for who, sc in pod.iter_security_contexts():
-        profile = sc.map("appArmorProfile")
-        if profile.present:
+        profile = sc.map_if_set("appArmorProfile")
+        if profile is not None:
             kind = profile.str("type") or ""
             if kind not in ALLOWED_TYPES:
                 yield Violation(profile.at("type"),

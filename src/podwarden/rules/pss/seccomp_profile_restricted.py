@@ -29,23 +29,24 @@ ALLOWED_TYPES = ("RuntimeDefault", "Localhost")
 
 @RULE.check(since="1.19", overrides=("pss/seccomp-profile-baseline",))
 def check_v1_19(pod: PodView) -> Iterator[Violation]:
-    pod_profile = pod.security_context.map("seccompProfile")
+    pod_profile = pod.security_context.map_if_set("seccompProfile")
     pod_ok = False
-    if pod_profile.present:
+    if pod_profile is not None:
         kind = pod_profile.str("type") or ""
         if kind in ALLOWED_TYPES:
             pod_ok = True
         else:
             yield Violation(pod_profile.at("type"), f'pod must not set seccompProfile.type="{kind}"')
     for c in pod.containers():
-        profile = c.security_context.map("seccompProfile")
-        if profile.present:
+        sc = c.security_context
+        profile = sc.map_if_set("seccompProfile")
+        if profile is not None:
             kind = profile.str("type") or ""
             if kind not in ALLOWED_TYPES:
                 yield Violation(profile.at("type"),
                                 f'{c.describe()} must not set seccompProfile.type="{kind}"')
         elif not pod_ok:
-            yield Violation(profile.at("type"),
+            yield Violation((*sc.at("seccompProfile"), "type"),
                             f"{c.describe()} must set seccompProfile.type to RuntimeDefault or "
                             "Localhost (here or at pod level)")
 

@@ -27,8 +27,8 @@ ALLOWED_TYPES_1_31 = ALLOWED_TYPES_1_0 | {"container_engine_t"}
 
 def _check(pod: PodView, allowed: frozenset[str]) -> Iterator[Violation]:
     for who, sc in pod.iter_security_contexts():
-        options = sc.map("seLinuxOptions")
-        if not options.present:
+        options = sc.map_if_set("seLinuxOptions")
+        if options is None:
             continue
         selinux_type = options.str("type") or ""
         if selinux_type not in allowed:

@@ -23,6 +23,6 @@ RULE = rule("pss/windows-host-process", severity=Severity.CRITICAL, pss=Level.BA
 @RULE.check(since="1.0")
 def check(pod: PodView) -> Iterator[Violation]:
     for who, sc in pod.iter_security_contexts():
-        options = sc.map("windowsOptions")
-        if options.bool("hostProcess"):
+        options = sc.map_if_set("windowsOptions")
+        if options is not None and options.bool("hostProcess"):
             yield Violation(options.at("hostProcess"), f"{who} must not set hostProcess=true")

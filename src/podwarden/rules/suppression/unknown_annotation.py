@@ -28,9 +28,11 @@ KNOWN = frozenset({"podwarden.io/ignore", "podwarden.io/ignore-reason"})
 @RULE.check(since="1.0")
 def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
     for metadata in metadata_nodes(obj):
-        annotations = metadata.map("annotations")
+        annotations = metadata.map_if_set("annotations")
+        if annotations is None:
+            continue
         for key in annotations.data:
-            if not isinstance(key, str) or key in KNOWN:
+            if not isinstance(key, str) or "podwarden" not in key.lower() or key in KNOWN:
                 continue
             prefix, slash, _ = key.partition("/")
             if slash and "podwarden" in prefix.lower():

@@ -26,7 +26,9 @@ def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
     pod = obj.pod
     names: set[str] | None = None  # read only for an entry that names a container (rare)
     for metadata in metadata_nodes(obj):
-        annotations = metadata.map("annotations")
+        annotations = metadata.map_if_set("annotations")
+        if annotations is None:
+            continue
         value = annotations.str(ANNOTATION)
         if not value:
             continue

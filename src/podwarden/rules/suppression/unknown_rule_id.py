@@ -26,16 +26,19 @@ ANNOTATION = "podwarden.io/ignore"
 
 
 def metadata_nodes(obj: KubeObject) -> Iterator[Node]:
-    yield obj.metadata
+    meta = obj.metadata
+    yield meta
     pod = obj.pod
-    if pod is not None and pod.metadata.path != obj.metadata.path:
+    if pod is not None and pod.metadata.path != meta.path:
         yield pod.metadata
 
 
 @RULE.check(since="1.0")
 def check(obj: KubeObject, ctx: Context) -> Iterator[Violation]:
     for metadata in metadata_nodes(obj):
-        annotations = metadata.map("annotations")
+        annotations = metadata.map_if_set("annotations")
+        if annotations is None:
+            continue
         value = annotations.str(ANNOTATION)
         if not value:
             continue

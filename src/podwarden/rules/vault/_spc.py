@@ -133,8 +133,8 @@ def entries(params: dict[str, str]) -> list[dict[str, str]]:
 def csi_volumes(pod: PodView) -> Iterator[tuple[Node, Node]]:
     """(volume, csi) of each Secrets Store CSI volume."""
     for volume in pod.volumes():
-        csi = volume.map("csi")
-        if csi.raw("driver") == DRIVER:
+        csi = volume.map_if_set("csi")
+        if csi is not None and csi.raw("driver") == DRIVER:
             yield volume, csi
 
 
@@ -157,7 +157,9 @@ class SpcRef(Record):
 def spc_refs(pod: PodView) -> Iterator[SpcRef]:
     """The Secrets Store CSI volumes that name a SecretProviderClass (name trimmed)."""
     for volume in pod.volumes():
-        csi = volume.map("csi")
+        csi = volume.map_if_set("csi")
+        if csi is None:
+            continue
         attributes = csi.map("volumeAttributes")
         name = (attributes.str("secretProviderClass") or "").strip()
         if csi.raw("driver") == DRIVER and name:
