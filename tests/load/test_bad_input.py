@@ -146,6 +146,17 @@ def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
     assert docs[0].data["data"]["regex"] == "[" * 600
 
 
+def test_many_shallow_brackets_need_no_second_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    # more brackets than the depth limit, never deeper than 3: the count alone clears them
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the event parser was asked")
+
+    monkeypatch.setattr(yamlload.yaml, "parse", refuse)
+    items = ", ".join(f"[{i}, {{k: [{i}]}}]" for i in range(300))
+    docs = yamlload.parse("apiVersion: v1\nkind: List\nitems: []\nx: [" + items + "]\n", "x.yaml")
+    assert len(docs[0].data["x"]) == 300 and docs[0].data["x"][299] == [299, {"k": [299]}]
+
+
 def test_huge_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sources, "MAX_BYTES", 1000)
     code, out, err = run(tmp_path, "huge.yaml", GOOD + "# " + "x" * 2000 + "\n")

@@ -131,12 +131,12 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
         if patch and not _present(obj.data, path):
             return  # a patch leaves unset fields to what it patches
         rule = active.rule
-        severity = severities.get(rule.id) or violation.severity or rule.severity
+        severity = (severities and severities.get(rule.id)) or violation.severity or rule.severity
         if severity < min_severity:
             return
         line, column = locate((*obj_path, *path) if obj_path else path)
         finding = Finding(rule.id, severity, violation.message, file, line, column, ref,
-                          render(path), violation.secret, hint=violation.hint)
+                          render(path), violation.secret, None, (), violation.hint)
         reason = suppressed_by(ignores, rule.id, path, pod) if ignores else None
         if reason is not None:
             silenced.append((finding, reason, path))

@@ -14,10 +14,12 @@ Kubernetes' own YAML 1.2-leaning reader accepts it.
 from __future__ import annotations
 
 import io
+import operator
 import re
 import sys
 import warnings
 from collections.abc import Iterator
+from itertools import accumulate, repeat
 from typing import Any
 
 import yaml
@@ -51,7 +53,9 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 #: This and the other patterns of rare paths are strings, compiled (by ``re``) when first
 #: used, not at every start-up
 _LIST_KIND = r"(?m)^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"'
-_BRACKETS = r"[\[\]{}]"
+_NOT_BRACKETS = r"[^\[\]{}]+"
+#: an opening bracket as 2, a closing one as 0 (less 1: a step of +1 or -1)
+_BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
 _SCALAR_NODE = yaml.ScalarNode
@@ -394,11 +398,10 @@ def _check_flow_depth(text: str, file: str) -> None:
     """Refuse flow nesting deeper than MAX_DEPTH before libyaml recurses into it."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    depth = deepest = 0
-    for match in re.finditer(_BRACKETS, text):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
-    if deepest <= MAX_DEPTH:
+    # the deepest running count of opening less closing brackets, in C loops: the brackets
+    # alone, each made a step of +1 or -1, summed as they come
+    steps = re.sub(_NOT_BRACKETS, "", text).encode("ascii").translate(_BRACKET_STEPS)
+    if max(accumulate(map(operator.sub, steps, repeat(1))), default=0) <= MAX_DEPTH:
         return
     # Brackets inside strings may have misled the count: ask the parser's events.
     depth = 0
