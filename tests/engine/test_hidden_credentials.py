@@ -129,3 +129,28 @@ def test_hidden_replaces_every_credential_in_one_pass_longest_first_any_case() -
     assert hide("nothing here") == "nothing here"
     # a fingerprint written in is not searched again
     assert Hidden({"abcdefgh": "x#abcdefgh1", "abcdefgh1": "#y"})("abcdefgh") == "x#abcdefgh1"
+
+
+def test_hidden_agrees_with_a_case_blind_pattern_on_any_text() -> None:
+    # the quick substring test (a few ASCII credentials, ASCII text) and the pattern must
+    # hide the same: texts mix cases, the long s, the Kelvin sign and the dotted capital I
+    import random
+    import re
+
+    from podwarden.engine.evaluate import QUICK_HIDDEN, Hidden
+
+    def reference(secrets: dict[str, str], text: str) -> str:
+        pattern = re.compile("|".join(map(re.escape, sorted(secrets, key=len, reverse=True))), re.IGNORECASE)
+        return pattern.sub(lambda m: Hidden(secrets)._fingerprint(m), text)
+
+    rng = random.Random(11)
+    letters = "abkisKS0-_ſKİ "
+    for round_ in range(400):
+        count = rng.choice([1, 2, 3, QUICK_HIDDEN + 5])
+        secrets = {"".join(rng.choice("abkis0-_" if round_ % 3 else letters) for _ in range(rng.randint(8, 12))):
+                   f"#{i}" for i in range(count)}
+        base = rng.choice(list(secrets))
+        variant = "".join(ch.upper() if rng.random() < 0.5 else ch for ch in base)
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 30))) + \
+            rng.choice([base, variant, base.replace("s", "ſ").replace("k", "K"), ""]) + " x"
+        assert Hidden(secrets)(text) == reference(secrets, text), (secrets, text)

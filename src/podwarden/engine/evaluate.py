@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
 #: credentials shorter than this are not hidden in other messages (a password "admin" would
 #: hide every "admin" of the object); they are never quoted by the rule that finds them
 MIN_HIDDEN = 8
+#: up to this many credentials in an object, a text is first tested for each of them
+QUICK_HIDDEN = 32
 
 
 class Raised(Record):
@@ -247,15 +249,26 @@ class Hidden:
     a rule found is never shown by another rule's message.  One pass over the text for all
     of them, longest first: an object of thousands of credentials stays linear."""
 
-    __slots__ = ("by_lower", "pattern", "secrets")
+    __slots__ = ("_pattern", "by_lower", "quick", "secrets")
 
     def __init__(self, secrets: dict[str, str]) -> None:
         self.secrets = secrets
         self.by_lower = {value.lower(): secret for value, secret in secrets.items()}
-        self.pattern = re.compile("|".join(map(re.escape, sorted(secrets, key=len, reverse=True))), re.IGNORECASE)
+        #: a few credentials, all ASCII: in ASCII text, a case-blind match of one is a match of
+        #: the lower cases, which a substring test finds without compiling the pattern
+        self.quick = len(secrets) <= QUICK_HIDDEN and all(value.isascii() for value in secrets)
+        self._pattern: re.Pattern[str] | None = None
 
     def __call__(self, text: str) -> str:
-        return self.pattern.sub(self._fingerprint, text)
+        if self.quick and text.isascii():
+            low = text.lower()
+            if not any(value in low for value in self.by_lower):
+                return text  # most texts: none of them, and no pattern to compile
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = re.compile(
+                "|".join(map(re.escape, sorted(self.secrets, key=len, reverse=True))), re.IGNORECASE)
+        return pattern.sub(self._fingerprint, text)
 
     def _fingerprint(self, match: re.Match[str]) -> str:
         found = match.group(0)
