@@ -53,6 +53,8 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 #: This and the other patterns of rare paths are strings, compiled (by ``re``) when first
 #: used, not at every start-up
 _LIST_KIND = r"(?m)^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"'
+#: what may stand before an alias's asterisk (or nothing, at the start)
+_BEFORE_ALIAS = frozenset(" \t\r\n\x85\u2028\u2029[]{},:\ufeff")
 _NOT_BRACKETS = r"[^\[\]{}]+"
 #: an opening bracket as 2, a closing one as 0 (less 1: a step of +1 or -1)
 _BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
@@ -231,8 +233,9 @@ def iter_parse(text: str, file: str) -> Iterator[Document]:
     if json_like:
         _check_json(text, file)  # Kubernetes decodes a document that starts like JSON as JSON, strictly
     budget = Budget(len(text) + ALIAS_ALLOWANCE, file)
-    # without an anchor there is no alias: a plain tree, built without the bookkeeping
-    plain = "&" not in text
+    # without an alias (nor an anchor, which an alias needs) no node is shared: a plain
+    # tree, built without the bookkeeping (``&&`` in a script, ``*`` in a glob are no alias)
+    plain = "&" not in text or not _may_alias(text)
     if len(text) > large_list.LARGE_LIST_BYTES and re.search(_LIST_KIND, text) and _is_list(text):
         yield from _iter_large_list(text, file, budget, plain)
         return
@@ -312,6 +315,17 @@ def _iter_large_list(text: str, file: str, budget: Budget, plain: bool) -> Itera
         raise _yaml_error(text, file, exc) from None
     finally:
         loader.dispose()
+
+
+def _may_alias(text: str) -> bool:
+    """Whether ``text`` may hold an alias: an asterisk after a space, a flow indicator or a
+    colon, or at the start (a ``*`` within a word, a quoted ``"*"``, a path ``/var/*`` is none)."""
+    at = text.find("*")
+    while at >= 0:
+        if at == 0 or text[at - 1] in _BEFORE_ALIAS:
+            return True
+        at = text.find("*", at + 1)
+    return False
 
 
 def _document(index: int, node: Any, budget: Budget, file: str, plain: bool) -> Document | None:
