@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # objects builds views (KubeObject.pod): here they are only t
     from podwarden.model.objects import KubeObject, Node
 
 #: where the pod template sits in each pod-bearing kind (as Pod Security Admission reads it)
-POD_TEMPLATE_PATHS: dict[str, FieldPath] = {
+POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": (),
     "PodTemplate": ("template",),
     "Deployment": ("spec", "template"),
@@ -98,11 +98,11 @@ class PodView:
     __slots__ = ("_annotations", "_containers", "_contexts", "_labels", "_windows", "metadata", "obj", "patch",
                  "security_context", "spec", "template")
 
-    def __init__(self, obj: KubeObject, template_path: FieldPath) -> None:
+    def __init__(self, obj: KubeObject, template_path: tuple[str, ...]) -> None:
         self.obj = obj
         node = obj.root
         for key in template_path:
-            node = node.map(str(key))
+            node = node.map(key)
         self.template = node
         self.spec = node.map("spec")
         self.metadata = node.map("metadata")
@@ -206,8 +206,11 @@ def pod_view(obj: KubeObject) -> PodView | None:
     if group not in POD_API_GROUPS:
         return None
     view = PodView(obj, template_path)
-    if not any(view.spec.raw(k) is not None for k in CONTAINER_KINDS):
-        if not view.spec.data:
-            return None
-        view.patch = True
+    spec = view.spec.data
+    for kind in CONTAINER_KINDS:
+        if spec.get(kind) is not None:
+            return view
+    if not spec:
+        return None
+    view.patch = True
     return view
