@@ -18,6 +18,9 @@ FORMAT_VERSION = 1
 
 
 _string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
+#: each rule id and file name as JSON, written once (a run has few of them, and tens of
+#: thousands of findings)
+_names: dict[str, str] = {}
 
 
 def finding_json(f: Finding, object_json: str | None = None) -> str:
@@ -26,8 +29,15 @@ def finding_json(f: Finding, object_json: str | None = None) -> str:
     ``as_dict()`` when the caller has it."""
     if object_json is None:
         object_json = json.dumps(f.object.as_dict())
-    text = (f'{{"rule": {_string(f.rule_id)}, "severity": "{SEVERITY_NAMES[f.severity]}", '
-            f'"message": {_string(f.message)}, "file": {_string(f.file)}, "line": {f.line}, '
+    names = _names
+    rule, file = names.get(f.rule_id), names.get(f.file)
+    if rule is None or file is None:
+        if len(names) > 4096:
+            names.clear()
+        rule = names[f.rule_id] = _string(f.rule_id)
+        file = names[f.file] = _string(f.file)
+    text = (f'{{"rule": {rule}, "severity": "{SEVERITY_NAMES[f.severity]}", '
+            f'"message": {_string(f.message)}, "file": {file}, "line": {f.line}, '
             f'"column": {f.column}, "object": {object_json}, "path": {_string(f.path)}, '
             f'"fingerprint": "{f.fingerprint}"')
     if f.secret is not None:
@@ -93,9 +103,11 @@ def write(results: Iterable[FileResult], out: TextIO, tally: Tally) -> None:
             for o in fr.objects:
                 if o.pod or o.findings:
                     object_json = written.get(id(o.object)) or json.dumps(o.object.as_dict())
+                    score = tally.scores.get(id(o))
                     # json.dumps of the entry's dict, the same characters, written directly
                     entries.append(f'\n    {{"file": {_string(o.file)}, "line": {o.line}, '
-                                   f'"object": {object_json}, "score": {object_score(o.findings)}, '
+                                   f'"object": {object_json}, '
+                                   f'"score": {object_score(o.findings) if score is None else score}, '
                                    f'"findings": {len(o.findings)}}}')
             if entries:
                 spool.write(("," if spooled else "") + ",".join(entries))

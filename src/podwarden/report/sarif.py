@@ -136,7 +136,8 @@ def write(results: Iterable[FileResult], out: TextIO, rules: Sequence[Rule], tal
         scores: dict[int, int] = {}
         for o in fr.objects:
             if o.findings:
-                score = object_score(o.findings)
+                score = tally.scores.get(id(o))
+                score = object_score(o.findings) if score is None else score
                 scores.update((id(f), score) for f in o.findings)
         # one write per file, not per finding: an unbuffered stdout (PYTHONUNBUFFERED, as
         # container images set) makes each write a system call

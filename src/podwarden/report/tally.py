@@ -20,8 +20,8 @@ class Tally:
 
     __slots__ = (
         "baselined", "by_namespace", "by_rule", "by_severity", "configuration", "errors", "files",
-        "findings", "notes", "objects", "score_total", "scored", "skipped", "source", "suppressed",
-        "worst",
+        "findings", "notes", "objects", "score_total", "scored", "scores", "skipped", "source",
+        "suppressed", "worst",
     )
 
     def __init__(self, source: str = "file", configuration: str | None = None) -> None:
@@ -45,6 +45,9 @@ class Tally:
         self.scored = 0
         self.by_namespace: Counter[str] = Counter()
         self.worst: list[tuple[int, int, str, str, int]] = []
+        #: the score of each scored object of the file last added, by ``id`` of its result
+        #: (reporters that stream read it instead of scoring the object again)
+        self.scores: dict[int, int] = {}
 
     @property
     def score(self) -> int | None:
@@ -67,9 +70,10 @@ class Tally:
             self.by_severity.update([SEVERITY_NAMES[f.severity] for f in findings])
             self.by_rule.update([f.rule_id for f in findings])
             self.by_namespace.update([f.object.namespace or "(no namespace)" for f in findings])
+        scores = self.scores = {}
         for o in fr.objects:
             if o.pod or o.findings:
-                value = object_score(o.findings)
+                value = scores[id(o)] = object_score(o.findings)
                 self.score_total += value
                 self.scored += 1
                 if o.findings:
