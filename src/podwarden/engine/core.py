@@ -441,8 +441,8 @@ def object_problem(data: Any) -> str:
         shape = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         return f"not a Kubernetes object: the document is {shape}, not a mapping"
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    missing = [k for k, v in (("apiVersion", api_version), ("kind", kind)) if not v]
-    if missing:
+    if not api_version or not kind:
+        missing = [k for k, v in (("apiVersion", api_version), ("kind", kind)) if not v]
         return f"not a Kubernetes object: no {' or '.join(missing)}"
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return "not a Kubernetes object: apiVersion and kind must be strings"

@@ -138,17 +138,19 @@ class Document:
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based (line, column) of ``path``, or of its nearest present parent."""
-        if self.node is None:  # JSON read by the json module: no positions
+        node = self.node
+        if node is None:  # JSON read by the json module: no positions
             return self.line, 1
         if self.prefix:
             path = path[len(self.prefix):]
-        parent = path[:-1]
-        found = self._parents.get(parent)
-        node, complete = self._walk(parent) if found is None else found
-        if path and complete:
-            child = child_node(node, path[-1])
-            if child is not None:
-                node = child
+        if path:
+            parent = path[:-1]
+            found = self._parents.get(parent)
+            node, complete = self._walk(parent) if found is None else found
+            if complete:
+                child = child_node(node, path[-1])
+                if child is not None:
+                    node = child
         mark = node.start_mark
         return mark.line + 1, mark.column + 1
 
