@@ -70,3 +70,36 @@ def test_index_of_unreadable_and_plain_files(tmp_path: Path) -> None:
     assert len(index) == 1
     entry = index.get("ServiceAccount", "team", "a")
     assert entry is not None and entry.file.endswith("sa.yaml")
+
+
+def test_one_process_reads_each_file_once_within_the_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process the main pass takes the bytes the index pass read (up to KEPT_BYTES);
+    past the budget it reads the file again: the same findings either way."""
+    from podwarden.engine import core
+    from podwarden.load import sources as sources_module
+
+    (tmp_path / "sa.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: team}\n")
+    for i in range(3):
+        (tmp_path / f"pod{i}.yaml").write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: team}}\n"
+            "spec: {serviceAccountName: a, containers: [{name: c, image: i, securityContext: {privileged: true}}]}\n")
+    (tmp_path / "context.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n")
+    reads: list[str] = []
+    real_read = sources_module.Source.read
+
+    def counted(self: Source) -> bytes:
+        reads.append(Path(self.name).name)
+        return real_read(self)
+
+    monkeypatch.setattr(sources_module.Source, "read", counted)
+    runs = []
+    for budget in (core.KEPT_BYTES, 0):
+        monkeypatch.setattr(core, "KEPT_BYTES", budget)
+        reads.clear()
+        files = [str(tmp_path / n) for n in ("sa.yaml", "pod0.yaml", "pod1.yaml", "pod2.yaml")]
+        result = Engine(Selection()).run(files, context_paths=[str(tmp_path / "context.yaml")], jobs=1)
+        runs.append([(f.rule_id, f.file, f.line, f.path) for f in result.findings])
+        # the context file is read by the index pass (and the context check) only
+        scanned = sorted(n for n in reads if n != "context.yaml")
+        assert scanned == sorted(Path(f).name for f in files * (1 if budget else 2)), (budget, scanned)
+    assert runs[0] == runs[1] and any(rule == "pss/privileged" for rule, *_ in runs[0])
