@@ -51,3 +51,17 @@ def test_rendered_paths_do_not_depend_on_what_was_rendered_before() -> None:
     assert render(("spec", "containers", 1, "image")) == "spec.containers[1].image"
     assert render(("metadata", "annotations", "a.b/c")) == "metadata.annotations['a.b/c']"
     assert render(()) == ""
+
+
+def test_a_severity_configured_as_info_is_info() -> None:
+    # INFO is 0: a configured "info" must not fall through to the rule's own severity
+    from podwarden.engine.core import Engine
+    from podwarden.engine.results import Selection
+    from podwarden.rules.api import Severity
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "i", "securityContext": {"privileged": True}}]}}
+    for configured, expected in (("info", Severity.INFO), ("low", Severity.LOW)):
+        engine = Engine(Selection(settings={"pss/privileged": {"severity": configured}}))
+        found = [f for f in engine.evaluate_object(pod).findings if f.rule_id == "pss/privileged"]
+        assert [f.severity for f in found] == [expected]

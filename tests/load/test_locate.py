@@ -85,3 +85,18 @@ def test_a_key_is_found_as_the_loader_reads_it() -> None:
     assert doc.locate(("a", "80"))[0] == 4
     assert doc.locate(("a", "tagged"))[0] == 5
     assert doc.locate(("a", "missing")) == doc.locate(("a",))
+
+
+def test_keys_that_are_no_plain_strings_are_read_once_per_mapping(monkeypatch: Any) -> None:
+    # a mapping of many number keys, a path under each: each key is read once, not at each
+    # lookup (a hostile file of 12,000 hex keys took 13 times as long before)
+    from podwarden.load import yaml as yamlload
+
+    text = "data:\n" + "".join(f"  0x{i:x}: v{i}\n" for i in range(300))
+    doc = parse(text, "x.yaml")[0]
+    calls = []
+    real = yamlload.key_text
+    monkeypatch.setattr(yamlload, "key_text", lambda node: calls.append(1) or real(node))
+    lines = [doc.locate(("data", str(i)))[0] for i in range(300)]
+    assert lines == list(range(2, 302))
+    assert len(calls) == 300

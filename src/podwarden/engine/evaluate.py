@@ -133,7 +133,10 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
         if patch and not _present(obj.data, path):
             return  # a patch leaves unset fields to what it patches
         rule = active.rule
-        severity = (severities and severities.get(rule.id)) or violation.severity or rule.severity
+        # a configured severity, else the violation's own, else the rule's (INFO is 0: no ``or``)
+        severity = severities.get(rule.id) if severities else None
+        if severity is None:
+            severity = rule.severity if violation.severity is None else violation.severity
         if severity < min_severity:
             return
         line, column = locate((*obj_path, *path) if obj_path else path)

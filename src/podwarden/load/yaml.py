@@ -54,7 +54,7 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 #: used, not at every start-up
 _LIST_KIND = r"(?m)^kind:[ \t]*[\"']?[A-Za-z]*List[\"']?[ \t]*$" + r'|"kind"\s*:\s*"[A-Za-z]*List"'
 #: what may stand before an alias's asterisk (or nothing, at the start)
-_BEFORE_ALIAS = frozenset(" \t\r\n\x85\u2028\u2029[]{},:\ufeff")
+_BEFORE_ALIAS = frozenset(" \t\r\n\x85\u2028\u2029[]{},:?\ufeff")
 _NOT_BRACKETS = r"[^\[\]{}]+"
 #: an opening bracket as 2, a closing one as 0 (less 1: a step of +1 or -1)
 _BRACKET_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
@@ -124,7 +124,7 @@ _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yam
 class Document:
     """One YAML document of a file: its data and the node tree that locates its fields."""
 
-    __slots__ = ("_parents", "data", "index", "line", "node", "prefix")
+    __slots__ = ("_parents", "_read", "data", "index", "line", "node", "prefix")
 
     def __init__(self, index: int, data: Any, node: Any, line: int, prefix: FieldPath = ()) -> None:
         self.index = index
@@ -135,6 +135,8 @@ class Document:
         self.prefix = prefix
         #: node of each parent path already walked: findings cluster in a few mappings
         self._parents: dict[FieldPath, tuple[Any, bool]] = {}
+        #: per mapping node (by id) with keys that are no plain strings: them, as read
+        self._read: dict[int, dict[Any, Any]] = {}
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based (line, column) of ``path``, or of its nearest present parent."""
@@ -148,7 +150,7 @@ class Document:
             found = self._parents.get(parent)
             node, complete = self._walk(parent) if found is None else found
             if complete:
-                child = child_node(node, path[-1])
+                child = self._child(node, path[-1])
                 if child is not None:
                     node = child
         mark = node.start_mark
@@ -168,7 +170,7 @@ class Document:
         node, complete = found or (self.node, True)
         end = len(path)
         while complete and cut < end:
-            child = child_node(node, path[cut])
+            child = self._child(node, path[cut])
             cut += 1
             if child is None:
                 complete = False
@@ -179,20 +181,44 @@ class Document:
         found = parents[path] = (node, complete)
         return found
 
+    def _child(self, node: Any, part: str | int) -> Any:
+        """``child_node``, the keys of a mapping read once for the document (a mapping of
+        thousands of number keys, each with findings, is read once, not at each finding)."""
+        if isinstance(part, int) or node.id != "mapping":
+            return child_node(node, part)
+        others = False
+        for key, value in node.value:  # most keys: a string, compared as written
+            if key.tag is not STR:
+                others = True
+            elif key.value == part:
+                return value
+        if not others:
+            return None
+        read = self._read.get(id(node))
+        if read is None:
+            read = self._read[id(node)] = _read_keys(node)
+        return read.get(part)
+
 
 def child_node(node: Any, part: str | int) -> Any:
-    """The node of ``part`` (a key of a mapping, an index of a sequence) under ``node``, or None."""
+    """The node of ``part`` (a key of a mapping, an index of a sequence) under ``node``, or
+    None.  The loader refuses a key written twice: the first key read as ``part`` is it."""
     if isinstance(part, int):
         if node.id == "sequence":
             return node.value[part] if part < len(node.value) else None
         return None
     if node.id == "mapping":
         for key, value in node.value:
-            # the loader refuses a key written twice: the first key read as ``part`` is it
-            # (``on`` is the key "true", ``"on"`` the key "on", ``80`` the key "80")
-            if (key.value == part) if key.tag is STR else (key_text(key) == part):
+            if key.tag is STR and key.value == part:
                 return value
+        return _read_keys(node).get(part)
     return None
+
+
+def _read_keys(node: Any) -> dict[Any, Any]:
+    """The values under the mapping's other keys, by the key the loader reads (``on`` is the
+    key "true", ``0x1f`` the key "31")."""
+    return {key_text(key): value for key, value in node.value if key.tag is not STR}
 
 
 def decode(raw: bytes, file: str) -> str:
@@ -320,8 +346,9 @@ def _iter_large_list(text: str, file: str, budget: Budget, plain: bool) -> Itera
 
 
 def _may_alias(text: str) -> bool:
-    """Whether ``text`` may hold an alias: an asterisk after a space, a flow indicator or a
-    colon, or at the start (a ``*`` within a word, a quoted ``"*"``, a path ``/var/*`` is none)."""
+    """Whether ``text`` may hold an alias: an asterisk after a space, a flow indicator, a
+    colon or a key's ``?`` (``[?*x]``), or at the start (a ``*`` within a word, a quoted
+    ``"*"``, a path ``/var/*`` is none)."""
     at = text.find("*")
     while at >= 0:
         if at == 0 or text[at - 1] in _BEFORE_ALIAS:
