@@ -150,7 +150,7 @@ class Document:
             found = self._parents.get(parent)
             node, complete = self._walk(parent) if found is None else found
             if complete:
-                child = self._child(node, path[-1])
+                child = child_node(node, path[-1], self._read)
                 if child is not None:
                     node = child
         mark = node.start_mark
@@ -170,7 +170,7 @@ class Document:
         node, complete = found or (self.node, True)
         end = len(path)
         while complete and cut < end:
-            child = self._child(node, path[cut])
+            child = child_node(node, path[cut], self._read)
             cut += 1
             if child is None:
                 complete = False
@@ -181,38 +181,32 @@ class Document:
         found = parents[path] = (node, complete)
         return found
 
-    def _child(self, node: Any, part: str | int) -> Any:
-        """``child_node``, the keys of a mapping read once for the document (a mapping of
-        thousands of number keys, each with findings, is read once, not at each finding)."""
-        if isinstance(part, int) or node.id != "mapping":
-            return child_node(node, part)
-        others = False
-        for key, value in node.value:  # most keys: a string, compared as written
-            if key.tag is not STR:
-                others = True
-            elif key.value == part:
-                return value
-        if not others:
-            return None
-        read = self._read.get(id(node))
-        if read is None:
-            read = self._read[id(node)] = _read_keys(node)
-        return read.get(part)
 
-
-def child_node(node: Any, part: str | int) -> Any:
+def child_node(node: Any, part: str | int, read: dict[int, dict[Any, Any]] | None = None) -> Any:
     """The node of ``part`` (a key of a mapping, an index of a sequence) under ``node``, or
-    None.  The loader refuses a key written twice: the first key read as ``part`` is it."""
+    None.  The loader refuses a key written twice: the first key read as ``part`` is it.
+    ``read`` keeps, per mapping node (by id), its keys that are no plain strings as read: a
+    mapping of thousands of number keys, each with findings, is read once, not per finding."""
     if isinstance(part, int):
         if node.id == "sequence":
             return node.value[part] if part < len(node.value) else None
         return None
-    if node.id == "mapping":
-        for key, value in node.value:
-            if key.tag is STR and key.value == part:
-                return value
+    if node.id != "mapping":
+        return None
+    others = False
+    for key, value in node.value:  # most keys: a string, compared as written
+        if key.tag is not STR:
+            others = True
+        elif key.value == part:
+            return value
+    if not others:
+        return None
+    if read is None:
         return _read_keys(node).get(part)
-    return None
+    keys = read.get(id(node))
+    if keys is None:
+        keys = read[id(node)] = _read_keys(node)
+    return keys.get(part)
 
 
 def _read_keys(node: Any) -> dict[Any, Any]:
