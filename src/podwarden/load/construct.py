@@ -214,13 +214,10 @@ def _key_text(key: Any) -> str:
 
 def _duplicate(mapping: Any, key_node: Any, file: str) -> None:
     """Kubernetes' YAML reader refuses a key written twice in one mapping; so do we (the
-    last value silently winning would hide, say, a second ``privileged: true``)."""
-    def text(node: Any) -> Any:
-        key = _scalar(node, file) if node.id == "scalar" else None
-        return key if key.__class__ is str or key is None else _key_text(key)
-
-    wanted = text(key_node)
-    first = next((k for k, _ in mapping.value if k.id == "scalar" and text(k) == wanted), key_node)
+    last value silently winning would hide, say, a second ``privileged: true``).  The keys
+    read here, up to the second, were all read once already: none is malformed."""
+    wanted = key_text(key_node)
+    first = next((k for k, _ in mapping.value if k.id == "scalar" and key_text(k) == wanted), key_node)
     raise InputError(file, key_node.start_mark.line + 1, duplicate_message(first, key_node))
 
 
