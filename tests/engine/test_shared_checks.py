@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from podwarden.engine import Engine, Selection
-from podwarden.engine.evaluate import SharedRun, plan_steps
+from podwarden.engine.evaluate import plan_steps
 from podwarden.load import yaml as yamlload
 from podwarden.model.objects import KubeObject, ShapeError
 from podwarden.rules import api
@@ -40,10 +40,11 @@ def _findings(engine: Engine, text: str) -> list[tuple[str, str, int]]:
 def test_the_shared_run_reports_what_each_check_called_alone_reports() -> None:
     engine = Engine(Selection(only=frozenset({"credentials"})))
     steps = engine.object_steps_for("ConfigMap")
-    assert any(isinstance(s, SharedRun) and len(s.members) > 10 for s in steps)
+    assert any(members is not None and len(members) > 10 for _, _, _, members in steps)
     together = _findings(engine, CONFIG)
     # the same checks, each its own step (as before they were folded)
-    engine._by_kind["ConfigMap"] = [a for a in engine.object_checks if not a.rule.kinds or "ConfigMap" in a.rule.kinds]
+    engine._by_kind["ConfigMap"] = [step for a in engine.object_checks if not a.rule.kinds or "ConfigMap" in a.rule.kinds
+                                    for step in plan_steps([a])]
     alone = _findings(engine, CONFIG)
     assert together == alone
     assert len(together) >= 4
@@ -71,8 +72,10 @@ def test_plan_steps_folds_only_adjacent_checks_of_one_pass() -> None:
     e = _rule("x/e", api.SharedCheck("x/e", second))
     f = _rule("x/f", api.SharedCheck("x/f", second))
     steps = plan_steps([a, b, c, d, e, f])
-    assert [s.members if isinstance(s, SharedRun) else s for s in steps] == [[a, b], c, d, [e, f]]
-    assert plan_steps([d]) == [d]  # one check alone is called as it is
+    assert [members or active for active, _, _, members in steps] == [[a, b], c, d, [e, f]]
+    assert plan_steps([d]) == [(d, d.fn, True, None)]  # one check alone is called as it is
+    # a check of the target alone is called without its wrapper
+    assert isinstance(c.fn, api.TargetOnly) and steps[1] == (c, c.fn.check, False, None)
 
 
 def test_the_shared_pass_runs_once_per_object_and_each_rule_gets_its_share() -> None:

@@ -8,7 +8,7 @@ suppression and baseline are consulted only when the object or the run has some.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from podwarden.engine.hazards import merge_hazards
@@ -21,7 +21,7 @@ from podwarden.model.paths import FieldPath, render
 from podwarden.model.record import Record
 from podwarden.model.shape import check_data
 from podwarden.model.shape import check_pod as check_pod_shape
-from podwarden.rules.api import Context, SharedCheck, Violation
+from podwarden.rules.api import SharedCheck, TargetOnly, Violation
 from podwarden.rules.registry import Active
 
 if TYPE_CHECKING:  # the engine hands itself in; only its settings are read here
@@ -52,35 +52,29 @@ class Raised(Record):
         set_field(self, "violation", violation)
 
 
-class SharedRun:
-    """Consecutive checks that share one pass over the object (``SharedCheck``): the pass
-    runs once, then each member's share is placed in check order."""
-
-    __slots__ = ("members", "shared")
-
-    def __init__(self, members: list[Active],
-                 shared: Callable[[Any, Context], Mapping[str, Sequence[Violation]]]) -> None:
-        self.members = members
-        self.shared = shared
-
-
-Step = Active | SharedRun
+#: a check as the evaluation runs it: ``(active, call, takes_ctx, members)``; ``call`` is
+#: called with the target (and the context when ``takes_ctx``), or, for a run of checks
+#: sharing one pass (``members``, else None), it is the pass
+Step = tuple[Active, Callable[..., Any], bool, list[Active] | None]
 
 
 def plan_steps(checks: list[Active]) -> list[Step]:
-    """``checks`` in order, each run of two or more sharing one pass folded into a SharedRun."""
+    """``checks`` in order, each run of two or more sharing one pass folded into one step,
+    a check that takes the target alone (``TargetOnly``) planned as its function."""
     steps: list[Step] = []
     for active in checks:
         fn = active.fn
         last = steps[-1] if steps else None
-        if not isinstance(fn, SharedCheck):
-            steps.append(active)
-        elif isinstance(last, SharedRun) and last.shared is fn.shared:
-            last.members.append(active)
-        elif isinstance(last, Active) and isinstance(last.fn, SharedCheck) and last.fn.shared is fn.shared:
-            steps[-1] = SharedRun([last, active], fn.shared)
+        if isinstance(fn, TargetOnly):
+            steps.append((active, fn.check, False, None))
+        elif not isinstance(fn, SharedCheck):
+            steps.append((active, fn, True, None))
+        elif last is not None and last[3] is not None and last[1] is fn.shared:
+            last[3].append(active)
+        elif last is not None and isinstance(last[1], SharedCheck) and last[1].shared is fn.shared:
+            steps[-1] = (last[0], fn.shared, True, [last[0], active])
         else:
-            steps.append(active)
+            steps.append((active, fn, True, None))
     return steps
 
 
@@ -160,15 +154,15 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
             errors.found.append(InputError(file, line, str(crash)))
 
     for target, steps in runs:
-        for step in steps:
-            if isinstance(step, SharedRun):
+        for step, call, takes_ctx, members in steps:
+            if members is not None:  # a run sharing one pass
                 try:
-                    shares = step.shared(target, ctx)
+                    shares = call(target, ctx)
                 except Exception as exc:
-                    failed(step.members[0], exc)
+                    failed(step, exc)
                     continue
                 # each member on its own, as if called alone: one that fails stops no other
-                for active in step.members if shares else ():
+                for active in members if shares else ():
                     try:
                         for violation in shares.get(active.rule.id, ()):
                             place(active, target, violation)
@@ -176,7 +170,7 @@ def evaluate_into(engine: Engine, obj: KubeObject, doc: yamlload.Document, file:
                         failed(active, exc)
                 continue
             try:
-                for violation in step.fn(target, ctx):
+                for violation in call(target, ctx) if takes_ctx else call(target):
                     place(step, target, violation)
             except Exception as exc:
                 failed(step, exc)
