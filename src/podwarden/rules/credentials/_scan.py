@@ -50,7 +50,11 @@ class Scanner:
     def __init__(self, filters: Sequence[Callable[[Candidate], bool]] | None = None) -> None:
         #: the filters' functions; None: every filter's, looked up when a hit needs them
         self.given_filters = None if filters is None else list(filters)
-        self.plan = plan()
+        self.plan = found = plan()
+        # the walk's lookups, bound once (the plan clears them in place)
+        self.key_rules = found.key_rules
+        self.holds = found.holds_marker
+        self.known = found.holds_marker.results
 
     @property
     def filters(self) -> Sequence[Callable[[Candidate], bool]]:
@@ -98,29 +102,32 @@ class Scanner:
         if type(k) is str and self.plan.key_rule(k)[0]:
             self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
 
+    def _name(self, k: Any) -> tuple[str, bool, int]:
+        """A mapping key's name, whether to read the key, and the shortest value its name
+        calls for (``Plan.key_rule``; a key that is no string is read by its text only)."""
+        if type(k) is str:
+            return (k, *self.plan.key_rule(k))
+        name = str(k)
+        return name, False, self.plan.key_rule(name)[1]
+
     def _walk_map(self, data: dict[Any, Any], link: Link, top: bool = False) -> None:
-        plan = self.plan
-        key_rules = plan.key_rules
-        holds = plan.holds_marker
-        known = holds.results
+        key_rules = self.key_rules
+        known = self.known
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
         for k, v in data.items():
-            if type(k) is str:
+            try:
+                # only names that are strings are remembered: any other key misses
+                scan_key, shortest = key_rules[k]
                 name = k
-                try:
-                    scan_key, shortest = key_rules[k]
-                except KeyError:
-                    scan_key, shortest = plan.key_rule(k)
-                if scan_key:
-                    self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
-            else:
-                name = str(k)
-                shortest = (key_rules.get(name) or plan.key_rule(name))[1]
+            except KeyError:
+                name, scan_key, shortest = self._name(k)
+            if scan_key:
+                self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
             if type(v) is str:
                 if pair_name is not None and k == "value" and type(pair_name) is str:
                     name_of_value = pair_name
-                    shortest = (key_rules.get(pair_name) or plan.key_rule(pair_name))[1]
+                    shortest = self.plan.key_rule(pair_name)[1]
                 else:
                     name_of_value = name
                 n = len(v)
@@ -133,7 +140,7 @@ class Scanner:
                     try:
                         hit = known[v]
                     except KeyError:
-                        hit = holds(v)
+                        hit = self.holds(v)
                     if not hit:
                         if n >= B64_MIN:
                             self._layers(Leaf(v, name_of_value, (link, name), self.kind))
@@ -150,10 +157,8 @@ class Scanner:
                 self._walk_list(v, (link, name), name)
 
     def _walk_list(self, items: list[Any], link: Link, key: str) -> None:
-        plan = self.plan
-        key_rules = plan.key_rules
-        holds = plan.holds_marker
-        known = holds.results
+        key_rules = self.key_rules
+        known = self.known
         previous = ""
         for i, v in enumerate(items):
             if type(v) is str:
@@ -162,7 +167,10 @@ class Scanner:
                     name = previous
                 else:
                     name = key
-                shortest = (key_rules.get(name) or plan.key_rule(name))[1]
+                try:
+                    shortest = key_rules[name][1]
+                except KeyError:
+                    shortest = self.plan.key_rule(name)[1]
                 previous = v
                 n = len(v)
                 if n < MIN_LENGTH:
@@ -173,7 +181,7 @@ class Scanner:
                     try:
                         hit = known[v]
                     except KeyError:
-                        hit = holds(v)
+                        hit = self.holds(v)
                     if not hit:
                         if n >= B64_MIN:
                             self._layers(Leaf(v, name, (link, i), self.kind))
