@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from podwarden.model.objects import without_per_object_metadata
+from podwarden.model.objects import PER_OBJECT_METADATA
 from podwarden.model.secret import fingerprint
 from podwarden.rules.api import FieldPath, KubeObject, SharedCheck, Violation
 from podwarden.rules.credentials import filters as filter_modules
@@ -73,9 +73,7 @@ class Scanner:
         self.fresh: list[Leaf] = []
         #: ... and the leaves that gave something: a detector's result, a value to read
         self.fruitful: set[Leaf] = set()
-        # what the API server writes on each object (names, managedFields) is no credential
-        # of the manifest's, and the webhook never sees it: skipped, so both agree
-        self._walk_map(without_per_object_metadata(obj.data), None, top=True)
+        self._walk_map(obj.data, None, top=True)
         if self.fallback:
             for rank in range(1, self.plan.ranks + 1):
                 i = 0
@@ -147,14 +145,29 @@ class Scanner:
                         continue
                 self._leaf_text(Leaf(v, name_of_value, (link, name), self.kind))
             elif type(v) is dict:
-                if top and self.kind == "Secret" and k in ("data", "stringData"):
-                    self._secret_data(v, (link, name), k == "data")
-                elif top and k == "binaryData":
-                    self._binary_data(v, (link, name))
+                if top:
+                    self._top_map(k, v, (link, name))
                 else:
                     self._walk_map(v, (link, name))
             elif type(v) is list:
                 self._walk_list(v, (link, name), name)
+
+    def _top_map(self, k: Any, data: dict[Any, Any], link: Link) -> None:
+        """A mapping at the top of the object."""
+        if self.kind == "Secret" and k in ("data", "stringData"):
+            self._secret_data(data, link, k == "data")
+        elif k == "binaryData":
+            self._binary_data(data, link)
+        else:
+            if k == "metadata":
+                # what the API server writes on each object (names, managedFields) is no
+                # credential of the manifest's, and the webhook never sees it: skipped, so
+                # both agree (a copy without them keeps the others' order)
+                data = data.copy()
+                for per_object in PER_OBJECT_METADATA:
+                    if per_object in data:
+                        del data[per_object]
+            self._walk_map(data, link)
 
     def _walk_list(self, items: list[Any], link: Link, key: str) -> None:
         key_rules = self.key_rules
