@@ -55,6 +55,7 @@ class Scanner:
         self.key_rules = found.key_rules
         self.holds = found.holds_marker
         self.known = found.holds_marker.results
+        self.barren = found.barren.items
 
     @property
     def filters(self) -> Sequence[Callable[[Candidate], bool]]:
@@ -98,7 +99,7 @@ class Scanner:
         """A mapping key: read by its markers (a key names nothing), reported at the
         mapping's path."""
         if type(k) is str and self.plan.key_rule(k)[0]:
-            self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
+            self._written(k, "", link, True)
 
     def _name(self, k: Any) -> tuple[str, bool, int]:
         """A mapping key's name, whether to read the key, and the shortest value its name
@@ -121,7 +122,7 @@ class Scanner:
             except KeyError:
                 name, scan_key, shortest = self._name(k)
             if scan_key:
-                self._leaf_text(Leaf(k, "", link, self.kind, is_key=True))
+                self._written(k, "", link, True)
             if type(v) is str:
                 if pair_name is not None and k == "value" and type(pair_name) is str:
                     name_of_value = pair_name
@@ -132,7 +133,7 @@ class Scanner:
                 if n < MIN_LENGTH:
                     # short values matter only under a name that calls for them
                     if shortest >= 0 and n and n >= shortest:
-                        self._leaf_text(Leaf(v, name_of_value, (link, name), self.kind))
+                        self._written(v, name_of_value, (link, name))
                     continue
                 if shortest < 0:
                     try:
@@ -143,7 +144,7 @@ class Scanner:
                         if n >= B64_MIN:
                             self._layers(Leaf(v, name_of_value, (link, name), self.kind))
                         continue
-                self._leaf_text(Leaf(v, name_of_value, (link, name), self.kind))
+                self._written(v, name_of_value, (link, name))
             elif type(v) is dict:
                 if top:
                     self._top_map(k, v, (link, name))
@@ -188,7 +189,7 @@ class Scanner:
                 n = len(v)
                 if n < MIN_LENGTH:
                     if shortest >= 0 and n and n >= shortest:
-                        self._leaf_text(Leaf(v, name, (link, i), self.kind))
+                        self._written(v, name, (link, i))
                     continue
                 if shortest < 0:
                     try:
@@ -199,7 +200,7 @@ class Scanner:
                         if n >= B64_MIN:
                             self._layers(Leaf(v, name, (link, i), self.kind))
                         continue
-                self._leaf_text(Leaf(v, name, (link, i), self.kind))
+                self._written(v, name, (link, i))
             else:
                 previous = ""
                 if type(v) is dict:
@@ -227,21 +228,32 @@ class Scanner:
 
     # one string --------------------------------------------------------------------------
 
-    def _leaf_text(self, leaf: Leaf) -> None:
-        """Run the detectors a leaf's markers or key call for.
+    def _written(self, text: str, key: str, link: Link, is_key: bool = False) -> None:
+        """Run the detectors a string written in the manifest calls for (the walk passes
+        those its text or its name calls for only).
 
         What they give depends on the text and its name alone (and on the depth, and on
         being in a Secret): a string written in the manifest that gave nothing gives nothing
-        again wherever it recurs, and is skipped then.
+        again wherever it recurs, and is skipped then (no Leaf built).
         """
-        text = leaf.text
-        n = len(text)
+        if (text, key) in self.barren:
+            return
+        leaf = Leaf(text, key, link, self.kind, is_key=is_key)
+        self.fresh.append(leaf)
+        self._detect(leaf)
+
+    def _leaf_text(self, leaf: Leaf) -> None:
+        """Run the detectors a value found in another (decoded, embedded) or in a Secret's
+        data calls for."""
+        n = len(leaf.text)
         if n < MIN_LENGTH and not leaf.in_secret and n < shortest_for(leaf.key):
             return
-        if not leaf.depth and not leaf.in_secret:
-            if (text, leaf.key) in self.plan.barren.items:
-                return
-            self.fresh.append(leaf)
+        self._detect(leaf)
+
+    def _detect(self, leaf: Leaf) -> None:
+        """Schedule the detectors a leaf's markers or key call for, and read its base64."""
+        text = leaf.text
+        n = len(text)
         ran: set[str] = set()
         for det in self.plan.marked(text):
             if (leaf.in_secret and not det.in_secrets) or n < det.min_length:
