@@ -87,3 +87,16 @@ def test_reported_values_answer_as_the_plain_substring_test(reported: list[str],
     for seen in reported:
         here.add(seen)
     assert here.part_of(value) == any(seen in value for seen in reported)
+
+
+# pieces of texts near and across a base64 run's bounds: base64 characters, padding,
+# separators, whitespace the ASCII way and others (str.split's), characters beyond ASCII
+_B64_PIECES = ["A" * 95, "A" * 96, "b" * 40, "9+/", "=", "==", "===", " ", "\n", "\t", "\x1c", "\x85", "\u2028",
+               "\u3000", "\xa0", ":", "-", "_", ".", '"', "é", "ß"]
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.sampled_from(_B64_PIECES), max_size=12))
+def test_base64_runs_are_found_word_by_word_as_the_whole_text_search_finds_them(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert list(_text.b64_runs(text)) == [m.group(0) for m in _text.B64_RUN.finditer(text)]

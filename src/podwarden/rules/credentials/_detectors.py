@@ -19,14 +19,11 @@ from podwarden.rules.credentials._leaf import Hit, Leaf, Nested
 from podwarden.rules.credentials._memo import BoundedSet, TextMemo
 from podwarden.rules.credentials._names import normalise
 from podwarden.rules.credentials._pattern import LazyPattern, lazy
-from podwarden.rules.credentials._text import B64_RUN, b64decode_text
+from podwarden.rules.credentials._text import B64_MIN, b64_runs, b64decode_text
 
 #: the shortest value a detector looks at, unless it asks for shorter ones
 MIN_LENGTH = 8
 
-#: the shortest base64 run ``Plan.decoded_runs`` finds; a mapping key this long is read
-#: whatever its text (it may be such a run)
-B64_MIN = 96
 #: ``Plan.key_rule`` remembers names up to this long, this many at most
 CACHED_LENGTH = 256
 CACHED_VALUES = 1 << 15
@@ -207,8 +204,8 @@ class Plan:
 
     def _decoded_runs(self, text: str) -> tuple[str, ...]:
         found = []
-        for match in B64_RUN.finditer(text):
-            decoded = b64decode_text(match.group(0))
+        for run in b64_runs(text):
+            decoded = b64decode_text(run)
             if decoded is not None and self._holds_marker(decoded):
                 found.append(decoded)
         return tuple(found)

@@ -27,7 +27,23 @@ def entropy(text: str) -> float:
 
 #: a base64 run this long, whole or after `key:` / `key=` in a document, is decoded and
 #: its text scanned when it holds a marker (a kubeconfig or a PEM carried as base64)
-B64_RUN = lazy(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{96,}={0,2}(?![A-Za-z0-9+/=])")
+B64_MIN = 96
+B64_RUN = lazy(rf"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{{{B64_MIN},}}={{0,2}}(?![A-Za-z0-9+/=])")
+
+
+def b64_runs(text: str) -> Iterator[str]:
+    """Every base64 run in ``text`` (``B64_RUN``), in order.
+
+    A run holds no whitespace, so it lies in one whitespace-separated word of ``B64_MIN``
+    characters or more, and is found searching that word alone: where the word ends, the
+    text has whitespace or ends, and the run's bounds hold either way.  (The pattern is
+    tried at each character it searches, and most long texts are prose or indented
+    documents: words too short to search.)
+    """
+    for word in text.split():
+        if len(word) >= B64_MIN:
+            for match in B64_RUN.finditer(word):
+                yield match.group(0)
 _B64_TEXT = lazy(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
