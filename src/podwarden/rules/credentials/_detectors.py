@@ -34,8 +34,7 @@ CACHED_CHARS = 1 << 21
 #: ``Plan.holds_marker`` searches this many short texts marker by marker before it compiles
 #: the prefilter (compiling it costs about as much as searching a hundred texts so)
 PREFILTER_AFTER = 100
-#: ... so do ``Plan.marked`` and ``keyed`` before they compile all markers or key patterns in one
-MARKED_AFTER = 100
+#: ... so does ``keyed`` before it compiles all key patterns in one
 KEYED_AFTER = 200
 SHORT_TEXT = 256
 
@@ -124,10 +123,9 @@ class Plan:
         #: the highest rank: fallback detectors run rank by rank after the scan
         self.ranks = max((d.rank for d in detectors), default=0)
         self.markers = tuple(sorted({m for d in detectors for m in d.markers}))
-        #: texts ``holds_marker`` may still search marker by marker, and so ``marked``, and
-        #: names ``keyed`` may still search pattern by pattern
+        #: texts ``holds_marker`` may still search marker by marker, and names ``keyed`` may
+        #: still search pattern by pattern
         self.unfiltered = PREFILTER_AFTER
-        self.unmarked = MARKED_AFTER
         self.unkeyed = KEYED_AFTER
         #: per name already seen: what ``key_rule`` says of it
         self.key_rules: dict[str, tuple[bool, int]] = {}
@@ -176,25 +174,10 @@ class Plan:
                 self.key_rules[name] = rule
         return rule
 
-    @functools.cached_property
-    def prefixes(self) -> dict[str, list[str]]:
-        """Per marker: the markers it starts with (itself included)."""
-        return {m: [m[:i] for i in range(1, len(m) + 1) if m[:i] in self.called_by] for m in self.called_by}
-
-    @functools.cached_property
-    def each_marker(self) -> re.Pattern[str]:
-        """At each position, the longest marker starting there (the markers starting at a
-        position are prefixes of one another: those of the longest one)."""
-        return re.compile(f"(?=({_trie(list(self.markers), longest=True)}))" if self.markers else "(?!)")
-
     def _marked(self, text: str) -> tuple[Detector, ...]:
-        low = text.lower()
-        if self.unmarked > 0:
-            self.unmarked -= 1
-            present = set(filter(low.__contains__, self.markers))
-        else:
-            prefixes = self.prefixes
-            present = {m for longest in set(self.each_marker.findall(low)) for m in prefixes[longest]}
+        # marker by marker: the texts that hold one are few, and a pattern finding every
+        # marker at each position costs more to search (and to compile) than all of them
+        present = set(filter(text.lower().__contains__, self.markers))
         if not present:
             return ()
         if len(present) == 1:
@@ -211,21 +194,18 @@ class Plan:
         return tuple(found)
 
 
-def _trie(words: list[str], longest: bool = False) -> str:
-    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored:
-    the shortest word that matches at a position, or with ``longest`` the longest."""
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored
+    (the shortest word that matches at a position)."""
     groups: dict[str, list[str]] = {}
     for word in words:
         groups.setdefault(word[0], []).append(word[1:])
     branches = []
     for first, rests in groups.items():
-        longer = [rest for rest in rests if rest]
-        if "" in rests and (not longest or not longer):
+        if "" in rests:
             branches.append(re.escape(first))  # a shorter word matches already
-        elif "" in rests:
-            branches.append(f"{re.escape(first)}(?:{_trie(longer, longest)})?")
         else:
-            branches.append(re.escape(first) + _trie(rests, longest))
+            branches.append(re.escape(first) + _trie(rests))
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
