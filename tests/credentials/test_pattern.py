@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from podwarden.rules.credentials._detectors import PREFILTER_AFTER, plan
 from podwarden.rules.credentials._pattern import lazy
 
@@ -42,3 +45,24 @@ def test_normalise_keeps_letters_and_digits_only_whatever_the_name() -> None:
     for name in ("DB_Password", "dbpassword", "x-api-key", "ConnectionStrings__Db", "İstanbulKey", "straße",
                  "naïve_token", "１２３", "", "__", "AZURE_CLIENT_SECRET", "tls.crt"):
         assert normalise(name) == re.sub(r"[^a-z0-9]", "", name.lower()), name
+
+
+def _fragments() -> list[str]:
+    """Every marker cut at each place, both halves, and a few other characters."""
+    markers = plan().markers
+    return sorted({part for m in markers for i in range(len(m) + 1) for part in (m[:i], m[i:])} | set(" ax_=-.\"k"))
+
+
+@settings(max_examples=3000)
+@given(st.lists(st.sampled_from(_fragments()), max_size=8))
+def test_the_prefilter_is_found_where_a_marker_is(pieces: list[str]) -> None:
+    p = plan()
+    text = "".join(pieces)
+    assert (p.prefilter.search(text) is not None) == any(m in text for m in p.markers)
+
+
+def test_the_prefilter_finds_each_marker_alone_and_at_either_end() -> None:
+    p = plan()
+    for m in p.markers:
+        for text in (m, f"x{m}", f"{m}x", m[1:], m[:-1]):
+            assert (p.prefilter.search(text) is not None) == any(o in text for o in p.markers), text

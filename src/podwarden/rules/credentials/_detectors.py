@@ -143,13 +143,13 @@ class Plan:
 
     @functools.cached_property
     def prefilter(self) -> re.Pattern[str]:
-        """Every marker in one pattern (built when a run first needs it).
+        """A pattern found where any marker is (built when a run first needs it).
 
         Markers are lower-case and searched in lower-cased text: a case-sensitive pattern
-        lets the regex engine skip ahead on first characters (about 7x faster than re.I);
-        as a trie, each position tries one branch per first character, not every marker.
+        lets the regex engine skip ahead to the characters a match may start with (about 7x
+        faster than re.I), and with ``_anchored`` those are few and rare.
         """
-        return re.compile(_trie(list(self.markers)) if self.markers else "(?!)")
+        return re.compile(_anchored(self.markers) if self.markers else "(?!)")
 
     def _holds_marker(self, text: str) -> bool:
         low = text.lower()
@@ -194,19 +194,40 @@ class Plan:
         return tuple(found)
 
 
-def _trie(words: list[str]) -> str:
-    """A regex matching any of ``words`` (sorted, non-empty), with common prefixes factored
-    (the shortest word that matches at a position)."""
+#: characters by how often they occur in manifests' strings (lower-cased), most often first;
+#: any other is rarer
+_COMMON = ' etaosrinc"ldpu-m\n.b:fhg,yv01/'
+
+
+def _rarity(char: str) -> int:
+    """How common a character is in manifests' strings (0: rare)."""
+    i = _COMMON.find(char)
+    return len(_COMMON) - i if i >= 0 else 0
+
+
+def _anchored(words: Iterable[str]) -> str:
+    """A regex found where any of ``words`` (non-empty) is, each matched from its rarest
+    character (``token`` as ``k`` then ``en``, then a look back at ``token``).
+
+    The regex engine tries a pattern at each character a match may start with: from the
+    first characters of the words (``s`` of ``secret``, ``t`` of ``token``) at half of a
+    text's characters, from their rarest at a fifth.  Found or not is all the pattern
+    tells, so a word holding another (``accountkey=`` holds ``key``) is left out.
+    """
+    unique = set(words)
     groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[0], []).append(word[1:])
+    for word in sorted(unique):
+        if any(other != word and other in word for other in unique):
+            continue
+        i = min(range(len(word)), key=lambda j: (_rarity(word[j]), j))
+        rest = re.escape(word[i + 1:]) + (f"(?<={re.escape(word)})" if i else "")
+        groups.setdefault(word[i], []).append(rest)
     branches = []
-    for first, rests in groups.items():
-        if "" in rests:
-            branches.append(re.escape(first))  # a shorter word matches already
-        else:
-            branches.append(re.escape(first) + _trie(rests))
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    for char, rests in sorted(groups.items()):
+        # a literal first rules a branch out at once, a look back only once it has run
+        rests.sort(key=lambda rest: (rest.startswith("(?<="), rest))
+        branches.append(re.escape(char) + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
+    return "(?:" + "|".join(branches) + ")"
 
 
 @functools.lru_cache(maxsize=1)
