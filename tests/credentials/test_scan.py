@@ -98,6 +98,9 @@ def test_the_family_walks_each_object_once(monkeypatch: pytest.MonkeyPatch) -> N
     ("AZURE_CLIENT_SECRET", True), ("private_key", True),
     ("DB_PASSWORD_FILE", False), ("secretName", False), ("TOKEN_TTL", False), ("public_key", False),
     ("csrf_token", False), ("passwordSecretRef", False), ("tokenUrl", False), ("AZURE_CLIENT_ID", False),
+    # settings about a secret: names ending or starting with a word of a setting
+    ("signing_key_ref", False), ("db-passwords", False), ("PASSWORD_MODE", False), ("DEFAULT_MODE_PASSWORD", False),
+    ("usePassword", False), ("api_key", True), ("mode_password", True), ("password_at_rest", True),
 ])
 def test_secret_names(name: str, secret: bool) -> None:
     assert is_secret_name(name) is secret

@@ -28,22 +28,30 @@ SECRET_WORDS = (
     r"licensekey|secretkey"
 )
 _SECRET_NAME = lazy(SECRET_WORDS)
-#: names of settings *about* a secret (normalised: lower-case, letters and digits only)
-_NOT_SECRET = lazy(
-    r"(?:name|names|id|ids|file|files|filename|path|paths|dir|directory|url|uri|urls|endpoint|"
-    r"host|hostname|port|header|headername|format|length|size|ttl|timeout|expiry|expiration|"
-    r"expires|expiresin|lifetime|duration|seconds|minutes|hours|days|period|interval|enabled|enable|"
-    r"disabled|required|alg|algo|algorithm|rotation|ref|refs|reference|version|type|policy|mode|mount|"
-    r"mountpath|volume|store|provider|issuer|audience|scope|scopes|count|namespace|label|"
-    r"selector|field|fields|source|template|prefix|suffix|annotation|class|kind|method|"
-    r"location|generator|hash|checksum|digest|sha|mask|regex|pattern|description|help|"
-    r"text|title|message|query|param|parameter|key(?:name|ref)|keys|secrets|tokens|passwords|"
-    r"usage|encoding|encryption|charset|strength|complexity|minlength|maxlength|policyname|role|"
-    r"user|username|login|email|account|accountname|server|database|image|env|envs|time|mtime|"
-    r"date|updated|created|modified|at|attempts|retries|limit|maxage|strategy|backend|"
-    r"validation|validator|reset|resetlink|hint|prompt|rules)$"
-    r"|^(?:public|csrf|xsrf|primary|show|use|enable|disable|is|has|allow|require|generate|skip|"
-    r"insecure|no|with|create|auto|rotate|sync|mount|default(?:mode)?|cert)"
+#: names of settings *about* a secret (normalised: lower-case, letters and digits only):
+#: those ending in one of these ...
+_NOT_SECRET_ENDS = (
+    "name", "names", "id", "ids", "file", "files", "filename", "path", "paths", "dir", "directory", "url",
+    "uri", "urls", "endpoint", "host", "hostname", "port", "header", "headername", "format", "length",
+    "size", "ttl", "timeout", "expiry", "expiration", "expires", "expiresin", "lifetime", "duration",
+    "seconds", "minutes", "hours", "days", "period", "interval", "enabled", "enable", "disabled",
+    "required", "alg", "algo", "algorithm", "rotation", "ref", "refs", "reference", "version", "type",
+    "policy", "mode", "mount", "mountpath", "volume", "store", "provider", "issuer", "audience", "scope",
+    "scopes", "count", "namespace", "label", "selector", "field", "fields", "source", "template", "prefix",
+    "suffix", "annotation", "class", "kind", "method", "location", "generator", "hash", "checksum",
+    "digest", "sha", "mask", "regex", "pattern", "description", "help", "text", "title", "message", "query",
+    "param", "parameter", "keyname", "keyref", "keys", "secrets", "tokens", "passwords", "usage",
+    "encoding", "encryption", "charset", "strength", "complexity", "minlength", "maxlength", "policyname",
+    "role", "user", "username", "login", "email", "account", "accountname", "server", "database", "image",
+    "env", "envs", "time", "mtime", "date", "updated", "created", "modified", "at", "attempts", "retries",
+    "limit", "maxage", "strategy", "backend", "validation", "validator", "reset", "resetlink", "hint",
+    "prompt", "rules",
+)
+#: ... or starting with one of these
+_NOT_SECRET_STARTS = (
+    "public", "csrf", "xsrf", "primary", "show", "use", "enable", "disable", "is", "has", "allow",
+    "require", "generate", "skip", "insecure", "no", "with", "create", "auto", "rotate", "sync", "mount",
+    "default", "cert",
 )
 _IDENTIFIER = lazy(
     r"^[a-z][a-z0-9]*(?:[-_.:/][a-z0-9]+)+$"          # kebab, snake, dotted, paths: names
@@ -60,7 +68,8 @@ _PAIRS = lazy(r"^[A-Za-z][A-Za-z0-9 _.-]*=[^;]*;[A-Za-z][A-Za-z0-9 _.-]*=")
 def is_secret_name(name: str) -> bool:
     """True when a field's name says its value is secret."""
     norm = normalise(name)
-    return bool(norm) and _SECRET_NAME.search(norm) is not None and _NOT_SECRET.search(norm) is None
+    return (bool(norm) and _SECRET_NAME.search(norm) is not None
+            and not norm.endswith(_NOT_SECRET_ENDS) and not norm.startswith(_NOT_SECRET_STARTS))
 
 
 def is_identifier(value: str) -> bool:
