@@ -211,15 +211,11 @@ def _anchored(words: Iterable[str]) -> str:
 
     The regex engine tries a pattern at each character a match may start with: from the
     first characters of the words (``s`` of ``secret``, ``t`` of ``token``) at half of a
-    text's characters, from their rarest at a fifth.  Found or not is all the pattern
-    tells, so a word holding another (``accountkey=`` holds ``key``) is left out.
+    text's characters, from their rarest at a fifth.
     """
-    unique = set(words)
     groups: dict[str, list[str]] = {}
-    for word in sorted(unique):
-        if any(other != word and other in word for other in unique):
-            continue
-        i = min(range(len(word)), key=lambda j: (_rarity(word[j]), j))
+    for word in sorted(set(words)):
+        i = min(range(len(word)), key=lambda j: _rarity(word[j]))  # the first of the rarest
         rest = re.escape(word[i + 1:]) + (f"(?<={re.escape(word)})" if i else "")
         groups.setdefault(word[i], []).append(rest)
     branches = []
