@@ -142,6 +142,16 @@ class Plan:
         self.barren: BoundedSet[tuple[str, str]] = BoundedSet(2 * CACHED_CHARS)
 
     @functools.cached_property
+    def by_anchor(self) -> dict[str, tuple[str, ...]]:
+        """Per character: the markers it is the rarest character of (``_anchor``); a text
+        without the character holds none of them."""
+        groups: dict[str, tuple[str, ...]] = {}
+        for m in self.markers:
+            char = m[_anchor(m)]
+            groups[char] = (*groups.get(char, ()), m)
+        return groups
+
+    @functools.cached_property
     def prefilter(self) -> re.Pattern[str]:
         """A pattern found where any marker is (built when a run first needs it).
 
@@ -149,7 +159,7 @@ class Plan:
         lets the regex engine skip ahead to the characters a match may start with (about 7x
         faster than re.I), and with ``_anchored`` those are few and rare.
         """
-        return re.compile(_anchored(self.markers) if self.markers else "(?!)")
+        return re.compile(_anchored(self.by_anchor) if self.markers else "(?!)")
 
     def _holds_marker(self, text: str) -> bool:
         low = text.lower()
@@ -175,9 +185,11 @@ class Plan:
         return rule
 
     def _marked(self, text: str) -> tuple[Detector, ...]:
-        # marker by marker: the texts that hold one are few, and a pattern finding every
-        # marker at each position costs more to search (and to compile) than all of them
-        present = set(filter(text.lower().__contains__, self.markers))
+        # marker by marker, of the rare characters the text holds: the texts that hold a
+        # marker are few, and a pattern finding every marker at each position costs more to
+        # search (and to compile) than they do
+        low = text.lower()
+        present = {m for char, markers in self.by_anchor.items() if char in low for m in markers if m in low}
         if not present:
             return ()
         if len(present) == 1:
@@ -205,21 +217,26 @@ def _rarity(char: str) -> int:
     return len(_COMMON) - i if i >= 0 else 0
 
 
-def _anchored(words: Iterable[str]) -> str:
-    """A regex found where any of ``words`` (non-empty) is, each matched from its rarest
-    character (``token`` as ``k`` then ``en``, then a look back at ``token``).
+def _anchor(word: str) -> int:
+    """Where the first of ``word``'s rarest characters is."""
+    return min(range(len(word)), key=lambda j: _rarity(word[j]))
+
+
+def _anchored(by_anchor: dict[str, tuple[str, ...]]) -> str:
+    """A regex found where any of the words (non-empty, per the character ``_anchor``
+    chooses) is, each matched from that character (``token`` as ``k`` then ``en``, then a
+    look back at ``token``).
 
     The regex engine tries a pattern at each character a match may start with: from the
     first characters of the words (``s`` of ``secret``, ``t`` of ``token``) at half of a
     text's characters, from their rarest at a fifth.
     """
-    groups: dict[str, list[str]] = {}
-    for word in sorted(set(words)):
-        i = min(range(len(word)), key=lambda j: _rarity(word[j]))  # the first of the rarest
-        rest = re.escape(word[i + 1:]) + (f"(?<={re.escape(word)})" if i else "")
-        groups.setdefault(word[i], []).append(rest)
     branches = []
-    for char, rests in sorted(groups.items()):
+    for char, words in sorted(by_anchor.items()):
+        rests = []
+        for word in words:
+            i = word.index(char)
+            rests.append(re.escape(word[i + 1:]) + (f"(?<={re.escape(word)})" if i else ""))
         # a literal first rules a branch out at once, a look back only once it has run
         rests.sort(key=lambda rest: (rest.startswith("(?<="), rest))
         branches.append(re.escape(char) + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
