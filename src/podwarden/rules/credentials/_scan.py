@@ -381,9 +381,9 @@ def scan(obj: KubeObject, filters: Sequence[Callable[[Candidate], bool]] | None 
 def scanned(obj: KubeObject, ctx: Any = None) -> dict[str, list[Violation]]:
     """Violations per rule id on ``obj``, from the object's one cached scan (the context
     changes nothing)."""
-    try:
-        found: dict[str, list[Violation]] = obj.memo[MEMO_KEY]
-    except KeyError:
+    # the engine asks once per object, mostly: a lookup, not a KeyError to catch
+    found: dict[str, list[Violation]] | None = obj.memo.get(MEMO_KEY)
+    if found is None:
         found = obj.memo[MEMO_KEY] = scan(obj)
     return found
 
