@@ -136,9 +136,8 @@ class Scanner:
                         self._written(v, name_of_value, (link, name))
                     continue
                 if shortest < 0:
-                    try:
-                        hit = known[v]
-                    except KeyError:
+                    hit = known.get(v)
+                    if hit is None:
                         hit = self.holds(v)
                     if not hit:
                         if n >= B64_MIN:
@@ -192,9 +191,8 @@ class Scanner:
                         self._written(v, name, (link, i))
                     continue
                 if shortest < 0:
-                    try:
-                        hit = known[v]
-                    except KeyError:
+                    hit = known.get(v)
+                    if hit is None:
                         hit = self.holds(v)
                     if not hit:
                         if n >= B64_MIN:
