@@ -100,3 +100,15 @@ _B64_PIECES = ["A" * 95, "A" * 96, "b" * 40, "9+/", "=", "==", "===", " ", "\n",
 def test_base64_runs_are_found_word_by_word_as_the_whole_text_search_finds_them(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert list(_text.b64_runs(text)) == [m.group(0) for m in _text.B64_RUN.finditer(text)]
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.sampled_from(["0123", "6789", "789", "abc", "wxyz", "xyz", "z", "a", "9", "5", "-", "_", "ç", "é",
+                                 "ê", "ë", "²³"]), max_size=10),
+       st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyz-", max_size=12))
+def test_an_ascii_value_without_four_consecutive_characters_has_no_run_of_four(pieces: list[str], tail: str) -> None:
+    from podwarden.rules.credentials.filters import masked_or_patterned as masked
+
+    low = "".join(pieces) + tail
+    if low.isascii() and masked._FOUR.search(low) is None:
+        assert max(masked._ascending_runs(low), default=0) < 4

@@ -16,6 +16,8 @@ from podwarden.rules.credentials._pattern import lazy
 
 _RUN = lazy(r"(.)\1{5,}")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+#: four consecutive ASCII letters or digits (lower-case): where none is, no run is that long
+_FOUR = lazy("|".join(s[i : i + 4] for s in ("0123456789", "abcdefghijklmnopqrstuvwxyz") for i in range(len(s) - 3)))
 
 
 def _ascending_runs(low: str) -> list[int]:
@@ -37,7 +39,9 @@ def applies(c: Candidate) -> bool:
         return True
     low = value.lower()
     longest = max(6, (len(low) + 1) // 2)
-    runs = _ascending_runs(low)
+    # only runs of four or more count (``longest`` is six or more): an ASCII value has
+    # one only where ``_FOUR`` is found (a search, not a loop in Python over each character)
+    runs = _ascending_runs(low) if not low.isascii() or _FOUR.search(low) else [0]
     if max(runs) >= longest or any(row[i : i + longest] in low for row in _KEYBOARD
                                    for i in range(len(row) - longest + 1)):
         return True
