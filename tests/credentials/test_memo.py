@@ -111,6 +111,28 @@ def test_a_label_hard_coded_password_ignores_is_reported_elsewhere() -> None:
     assert _rule_paths(annotated) == {"credentials/hard-coded-password": ["metadata.annotations.password"]}
 
 
+def test_a_name_first_met_on_a_mapping_still_calls_for_its_detectors_on_a_string() -> None:
+    # the key of a mapping or a list is remembered for its text only (Plan.key_reads): the
+    # detectors its name calls for are found when it first names a string
+    p = plan()
+    p.key_rules.clear()
+    p.key_reads.clear()
+    p.barren.clear()
+    nested = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"},
+              "data": {"x": "y"}, "spec": {"dbPassword": {"x": "y"}, "apiToken": ["a", "b"]}}
+    assert _rule_paths(nested) == {}
+    assert "dbPassword" in p.key_reads and "dbPassword" not in p.key_rules
+    named = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"},
+             "spec": {"dbPassword": "quokka7", "apiToken": PW}}
+    found = _rule_paths(named)
+    assert found == {"credentials/hard-coded-password": ["spec.dbPassword"],
+                     "credentials/generic-secret": ["spec.apiToken"]}
+    p.key_rules.clear()
+    p.key_reads.clear()
+    p.barren.clear()
+    assert _rule_paths(named) == found  # as a cold scan finds
+
+
 @pytest.mark.parametrize("early", [True, False])  # pattern by pattern, then by all in one
 def test_keyed_agrees_with_every_detectors_key_pattern(early: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     from podwarden.rules.credentials._detectors import keyed

@@ -127,8 +127,9 @@ class Plan:
         #: still search pattern by pattern
         self.unfiltered = PREFILTER_AFTER
         self.unkeyed = KEYED_AFTER
-        #: per name already seen: what ``key_rule`` says of it
+        #: per name already seen: what ``key_rule`` says of it, and ``reads_key``
         self.key_rules: dict[str, tuple[bool, int]] = {}
+        self.key_reads: dict[str, bool] = {}
         # descriptions, scripts and documents repeat across objects: read once per run
         #: per distinct string: does its lower-case text hold a marker (values repeat a lot:
         #: image names, labels, keys, descriptions)
@@ -169,20 +170,33 @@ class Plan:
         return self.prefilter.search(low) is not None
 
     def key_rule(self, name: str) -> tuple[bool, int]:
-        """What the scan does with a mapping key or name: whether to read the key itself as
-        a leaf (its text holds a marker, or it is long enough to be base64), and the
-        shortest value the detectors the name calls for read whatever the value (-1: none)."""
+        """What the scan does with a mapping key or name of a string: whether to read the
+        key itself (``reads_key``), and the shortest value the detectors the name calls for
+        read whatever the value (-1: none)."""
         rule = self.key_rules.get(name)
         if rule is None:
-            n = len(name)
-            rule = (n >= MIN_LENGTH and (self.holds_marker(name) or n >= B64_MIN),
-                    shortest_for(name) if keyed(name) else -1)
+            rule = (self.reads_key(name), shortest_for(name) if keyed(name) else -1)
             rule = self.answers.setdefault(rule, rule)
-            if n <= CACHED_LENGTH:
+            if len(name) <= CACHED_LENGTH:
                 if len(self.key_rules) >= CACHED_VALUES:
                     self.key_rules.clear()
                 self.key_rules[name] = rule
         return rule
+
+    def reads_key(self, name: str) -> bool:
+        """Whether the scan reads a mapping key itself as a leaf: its text holds a marker, or
+        it is long enough to be base64.  (The key of a mapping or a list needs no more: many
+        are named once, as a schema's properties are, and finding the detectors a name
+        calls for costs more.)"""
+        reads = self.key_reads.get(name)
+        if reads is None:
+            n = len(name)
+            reads = n >= MIN_LENGTH and (self.holds_marker(name) or n >= B64_MIN)
+            if n <= CACHED_LENGTH:
+                if len(self.key_reads) >= CACHED_VALUES:
+                    self.key_reads.clear()
+                self.key_reads[name] = reads
+        return reads
 
     def _marked(self, text: str) -> tuple[Detector, ...]:
         # marker by marker, of the rare characters the text holds: the texts that hold a

@@ -53,6 +53,7 @@ class Scanner:
         self.plan = found = plan()
         # the walk's lookups, bound once (the plan clears them in place)
         self.key_rules = found.key_rules
+        self.key_reads = found.key_reads
         self.holds = found.holds_marker
         self.known = found.holds_marker.results
         self.barren = found.barren.items
@@ -92,13 +93,14 @@ class Scanner:
     # walking ----------------------------------------------------------------------------
     #
     # Most strings of a manifest are short, repeat across objects and call for no detector:
-    # the walk decides each from what the plan remembers of its key (``Plan.key_rule``) and
-    # of its text (``Plan.holds_marker``), one dict lookup each, before it builds anything.
+    # the walk decides each from what the plan remembers of its key (``Plan.key_rule``; of
+    # the key of a mapping or a list, ``Plan.reads_key``) and of its text
+    # (``Plan.holds_marker``), one dict lookup each, before it builds anything.
 
     def _mapping_key(self, k: Any, link: Link) -> None:
         """A mapping key: read by its markers (a key names nothing), reported at the
         mapping's path."""
-        if type(k) is str and self.plan.key_rule(k)[0]:
+        if type(k) is str and self.plan.reads_key(k):
             self._written(k, "", link, True)
 
     def _name(self, k: Any) -> tuple[str, bool, int]:
@@ -111,19 +113,20 @@ class Scanner:
 
     def _walk_map(self, data: dict[Any, Any], link: Link, top: bool = False) -> None:
         key_rules = self.key_rules
+        key_reads = self.key_reads
         known = self.known
         # a {name: X, value: Y} pair (env, params, Helm parameters) names its value
         pair_name = data.get("name") if "value" in data else None
         for k, v in data.items():
-            try:
-                # only names that are strings are remembered: any other key misses
-                scan_key, shortest = key_rules[k]
-                name = k
-            except KeyError:
-                name, scan_key, shortest = self._name(k)
-            if scan_key:
-                self._written(k, "", link, True)
             if type(v) is str:
+                try:
+                    # only names that are strings are remembered: any other key misses
+                    scan_key, shortest = key_rules[k]
+                    name = k
+                except KeyError:
+                    name, scan_key, shortest = self._name(k)
+                if scan_key:
+                    self._written(k, "", link, True)
                 if pair_name is not None and k == "value" and type(pair_name) is str:
                     name_of_value = pair_name
                     shortest = self.plan.key_rule(pair_name)[1]
@@ -144,7 +147,17 @@ class Scanner:
                             self._layers(Leaf(v, name_of_value, (link, name), self.kind))
                         continue
                 self._written(v, name_of_value, (link, name))
-            elif type(v) is dict:
+                continue
+            # a mapping, a list or a scalar: its key is read for its text alone
+            try:
+                scan_key = key_reads[k]
+                name = k
+            except KeyError:
+                name = k if type(k) is str else str(k)
+                scan_key = type(k) is str and self.plan.reads_key(k)
+            if scan_key:
+                self._written(k, "", link, True)
+            if type(v) is dict:
                 if top:
                     self._top_map(k, v, (link, name))
                 else:
