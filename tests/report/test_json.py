@@ -63,3 +63,11 @@ def test_an_object_entry_is_written_as_json_dumps_writes_it(found: list[Finding]
     if pod or mine:
         assert "\n    " + json.dumps(entry) + "\n  ]" in text
     assert json.loads(text)["objects"] == ([entry] if pod or mine else [])
+
+
+@settings(max_examples=300)
+@given(st.builds(ObjectRef, texts, texts, st.none() | texts, texts))
+def test_an_object_is_written_as_json_dumps_writes_its_dict(ref: ObjectRef) -> None:
+    from podwarden.report.json import object_json
+
+    assert object_json(ref) == json.dumps(ref.as_dict())
