@@ -71,19 +71,22 @@ class Tally:
             self.by_rule.update([f.rule_id for f in findings])
             self.by_namespace.update([f.object.namespace or "(no namespace)" for f in findings])
         scores = self.scores = {}
+        worst = self.worst
         for o in fr.objects:
             if o.pod or o.findings:
                 value = scores[id(o)] = object_score(o.findings)
                 self.score_total += value
                 self.scored += 1
-                if o.findings:
+                # keep the WORST_KEPT lowest scores: a bounded heap, whatever the run's size.
+                # A score above the heap's best kept one would be popped at once: its entry
+                # is not even made
+                if o.findings and (len(worst) < WORST_KEPT or -value >= worst[0][0]):
                     worst_severity = max(f.severity for f in o.findings)
                     entry = (-value, int(worst_severity), str(o.object), o.file, o.line)
-                    # keep the WORST_KEPT lowest scores: a bounded heap, whatever the run's size
-                    if len(self.worst) < WORST_KEPT:
-                        heapq.heappush(self.worst, entry)
+                    if len(worst) < WORST_KEPT:
+                        heapq.heappush(worst, entry)
                     else:
-                        heapq.heappushpop(self.worst, entry)
+                        heapq.heappushpop(worst, entry)
         self.errors.extend(fr.errors)
         self.suppressed.extend(fr.suppressed)
         self.baselined += fr.baselined
