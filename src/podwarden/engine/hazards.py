@@ -26,8 +26,6 @@ def merge_hazards(findings: list[Finding], registry: Registry) -> list[Finding]:
     if len(findings) < 2:
         return findings
     hazards = _hazards(registry)
-    if sum(f.rule_id in hazards for f in findings) < 2:
-        return findings  # nothing to merge (most objects)
     kept: dict[tuple[str, str], int] = {}
     out: list[Finding] = []
     for f in findings:
