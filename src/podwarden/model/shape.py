@@ -97,60 +97,69 @@ def check_pod(pod: PodView) -> None:
 #
 # ``_fine`` answers True only when ``_check`` would find nothing; anything it is unsure of
 # (a wrong type, a subclass of a type, a number out of range) sends the spec through
-# ``_check``, which names the first wrong field as before.  Tags of a compiled spec:
-_STR, _BOOL, _INT, _MAP, _STRS, _INTS, _MAPS = range(7)
-#: a compiled spec: field name -> (tag, compiled sub-spec or None, integer bound)
-_Compiled = dict[str, tuple[int, Any, int]]
+# ``_check``, which names the first wrong field as before.  A compiled spec is two maps:
+# the fields whose exact type is all there is to check (most: strings, booleans, free
+# mappings), and the others, each with its type, a tag of what else to check, its
+# compiled sub-spec and its integer bound.
+_RANGE, _NESTED, _STRS, _INTS, _MAPS = range(5)
+_Compiled = tuple[dict[str, type], dict[str, tuple[Any, int, Any, int]]]  # (type, tag, sub-spec, bound)
 
 
 def _compile(spec: dict[str, Any]) -> _Compiled:
-    out: _Compiled = {}
+    plain: dict[str, type] = {}
+    other: dict[str, tuple[Any, int, Any, int]] = {}
     for key, kind in spec.items():
-        if isinstance(kind, str):
-            tag = {"str": _STR, "bool": _BOOL, "int": _INT}[kind]
-            out[key] = (tag, None, 2 ** (_INT_BITS.get(key, 64) - 1))
+        if kind == "int":
+            other[key] = (int, _RANGE, None, 2 ** (_INT_BITS.get(key, 64) - 1))
+        elif isinstance(kind, str):
+            plain[key] = {"str": str, "bool": bool}[kind]
         elif isinstance(kind, dict):
-            out[key] = (_MAP, _compile(kind) if kind else None, 0)
+            if kind:
+                other[key] = (dict, _NESTED, _compile(kind), 0)
+            else:
+                plain[key] = dict
         elif kind == ["str"]:
-            out[key] = (_STRS, None, 0)
+            other[key] = (list, _STRS, None, 0)
         elif kind == ["int"]:
-            out[key] = (_INTS, None, 2 ** 63)
+            other[key] = (list, _INTS, None, 2 ** 63)
         else:
-            out[key] = (_MAPS, _compile(kind[0]), 0)
-    return out
+            other[key] = (list, _MAPS, _compile(kind[0]), 0)
+    return plain, other
 
 
 def _fine(data: dict[str, Any], spec: _Compiled) -> bool:
     """True when every field of ``spec`` in ``data`` has its plain type (and range)."""
+    plain, other = spec
     for key, value in data.items():
-        found = spec.get(key)
+        kind = plain.get(key)
+        if kind is not None:
+            if type(value) is not kind and value is not None:
+                return False
+            continue
+        found = other.get(key)
         if found is None or value is None:
             continue
-        tag, sub, bound = found
-        kind = type(value)
-        if tag == _STR:
-            if kind is not str:
-                return False
-        elif tag == _MAPS:
-            if kind is not list:
-                return False
+        kind, tag, sub, bound = found
+        if type(value) is not kind:
+            return False
+        if tag == _MAPS:
             for item in value:
                 if type(item) is not dict or not _fine(item, sub):
                     return False
-        elif tag == _MAP:
-            if kind is not dict or (sub is not None and not _fine(value, sub)):
+        elif tag == _NESTED:
+            if not _fine(value, sub):
                 return False
-        elif tag == _INT:
-            if kind is not int or not -bound <= value < bound:
-                return False
-        elif tag == _BOOL:
-            if kind is not bool:
+        elif tag == _RANGE:
+            if not -bound <= value < bound:
                 return False
         elif tag == _STRS:
-            if kind is not list or any(type(item) is not str for item in value):
-                return False
-        elif kind is not list or any(type(item) is not int or not -bound <= item < bound for item in value):
-            return False
+            for item in value:
+                if type(item) is not str:
+                    return False
+        else:
+            for item in value:
+                if type(item) is not int or not -bound <= item < bound:
+                    return False
     return True
 
 
