@@ -13,7 +13,7 @@ from typing import Any
 
 from podwarden.model.paths import FieldPath, render
 from podwarden.model.podspec import PodView, pod_view
-from podwarden.model.record import Record
+from podwarden.model.record import Value
 
 
 class ShapeError(Exception):
@@ -202,22 +202,22 @@ class Node:
         return out
 
 
-class ObjectRef(Record):
-    """Who an object is: what reports print and baselines key on."""
+class ObjectRef(Value):
+    """Who an object is: what reports print and baselines key on.
+
+    A value: never changed once made.  Not a frozen ``Record``, as ``Finding`` is not:
+    every object read makes one, and plain assignment is the fastest constructor (a
+    frozen one's four ``object.__setattr__`` calls cost more than the rest of it).
+    """
 
     __slots__ = ("api_version", "kind", "name", "namespace")
     _fields = ("api_version", "kind", "namespace", "name")
-    api_version: str
-    kind: str
-    namespace: str | None
-    name: str
 
     def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
-        put = object.__setattr__
-        put(self, "api_version", api_version)
-        put(self, "kind", kind)
-        put(self, "namespace", namespace)
-        put(self, "name", name)
+        self.api_version = api_version
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
 
     def __str__(self) -> str:
         where = f"{self.namespace}/" if self.namespace else ""
