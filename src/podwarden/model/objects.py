@@ -77,7 +77,7 @@ class Node:
 
     def at(self, key: str) -> FieldPath:
         """Path of ``key`` inside this mapping."""
-        return self.path + (key,)
+        return self.path + (key,)  # noqa: RUF005 - faster than unpacking: a path per Node
 
     def has(self, key: str) -> bool:
         """True when ``key`` is set to something other than null."""
@@ -132,7 +132,7 @@ class Node:
         value = self.data.get(key)
         if value is not None and type(value) is not dict:
             value = self._typed(key, dict, "a mapping")
-        child = children[key] = Node(value, self.path + (key,))
+        child = children[key] = Node(value, self.path + (key,))  # noqa: RUF005
         return child
 
     def map_if_set(self, key: builtins.str) -> Node | None:
@@ -155,11 +155,11 @@ class Node:
             value = self._typed(key, list, "a list")
         out: list[Node] = []
         if value:
-            base = self.path + (key,)
+            base = self.path + (key,)  # noqa: RUF005
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
                     raise ShapeError((*base, i), f"expected a mapping, got {type_name(item)}")
-                out.append(Node(item, base + (i,)))
+                out.append(Node(item, base + (i,)))  # noqa: RUF005
         lists[key] = out
         return out
 

@@ -80,12 +80,12 @@ class ContainerView:
         own = self.security_context
         value = own.data.get(key)
         if value is not None:
-            return value, own.path + (key,)
+            return value, own.path + (key,)  # noqa: RUF005 - faster than unpacking
         pod_sc = self.pod.security_context
         value = pod_sc.data.get(key)
         if value is not None:
-            return value, pod_sc.path + (key,)
-        return None, own.path + (key,)
+            return value, pod_sc.path + (key,)  # noqa: RUF005
+        return None, own.path + (key,)  # noqa: RUF005
 
     def describe(self) -> str:
         """``container "app"``, ``init container "setup"``, ``ephemeral container "debug"``."""
