@@ -239,7 +239,7 @@ class KubeObject:
     ``path`` is where the object sits in its document; every other path is relative to it.
     """
 
-    __slots__ = ("_metadata", "_pod", "data", "memo", "path", "ref", "root")
+    __slots__ = ("_metadata", "_pod", "data", "kind", "memo", "name", "path", "ref", "root")
 
     def __init__(self, data: dict[str, Any], path: FieldPath = ()) -> None:
         self.data = data
@@ -249,24 +249,19 @@ class KubeObject:
         meta = meta if isinstance(meta, dict) else {}
         namespace = meta.get("namespace")
         name = meta.get("name") or meta.get("generateName") or ""
-        self.ref = ObjectRef(
+        ref = self.ref = ObjectRef(
             str(data.get("apiVersion", "")),
             str(data.get("kind", "")),
             str(namespace) if namespace is not None else None,
             str(name),
         )
+        # the ref's, as attributes: rules read the kind of every object several times
+        self.kind = ref.kind
+        self.name = ref.name
         self._pod: Any = False  # False: not built yet
         self._metadata: Node | None = None
         #: derived data rules may compute once per object (e.g. decoded string leaves)
         self.memo: dict[str, Any] = {}
-
-    @property
-    def kind(self) -> str:
-        return self.ref.kind
-
-    @property
-    def name(self) -> str:
-        return self.ref.name
 
     @property
     def metadata(self) -> Node:
