@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from podwarden.errors import InputError
-from podwarden.model.record import Record
+from podwarden.model.record import Record, Value
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: directories never worth walking into
@@ -24,21 +24,20 @@ MAX_BYTES = 32 * 1024 * 1024
 _MIB = _CHUNK = 1024 * 1024
 
 
-class Source(Record):
+class Source(Value):
     """One input: a path as given or found, or ``-`` for standard input.
 
     ``explicit`` sources were named by the user; files met while walking a directory are
-    not, and are skipped with a note when they hold no Kubernetes object.
+    not, and are skipped with a note when they hold no Kubernetes object.  A value, never
+    changed once made (not a frozen ``Record``: a walk makes one per file).
     """
 
     __slots__ = ("explicit", "name")
     _fields = ("name", "explicit")
-    name: str
-    explicit: bool
 
     def __init__(self, name: str, explicit: bool) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "explicit", explicit)
+        self.name = name
+        self.explicit = explicit
 
     def read(self) -> bytes:
         """The raw bytes, or InputError naming the file (missing, not a regular file, too large)."""
@@ -162,9 +161,10 @@ def _walk(top: str) -> Iterator[Source | Skipped]:
                 for name in sorted(tfiles):
                     if name.endswith(MANIFEST_SUFFIXES):
                         yield Skipped(os.path.join(troot, name), HELM_TEMPLATE)
+        prefix = os.path.join(root, "")  # prefix + name: os.path.join(root, name) at a tenth of its cost
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES):
-                path = os.path.join(root, name)
+                path = prefix + name
                 try:
                     st = os.stat(path)
                     kind = special_kind(st.st_mode)
