@@ -45,3 +45,26 @@ def test_the_worst_objects_are_those_every_entry_pushed_leaves(files: list[list[
     assert tally.worst == heap
     scores = [score for score, *_ in tally.worst_objects()]
     assert scores == sorted(scores)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.lists(st.tuples(rules, st.sampled_from(list(Severity)), st.sampled_from([None, "", "a", "b"])),
+                         max_size=6), max_size=6))
+def test_findings_are_counted_by_severity_rule_and_namespace(files: list[list[Any]]) -> None:
+    from collections import Counter
+
+    tally = Tally()
+    every = []
+    for n, found in enumerate(files):
+        findings = [Finding(rule, severity, "m", f"f{n}", 1, 1, ObjectRef("v1", "Pod", namespace, "x"), "spec")
+                    for rule, severity, namespace in found]
+        every += findings
+        tally.add(FileResult(f"f{n}", findings=findings))
+    # as Counter.update of each file's findings counted them: the same counts, in first-seen order
+    for counted, expected in (
+        (tally.by_severity, Counter(str(f.severity) for f in every)),
+        (tally.by_rule, Counter(f.rule_id for f in every)),
+        (tally.by_namespace, Counter(f.object.namespace or "(no namespace)" for f in every)),
+    ):
+        assert counted == expected
+        assert list(counted.items()) == list(expected.items())

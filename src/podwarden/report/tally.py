@@ -10,6 +10,7 @@ from podwarden.engine import FileResult, Result, Suppressed
 from podwarden.engine.results import SEVERITY_NAMES
 from podwarden.errors import InputError
 from podwarden.report.score import object_score
+from podwarden.rules.api import Severity
 
 #: how many of the worst objects a summary lists
 WORST_KEPT = 10
@@ -19,9 +20,8 @@ class Tally:
     """Everything a summary needs; errors and suppressions are kept (they are few)."""
 
     __slots__ = (
-        "baselined", "by_namespace", "by_rule", "by_severity", "configuration", "errors", "files",
-        "findings", "notes", "objects", "score_total", "scored", "scores", "skipped", "source",
-        "suppressed", "worst",
+        "_found", "baselined", "configuration", "errors", "files", "findings", "notes", "objects",
+        "score_total", "scored", "scores", "skipped", "source", "suppressed", "worst",
     )
 
     def __init__(self, source: str = "file", configuration: str | None = None) -> None:
@@ -30,8 +30,9 @@ class Tally:
         self.source = source
         self.objects = 0
         self.findings = 0
-        self.by_severity: Counter[str] = Counter()
-        self.by_rule: Counter[str] = Counter()
+        #: the findings counted by (rule, severity, namespace): one count a finding, of which
+        #: the summaries by severity, rule and namespace are made when asked for
+        self._found: Counter[tuple[str, Severity, str | None]] = Counter()
         self.errors: list[InputError] = []
         self.skipped: list[str] = []
         #: files skipped for a reason of their own (not a regular file), one line each
@@ -43,11 +44,34 @@ class Tally:
         #: sum and count of object scores (report/score.py), and the worst objects kept
         self.score_total = 0
         self.scored = 0
-        self.by_namespace: Counter[str] = Counter()
         self.worst: list[tuple[int, int, str, str, int]] = []
         #: the score of each scored object of the file last added, by ``id`` of its result
         #: (reporters that stream read it instead of scoring the object again)
         self.scores: dict[int, int] = {}
+
+    @property
+    def by_severity(self) -> Counter[str]:
+        """The number of findings of each severity (named)."""
+        out: Counter[str] = Counter()
+        for (_, severity, _), n in self._found.items():
+            out[SEVERITY_NAMES[severity]] += n
+        return out
+
+    @property
+    def by_rule(self) -> Counter[str]:
+        """The number of findings of each rule."""
+        out: Counter[str] = Counter()
+        for (rule_id, _, _), n in self._found.items():
+            out[rule_id] += n
+        return out
+
+    @property
+    def by_namespace(self) -> Counter[str]:
+        """The number of findings in each namespace."""
+        out: Counter[str] = Counter()
+        for (_, _, namespace), n in self._found.items():
+            out[namespace or "(no namespace)"] += n
+        return out
 
     @property
     def score(self) -> int | None:
@@ -65,11 +89,8 @@ class Tally:
             self.files += 1
         self.objects += len(fr.objects)
         self.findings += len(fr.findings)
-        findings = fr.findings
-        if findings:  # counted by Counter.update's C loop
-            self.by_severity.update([SEVERITY_NAMES[f.severity] for f in findings])
-            self.by_rule.update([f.rule_id for f in findings])
-            self.by_namespace.update([f.object.namespace or "(no namespace)" for f in findings])
+        if fr.findings:  # counted by Counter.update's C loop
+            self._found.update([(f.rule_id, f.severity, f.object.namespace) for f in fr.findings])
         scores = self.scores = {}
         worst = self.worst
         for o in fr.objects:
