@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from podwarden.engine import Engine, Selection
-from podwarden.model.objects import KubeObject
+from podwarden.model.objects import PER_OBJECT_METADATA, KubeObject, without_per_object_metadata
 from podwarden.model.paths import render
 from podwarden.rules.api import Severity
 from podwarden.rules.credentials import _scan
@@ -129,6 +129,30 @@ def test_metadata_the_api_server_writes_is_not_scanned() -> None:
     written = _pod({}, annotations={"note": "ghp_" + "Zq4" * 12},
                    managedFields=[{"manager": "ghp_" + "Wx7" * 12, "operation": "Apply", "apiVersion": "v1"}])
     assert _rules(written) == {"credentials/github-token": ["metadata.annotations.note"]}
+
+
+@pytest.mark.parametrize("field", sorted(PER_OBJECT_METADATA))
+def test_each_field_the_api_server_writes_is_skipped_as_the_webhook_skips_it(field: str) -> None:
+    token = "ghp_" + "Kd3" * 12
+    written = _pod({}, annotations={"note": "ghp_" + "Zq4" * 12}, **{field: token})
+    assert _rules(written) == {"credentials/github-token": ["metadata.annotations.note"]}
+    assert field not in without_per_object_metadata(written)["metadata"]
+
+
+class _Text(str):
+    """A key that is a str subclass (no loader makes one; a Python caller could)."""
+
+
+def test_a_key_that_is_a_str_subclass_is_read_as_its_text_whatever_came_before() -> None:
+    token = "ghp_" + "Mn5" * 12
+
+    def config_map(key: str) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {key: "x"}}
+
+    alone = _rules(config_map(_Text(token)))
+    assert alone == {"credentials/github-token": ["data"]}
+    assert _rules(config_map(token)) == alone
+    assert _rules(config_map(_Text(token))) == alone  # its text now remembered: the same
 
 
 def _layered_key(layers: int) -> dict[str, Any]:

@@ -54,9 +54,20 @@ PER_OBJECT_METADATA = frozenset(
 def without_per_object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
     """The object minus ``PER_OBJECT_METADATA`` (the object itself when it has none)."""
     meta = obj.get("metadata")
-    if not isinstance(meta, dict) or PER_OBJECT_METADATA.isdisjoint(meta):
+    if not isinstance(meta, dict):
         return obj
-    return {**obj, "metadata": {k: v for k, v in meta.items() if k not in PER_OBJECT_METADATA}}
+    kept = kept_metadata(meta)
+    return obj if kept is meta else {**obj, "metadata": kept}
+
+
+def kept_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """``metadata`` minus ``PER_OBJECT_METADATA``, in its order (itself when it has none)."""
+    if PER_OBJECT_METADATA.isdisjoint(meta):
+        return meta
+    kept = meta.copy()
+    for key in PER_OBJECT_METADATA.intersection(meta):
+        del kept[key]
+    return kept
 
 
 class Node:

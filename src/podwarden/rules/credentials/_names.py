@@ -31,21 +31,20 @@ _SECRET_NAME = lazy(SECRET_WORDS)
 #: names of settings *about* a secret (normalised: lower-case, letters and digits only):
 #: those ending in one of these ...
 _NOT_SECRET_ENDS = (
-    "name", "names", "id", "ids", "file", "files", "filename", "path", "paths", "dir", "directory", "url",
-    "uri", "urls", "endpoint", "host", "hostname", "port", "header", "headername", "format", "length",
-    "size", "ttl", "timeout", "expiry", "expiration", "expires", "expiresin", "lifetime", "duration",
-    "seconds", "minutes", "hours", "days", "period", "interval", "enabled", "enable", "disabled",
-    "required", "alg", "algo", "algorithm", "rotation", "ref", "refs", "reference", "version", "type",
-    "policy", "mode", "mount", "mountpath", "volume", "store", "provider", "issuer", "audience", "scope",
-    "scopes", "count", "namespace", "label", "selector", "field", "fields", "source", "template", "prefix",
+    "name", "names", "id", "ids", "file", "files", "path", "paths", "dir", "directory", "url",
+    "uri", "urls", "endpoint", "host", "port", "header", "format", "length", "size", "ttl",
+    "timeout", "expiry", "expiration", "expires", "expiresin", "lifetime", "duration", "seconds",
+    "minutes", "hours", "days", "period", "interval", "enabled", "enable", "disabled", "required",
+    "alg", "algo", "algorithm", "rotation", "ref", "refs", "reference", "version", "type", "policy",
+    "mode", "mount", "volume", "store", "provider", "issuer", "audience", "scope", "scopes",
+    "count", "namespace", "label", "selector", "field", "fields", "source", "template", "prefix",
     "suffix", "annotation", "class", "kind", "method", "location", "generator", "hash", "checksum",
-    "digest", "sha", "mask", "regex", "pattern", "description", "help", "text", "title", "message", "query",
-    "param", "parameter", "keyname", "keyref", "keys", "secrets", "tokens", "passwords", "usage",
-    "encoding", "encryption", "charset", "strength", "complexity", "minlength", "maxlength", "policyname",
-    "role", "user", "username", "login", "email", "account", "accountname", "server", "database", "image",
-    "env", "envs", "time", "mtime", "date", "updated", "created", "modified", "at", "attempts", "retries",
-    "limit", "maxage", "strategy", "backend", "validation", "validator", "reset", "resetlink", "hint",
-    "prompt", "rules",
+    "digest", "sha", "mask", "regex", "pattern", "description", "help", "text", "title", "message",
+    "query", "param", "parameter", "keys", "secrets", "tokens", "passwords", "usage", "encoding",
+    "encryption", "charset", "strength", "complexity", "role", "user", "login", "email", "account",
+    "server", "database", "image", "env", "envs", "time", "date", "updated", "created", "modified",
+    "at", "attempts", "retries", "limit", "maxage", "strategy", "backend", "validation",
+    "validator", "reset", "resetlink", "hint", "prompt", "rules",
 )
 #: ... or starting with one of these
 _NOT_SECRET_STARTS = (

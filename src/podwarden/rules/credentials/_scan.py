@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from podwarden.model.objects import PER_OBJECT_METADATA
+from podwarden.model.objects import kept_metadata
 from podwarden.model.secret import fingerprint
 from podwarden.rules.api import FieldPath, KubeObject, SharedCheck, Violation
 from podwarden.rules.credentials import filters as filter_modules
@@ -100,13 +100,13 @@ class Scanner:
     def _mapping_key(self, k: Any, link: Link) -> None:
         """A mapping key: read by its markers (a key names nothing), reported at the
         mapping's path."""
-        if type(k) is str and self.plan.reads_key(k):
+        if isinstance(k, str) and self.plan.reads_key(k):
             self._written(k, "", link, True)
 
     def _name(self, k: Any) -> tuple[str, bool, int]:
         """A mapping key's name, whether to read the key, and the shortest value its name
         calls for (``Plan.key_rule``; a key that is no string is read by its text only)."""
-        if type(k) is str:
+        if isinstance(k, str):
             return (k, *self.plan.key_rule(k))
         name = str(k)
         return name, False, self.plan.key_rule(name)[1]
@@ -120,7 +120,8 @@ class Scanner:
         for k, v in data.items():
             if type(v) is str:
                 try:
-                    # only names that are strings are remembered: any other key misses
+                    # names are remembered by their text: a key that is no string misses (one
+                    # that is a str subclass, which no loader makes, is read as its text anyway)
                     scan_key, shortest = key_rules[k]
                     name = k
                 except KeyError:
@@ -153,8 +154,8 @@ class Scanner:
                 scan_key = key_reads[k]
                 name = k
             except KeyError:
-                name = k if type(k) is str else str(k)
-                scan_key = type(k) is str and self.plan.reads_key(k)
+                name = k if isinstance(k, str) else str(k)
+                scan_key = isinstance(k, str) and self.plan.reads_key(k)
             if scan_key:
                 self._written(k, "", link, True)
             if type(v) is dict:
@@ -175,11 +176,8 @@ class Scanner:
             if k == "metadata":
                 # what the API server writes on each object (names, managedFields) is no
                 # credential of the manifest's, and the webhook never sees it: skipped, so
-                # both agree (a copy without them keeps the others' order)
-                data = data.copy()
-                for per_object in PER_OBJECT_METADATA:
-                    if per_object in data:
-                        del data[per_object]
+                # both agree
+                data = kept_metadata(data)
             self._walk_map(data, link)
 
     def _walk_list(self, items: list[Any], link: Link, key: str) -> None:
@@ -245,7 +243,8 @@ class Scanner:
 
         What they give depends on the text and its name alone (and on the depth, and on
         being in a Secret): a string written in the manifest that gave nothing gives nothing
-        again wherever it recurs, and is skipped then (no Leaf built).
+        again wherever it recurs, and is skipped then (no Leaf built).  Callers have tested
+        its length against ``MIN_LENGTH`` and the shortest value its name calls for.
         """
         if (text, key) in self.barren:
             return

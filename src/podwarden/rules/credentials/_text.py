@@ -44,6 +44,8 @@ def b64_runs(text: str) -> Iterator[str]:
         if len(word) >= B64_MIN:
             for match in B64_RUN.finditer(word):
                 yield match.group(0)
+
+
 _B64_TEXT = lazy(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
