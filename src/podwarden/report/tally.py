@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from podwarden.engine import FileResult, Result, Suppressed
 from podwarden.engine.results import SEVERITY_NAMES
@@ -52,25 +52,23 @@ class Tally:
     @property
     def by_severity(self) -> Counter[str]:
         """The number of findings of each severity (named)."""
-        out: Counter[str] = Counter()
-        for (_, severity, _), n in self._found.items():
-            out[SEVERITY_NAMES[severity]] += n
-        return out
+        return self._summed(lambda rule_id, severity, namespace: SEVERITY_NAMES[severity])
 
     @property
     def by_rule(self) -> Counter[str]:
         """The number of findings of each rule."""
-        out: Counter[str] = Counter()
-        for (rule_id, _, _), n in self._found.items():
-            out[rule_id] += n
-        return out
+        return self._summed(lambda rule_id, severity, namespace: rule_id)
 
     @property
     def by_namespace(self) -> Counter[str]:
         """The number of findings in each namespace."""
+        return self._summed(lambda rule_id, severity, namespace: namespace or "(no namespace)")
+
+    def _summed(self, part: Callable[[str, Severity, str | None], str]) -> Counter[str]:
+        """The findings counted by one ``part`` of what they are counted by."""
         out: Counter[str] = Counter()
-        for (_, _, namespace), n in self._found.items():
-            out[namespace or "(no namespace)"] += n
+        for found, n in self._found.items():
+            out[part(*found)] += n
         return out
 
     @property

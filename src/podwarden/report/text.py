@@ -121,8 +121,9 @@ def _finding_line(f: Finding, style: Callable[..., str]) -> str:
 def _summary_tables(tally: Tally) -> str:
     """Counts by severity, rule and namespace, and the worst objects, for --summary."""
     lines = ["by severity:"]
-    lines += [f"  {tally.by_severity[s.name.lower()]:>7}  {s}" for s in sorted(Severity, reverse=True)
-              if tally.by_severity[s.name.lower()]]
+    by_severity = tally.by_severity  # summed from the tally's counts once
+    lines += [f"  {by_severity[s.name.lower()]:>7}  {s}" for s in sorted(Severity, reverse=True)
+              if by_severity[s.name.lower()]]
     lines.append("by rule:")
     lines += [f"  {n:>7}  {rule_id}" for rule_id, n in sorted(tally.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
     lines.append("by namespace:")
@@ -146,8 +147,9 @@ def _plural(n: int, word: str) -> str:
 
 def summary(tally: Tally) -> str:
     """One line: findings by severity, objects, sources (files), and what was left out."""
-    parts = [f"{tally.by_severity[s.name.lower()]} {s}" for s in sorted(Severity, reverse=True)
-             if tally.by_severity[s.name.lower()]]
+    by_severity = tally.by_severity  # summed from the tally's counts once
+    parts = [f"{by_severity[s.name.lower()]} {s}" for s in sorted(Severity, reverse=True)
+             if by_severity[s.name.lower()]]
     detail = f" ({', '.join(parts)})" if parts else ""
     text = (f"{_plural(tally.findings, 'finding')}{detail} in {_plural(tally.objects, 'object')}, "
             f"{_plural(tally.files, tally.source)}")
